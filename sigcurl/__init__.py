@@ -1,0 +1,1 @@
+"""sigcurl: curl for AWS-signed HTTP."""

@@ -1,0 +1,117 @@
+"""Exception types that carry their exit code, and the exit-code table.
+
+Every failure a user can cause or meet is a :class:`SigcurlError` with a
+``what`` (the cause) and a ``fix`` (what to do about it).  The CLI prints it
+as one line, ``sigcurl: <what> — <fix>``, and exits with ``exit_code``.
+Codes follow curl's where the meaning is the same; sigcurl's own codes live
+at 90 and above so they never collide with curl's.
+
+No message built here may contain a secret: callers pass names, paths and
+access key ids, never secret keys or session tokens.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit statuses (documented in the README's exit-code table)."""
+
+    OK = 0
+    USAGE = 2  # bad option or option value (curl: failed to initialize)
+    BAD_URL = 3  # malformed URL
+    PROXY_RESOLVE = 5  # cannot resolve proxy
+    RESOLVE = 6  # cannot resolve host
+    CONNECT = 7  # cannot connect
+    HTTP_ERROR = 22  # HTTP status >= 400 with -f / --fail-with-body
+    WRITE_ERROR = 23  # cannot write output
+    READ_ERROR = 26  # cannot read input (file, stdin)
+    TIMEOUT = 28  # operation timed out
+    TLS_CONNECT = 35  # TLS handshake failed
+    TOO_MANY_REDIRECTS = 47  # more redirects than --max-redirs
+    EMPTY_REPLY = 52  # server replied nothing
+    SEND_ERROR = 55  # failed sending data
+    RECV_ERROR = 56  # failed receiving data
+    TLS_CERT = 60  # peer certificate cannot be verified
+    SIGNING_CONFIG = 90  # cannot tell what to sign for (service/region unknown)
+    NO_CREDENTIALS = 91  # no credential source supplied credentials
+    CREDENTIAL_SOURCE = 92  # a configured credential source failed
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class SigcurlError(Exception):
+    """A user-facing failure: one line, a cause and a fix, and an exit code."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, what: str, fix: str = "", *, exit_code: ExitCode | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.fix = fix
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def line(self) -> str:
+        """The one line shown to the user (without a trailing newline)."""
+        what = " ".join(self.what.split())
+        if self.fix:
+            return f"sigcurl: {what} — {' '.join(self.fix.split())}"
+        return f"sigcurl: {what}"
+
+    def __str__(self) -> str:
+        return self.line()
+
+
+class UsageError(SigcurlError):
+    """A bad option, option value or combination of options."""
+
+    exit_code = ExitCode.USAGE
+
+
+class BadURLError(SigcurlError):
+    """The URL cannot be parsed or has an unsupported scheme."""
+
+    exit_code = ExitCode.BAD_URL
+
+
+class SigningConfigError(SigcurlError):
+    """The service or region to sign for cannot be determined or is invalid."""
+
+    exit_code = ExitCode.SIGNING_CONFIG
+
+
+class NoCredentialsError(SigcurlError):
+    """No credential source in the chain supplied credentials."""
+
+    exit_code = ExitCode.NO_CREDENTIALS
+
+
+class CredentialSourceError(SigcurlError):
+    """A configured credential source failed (process, STS, SSO, file...)."""
+
+    exit_code = ExitCode.CREDENTIAL_SOURCE
+
+
+class ReadError(SigcurlError):
+    """An input file or stdin cannot be read."""
+
+    exit_code = ExitCode.READ_ERROR
+
+
+class WriteError(SigcurlError):
+    """The output file or stdout cannot be written."""
+
+    exit_code = ExitCode.WRITE_ERROR
+
+
+class TransferError(SigcurlError):
+    """A network failure; the exit code names which (resolve, connect, TLS...)."""
+
+    exit_code = ExitCode.CONNECT
+
+
+class HTTPStatusError(SigcurlError):
+    """An HTTP status >= 400 with --fail / --fail-with-body."""
+
+    exit_code = ExitCode.HTTP_ERROR
