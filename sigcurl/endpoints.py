@@ -1,0 +1,242 @@
+"""Infer the SigV4 signing name and region from a URL's host.
+
+This module owns host inference (SPEC section 3, "Inference from the host"):
+given the host a user typed, say which service name and region to sign with,
+whether S3's signing rules apply, and whether the endpoint needs SigV4a, so
+that ``--service`` and ``--region`` are rarely needed.
+
+How a host is read, first match wins:
+
+1. An exact table of AWS hosts whose name does not say how they sign
+   (global endpoints such as ``iam.amazonaws.com`` -> us-east-1,
+   ``route53.amazonaws.com.cn`` -> cn-northwest-1, ``iam.us-gov.amazonaws.com``).
+2. S3-compatible stores (Cloudflare R2, Backblaze B2, DigitalOcean Spaces,
+   Wasabi), which sign as ``s3``.
+3. Every S3 host form (virtual-hosted, path-style, legacy global, dash-region,
+   dualstack, FIPS, access points, Object Lambda, Outposts, S3 Express,
+   S3 Control, VPC endpoints, Multi-Region Access Points -> SigV4a).
+4. The general AWS shapes ``[resource.]prefix[-fips][.dualstack].REGION.SUFFIX``,
+   ``resource.REGION.svc.SUFFIX`` (OpenSearch ``es``/``aoss``) and VPC
+   endpoint hosts ``....REGION.vpce.SUFFIX``; the endpoint prefix is mapped to
+   its signing name (``bedrock-runtime`` -> ``bedrock``, ``email`` -> ``ses``).
+
+The tables come from botocore's data files through ``scripts/gen_endpoints.py``
+and live in :mod:`sigcurl._endpoint_data`; botocore is never imported here.
+Unknown hosts, ``localhost`` and IP addresses give ``None``: the caller then
+asks for ``--service``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sigcurl import _endpoint_data as _data
+
+__all__ = ["Endpoint", "KNOWN_REGIONS", "SIGNING_NAMES", "infer_endpoint"]
+
+KNOWN_REGIONS: tuple[str, ...] = _data.REGIONS
+"""Every AWS region in botocore's partition data, sorted (no ``*-global`` pseudo-regions)."""
+
+SIGNING_NAMES: tuple[str, ...] = _data.SIGNING_NAMES
+"""Every SigV4 signing name known from botocore's data, sorted."""
+
+_S3_SIGNING_NAMES = frozenset({"s3", "s3-object-lambda", "s3-outposts", "s3express"})
+_REGION_SET = frozenset(KNOWN_REGIONS)
+# The partitions' own region patterns, for regions newer than the data.
+_REGION_RE = re.compile(_data.REGION_PATTERN)
+
+# A resource label in front of these prefixes changes the signing name:
+# ``abcd1234-ats.iot.REGION`` is an account's IoT data endpoint.
+_PREFIX_WITH_RESOURCE = {"iot": "iotdata"}
+
+# S3 service labels with no region in them -> signing name.
+_S3_LABELS = {
+    "s3": "s3",
+    "s3-fips": "s3",
+    "s3-accelerate": "s3",
+    "s3-global": "s3",
+    "s3-website": "s3",
+    "s3-accesspoint": "s3",
+    "s3-accesspoint-fips": "s3",
+    "s3-control": "s3",
+    "s3-control-fips": "s3",
+    "s3-object-lambda": "s3-object-lambda",
+    "s3-object-lambda-fips": "s3-object-lambda",
+    "s3-outposts": "s3-outposts",
+    "s3-outposts-fips": "s3-outposts",
+    "s3express-control": "s3express",
+    "s3express-control-fips": "s3express",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """How to sign for one host."""
+
+    service: str
+    """The SigV4 signing name, e.g. ``"s3"``, ``"execute-api"``, ``"bedrock"``."""
+    region: str | None
+    """None when the host does not say (caller then uses env/profile, else us-east-1)."""
+    s3: bool = False
+    """S3 signing rules apply (s3, s3-outposts, s3-object-lambda, s3express)."""
+    sigv4a: bool = False
+    """The endpoint requires SigV4a (S3 Multi-Region Access Points); region is then ``"*"``."""
+    s3_compatible: str | None = None
+    """The non-AWS S3 store, e.g. ``"r2"``, ``"b2"``, ``"spaces"``, ``"wasabi"``."""
+
+
+def infer_endpoint(host: str) -> Endpoint | None:
+    """Return how to sign for ``host``, or None when the host is not recognised.
+
+    ``host`` is the URL's host, in any case, optionally with a ``:port`` and a
+    trailing dot. Never raises.
+    """
+    h = _normalize(host)
+    if h is None:
+        return None
+    exact = _data.HOSTS.get(h)
+    if exact is not None:
+        return _endpoint(*exact)
+    return _parse(h)
+
+
+def _normalize(host: str) -> str | None:
+    """Lower-case, drop the port and a trailing dot; None for IPv6 literals and junk."""
+    h = host.strip().lower()
+    if h.startswith("["):  # IPv6 literal
+        return None
+    if ":" in h:
+        h, _, port = h.partition(":")
+        if ":" in port:  # bare IPv6
+            return None
+    h = h.rstrip(".")
+    if "." not in h:
+        return None
+    return h
+
+
+def _endpoint(service: str, region: str | None, sigv4a: bool = False) -> Endpoint:
+    return Endpoint(service, region, service in _S3_SIGNING_NAMES, sigv4a)
+
+
+def _is_region(label: str) -> bool:
+    return label in _REGION_SET or _REGION_RE.fullmatch(label) is not None
+
+
+def _parse(h: str) -> Endpoint | None:
+    """Infer from the host's shape (everything but the exact table)."""
+    compatible = _s3_compatible(h)
+    if compatible is not None:
+        return compatible
+    for suffix in _data.DNS_SUFFIXES:  # longest first
+        if h.endswith(suffix) and h[-len(suffix) - 1 : -len(suffix)] == ".":
+            labels = h[: -len(suffix) - 1].split(".")
+            break
+    else:
+        return None
+    if "" in labels:
+        return None
+    return _parse_s3(labels) or _parse_aws(labels)
+
+
+def _parse_s3(labels: list[str]) -> Endpoint | None:
+    """S3 host forms, found by the rightmost S3 service label."""
+    if labels[-3:] == ["mrap", "accesspoint", "s3-global"] and len(labels) > 3:
+        # alias.mrap.accesspoint.s3-global: Multi-Region Access Point, SigV4a.
+        return Endpoint("s3", "*", s3=True, sigv4a=True)
+    for i in range(len(labels) - 1, -1, -1):
+        found = _s3_label(labels[i])
+        if found is not None:
+            break
+    else:
+        return None
+    service, region = found
+    rest = labels[i + 1 :]
+    if rest[:1] == ["dualstack"]:
+        rest = rest[1:]
+    if rest[-1:] == ["vpce"]:  # bucket.vpce-0abc.s3.REGION.vpce.amazonaws.com
+        rest = rest[:-1]
+    if len(rest) == 1 and region is None and _is_region(rest[0]):
+        region = rest[0]
+    elif rest:
+        return None
+    return Endpoint(service, region, s3=True)
+
+
+def _s3_label(label: str) -> tuple[str, str | None] | None:
+    """(signing name, region named in the label) if ``label`` names an S3 endpoint."""
+    if not label.startswith("s3"):
+        return None
+    service = _S3_LABELS.get(label)
+    if service is not None:
+        return service, None
+    if label == "s3-external-1":
+        return "s3", "us-east-1"
+    if label.startswith("s3express-"):  # zonal: s3express-[fips-]use1-az4
+        return "s3express", None
+    for head in ("s3-website-", "s3-"):
+        if label.startswith(head) and _is_region(label[len(head) :]):
+            return "s3", label[len(head) :]  # legacy dash form s3-REGION
+    return None
+
+
+def _parse_aws(labels: list[str]) -> Endpoint | None:
+    """``[resource.]prefix.REGION``, ``prefix.REGION.vpce`` and ``resource.REGION.svc``."""
+    if _is_region(labels[-1]):
+        region, before = labels[-1], labels[:-1]
+    elif len(labels) >= 3 and _is_region(labels[-2]):
+        region, before = labels[-2], labels[:-2]
+        if labels[-1] != "vpce":
+            # domain.REGION.es.amazonaws.com, collection.REGION.aoss..., ...
+            service = labels[-1]
+            return _endpoint(_data.PREFIXES.get(service, service), region)
+    else:
+        return None
+    if before[-1:] == ["dualstack"]:
+        before = before[:-1]
+    if before[:1] == ["fips"]:  # fips.batch.REGION
+        before = before[1:]
+    if not before:
+        return None
+    before = [label.removesuffix("-fips") for label in before]
+    for k in range(len(before), 0, -1):
+        prefix = ".".join(before[-k:])
+        service = _data.PREFIXES.get(prefix)
+        if service is not None:
+            if k < len(before):
+                service = _PREFIX_WITH_RESOURCE.get(prefix, service)
+            return _endpoint(service, region)
+    # A prefix newer than the data: it is the signing name more often than not.
+    return _endpoint(before[-1], region)
+
+
+def _s3_compatible(h: str) -> Endpoint | None:
+    """Non-AWS S3 stores, which sign as ``s3``."""
+    if h.endswith(".r2.cloudflarestorage.com"):
+        return Endpoint("s3", "auto", s3=True, s3_compatible="r2")
+    for suffix, name in (
+        (".backblazeb2.com", "b2"),
+        (".wasabisys.com", "wasabi"),
+        (".digitaloceanspaces.com", "spaces"),
+    ):
+        if h.endswith(suffix):
+            labels = h[: -len(suffix)].split(".")
+            break
+    else:
+        return None
+    region: str | None
+    if name == "spaces":  # [bucket.]REGION.digitaloceanspaces.com
+        region = labels[-1]
+        if region == "cdn" or not region:
+            return None
+    else:  # [bucket.]s3[.REGION].backblazeb2.com / wasabisys.com
+        if labels[-1] == "s3":
+            if name == "b2":
+                return None
+            region = "us-east-1"  # s3.wasabisys.com
+        elif len(labels) >= 2 and labels[-2] == "s3" and labels[-1]:
+            region = labels[-1]
+        else:
+            return None
+    return Endpoint("s3", region, s3=True, s3_compatible=name)

@@ -1,0 +1,136 @@
+"""Canonicalisation: the URI, query string and headers of a canonical request.
+
+Implements task 1 of the SigV4 process ("Create a canonical request") as
+pure functions on strings.  The rules, with the AWS documents' wording:
+
+* URI encoding: every byte except the unreserved characters ``A-Z a-z 0-9
+  - . _ ~`` becomes ``%XY`` (upper-case hex of its UTF-8 bytes).
+* Path, every service but S3: remove ``.`` and ``..`` segments, collapse
+  empty segments, keep a trailing slash, then encode the path as it stands
+  (so an already-encoded ``%3A`` becomes ``%253A``: "double encoding").
+* Path, S3: no normalisation, encode each segment once.  The path may be
+  given raw or already encoded: it is decoded, then encoded exactly once,
+  and that same string is what goes on the wire.
+* Query: each key and value decoded then encoded (``+`` is a literal plus,
+  write ``%20`` for a space), sorted by key then value, ``key=value``
+  joined by ``&``; an empty value keeps its ``=``.
+* Headers: names lower-cased; values trimmed with inner whitespace runs
+  folded to one space; repeated names joined with ``,`` in received order;
+  sorted by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import quote, unquote
+
+#: Headers never signed: proxies and clients change or add them in flight.
+UNSIGNED_HEADERS = frozenset(
+    {"authorization", "user-agent", "expect", "transfer-encoding", "x-amzn-trace-id", "connection"}
+)
+
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def uri_encode(text: str, safe: str = "") -> str:
+    """Percent-encode ``text`` as SigV4 requires (unreserved characters stay)."""
+    return quote(text, safe=safe)
+
+
+def normalize_path(path: str) -> str:
+    """Remove dot segments and empty segments (RFC 3986 5.2.4 plus AWS's ``//`` rule).
+
+    A trailing slash is kept when the result has segments; an empty path is ``/``.
+    """
+    if not path:
+        return "/"
+    if "/." not in path and "//" not in path and not path.startswith("."):
+        return path
+    out: list[str] = []
+    for segment in path.split("/"):
+        if not segment or segment == ".":
+            continue
+        if segment == "..":
+            if out:
+                out.pop()
+        else:
+            out.append(segment)
+    first = "/" if path[0] == "/" else ""
+    last = "/" if path[-1] == "/" and out else ""
+    return first + "/".join(out) + last
+
+
+def canonical_uri(path: str, *, normalize: bool, double_encode: bool) -> str:
+    """The canonical URI of ``path`` (the raw path of the URL as sent)."""
+    if not path:
+        return "/"
+    if double_encode:
+        return uri_encode(normalize_path(path) if normalize else path, "/")
+    decoded = unquote(path)
+    encoded = uri_encode(normalize_path(decoded) if normalize else decoded, "/")
+    return encoded or "/"
+
+
+def split_query(query: str) -> list[tuple[str, str, bool]]:
+    """Split a raw query into decoded ``(key, value, had_equals)`` triples, in order."""
+    pairs: list[tuple[str, str, bool]] = []
+    if not query:
+        return pairs
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, eq, value = part.partition("=")
+        pairs.append((unquote(key), unquote(value), bool(eq)))
+    return pairs
+
+
+def encode_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
+    """The wire form of decoded query pairs: each part encoded as SigV4 encodes it."""
+    return "&".join(
+        f"{quote(k, safe='')}={quote(v, safe='')}" if eq else quote(k, safe="") for k, v, eq in pairs
+    )
+
+
+def canonical_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
+    """The canonical query string of decoded pairs (sorted by encoded key, then value)."""
+    encoded = sorted((quote(k, safe=""), quote(v, safe="")) for k, v, _ in pairs)
+    return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+def check_header(name: str, value: str) -> None:
+    """Reject header names that are not HTTP tokens and values with CR, NUL or a bare LF.
+
+    A line feed followed by a space or tab (an obsolete folded line, which
+    the AWS suites use) is accepted: its whitespace is folded when signing.
+    """
+    if not name or not _TOKEN_CHARS.issuperset(name):
+        raise ValueError(f"invalid header name {name!r}: only letters, digits and !#$%&'*+-.^_`|~ are allowed")
+    if "\r" in value or "\x00" in value:
+        raise ValueError(f"invalid value for header {name}: it contains CR or NUL")
+    if "\n" in value:
+        for i, ch in enumerate(value):
+            if ch == "\n" and (i + 1 == len(value) or value[i + 1] not in " \t"):
+                raise ValueError(f"invalid value for header {name}: it contains a line break")
+
+
+def fold_value(value: str) -> str:
+    """Trim a header value and fold inner runs of whitespace into one space."""
+    if "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " ":
+        return " ".join(value.split())
+    return value
+
+
+def canonical_headers(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
+    """``(canonical headers block, signed headers list)`` for the headers to sign.
+
+    The block ends with a newline, as the canonical request needs.
+    """
+    merged: dict[str, str] = {}
+    for name, value in headers:
+        lname = name.lower()
+        folded = fold_value(value)
+        prev = merged.get(lname)
+        merged[lname] = folded if prev is None else f"{prev},{folded}"
+    names = sorted(merged)
+    block = "".join(f"{n}:{merged[n]}\n" for n in names)
+    return block, ";".join(names)

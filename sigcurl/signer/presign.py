@@ -1,0 +1,139 @@
+"""Presigned URLs: SigV4 with the signature in the query string.
+
+The ``X-Amz-*`` parameters (algorithm, credential, date, expiry, signed
+headers, session token) are part of the canonical query; the signature is
+appended last.  ``X-Amz-SignedHeaders`` never lists ``x-amz-date`` (the date
+travels in the query).  S3 presigned URLs sign ``UNSIGNED-PAYLOAD``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sigcurl.signer import request as rq
+from sigcurl.signer.canonical import UNSIGNED_HEADERS, canonical_headers, canonical_query, uri_encode
+from sigcurl.signer.keys import hmac_hex, signing_key
+from sigcurl.signer.settings import resolve
+from sigcurl.signer.sigv4 import ALGORITHM, string_to_sign
+from sigcurl.signer.types import UNSIGNED_PAYLOAD, Credentials, SignedRequest, SigningSettings
+
+MAX_EXPIRES = 7 * 24 * 3600
+
+_DROP = frozenset({"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"})
+
+
+def presign(
+    method: str,
+    url: str,
+    headers: rq.HeadersInput = (),
+    *,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    time: datetime,
+    expires: int = 900,
+    body: bytes | str = b"",
+    normalize_path: bool | None = None,
+    double_encode: bool | None = None,
+    payload_hash: str | None = None,
+    content_sha256_header: bool | None = None,
+    sign_session_token: bool = True,
+    algorithm: str = "sigv4",
+) -> SignedRequest:
+    """A presigned URL valid for ``expires`` seconds (1 s to 7 days) from ``time``.
+
+    ``.url`` of the result carries every ``X-Amz-*`` parameter; ``.headers``
+    are the request headers that were signed (Host at least) and must be sent.
+    """
+    if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= MAX_EXPIRES:
+        raise ValueError(f"expires must be a whole number of seconds from 1 to {MAX_EXPIRES} (7 days)")
+    settings = resolve(
+        service,
+        normalize_path=normalize_path,
+        double_encode=double_encode,
+        content_sha256_header=content_sha256_header,
+        sign_session_token=sign_session_token,
+    )
+    if algorithm == "sigv4a":
+        from sigcurl.signer import sigv4a
+
+        return sigv4a.presign_query(
+            method, url, headers, body, credentials=credentials, region_set=region,
+            service=service, time=time, expires=expires, settings=settings, payload_hash=payload_hash,
+        )
+    if algorithm != "sigv4":
+        raise ValueError(f"unknown algorithm {algorithm!r}: use 'sigv4' or 'sigv4a'")
+    date_time = rq.amz_date(time)
+    scope = f"{date_time[:8]}/{region}/{service}/aws4_request"
+    key = signing_key(credentials.secret_key, date_time[:8], region, service)
+    return presign_with(
+        method, url, headers, body,
+        credentials=credentials, settings=settings, payload_hash=payload_hash, expires=expires,
+        algorithm=ALGORITHM, amz_date=date_time, scope=scope,
+        signature_of=lambda sts: hmac_hex(key, sts), extra_params=(),
+    )
+
+
+def presign_with(
+    method: str,
+    url: str,
+    headers: rq.HeadersInput,
+    body: bytes | str | None,
+    *,
+    credentials: Credentials,
+    settings: SigningSettings,
+    payload_hash: str | None,
+    expires: int,
+    algorithm: str,
+    amz_date: str,
+    scope: str,
+    signature_of: Callable[[str], str],
+    extra_params: tuple[tuple[str, str], ...],
+) -> SignedRequest:
+    """Query signing for any algorithm: ``signature_of`` turns a string to sign into a signature."""
+    parsed = rq.parse(method, url, headers, settings, _DROP)
+    if payload_hash is None:
+        payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else rq.payload_sha256(body)
+    to_sign = [(n, v) for n, v in parsed.headers if n.lower() not in UNSIGNED_HEADERS]
+    block, signed = canonical_headers(to_sign)
+    token = credentials.session_token
+    params: list[tuple[str, str]] = [
+        ("X-Amz-Algorithm", algorithm),
+        ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
+        ("X-Amz-Date", amz_date),
+        ("X-Amz-Expires", str(expires)),
+        ("X-Amz-SignedHeaders", signed),
+    ]
+    params.extend(extra_params)
+    if token and settings.sign_session_token:
+        params.append(("X-Amz-Security-Token", token))
+    ours = {k for k, _ in params} | {"X-Amz-Signature", "X-Amz-Security-Token"}
+    user = [p for p in parsed.query if p[0] not in ours]
+    all_pairs = [(k, v, True) for k, v in params] + user
+    creq = (
+        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query(all_pairs)}\n"
+        f"{block}\n{signed}\n{payload_hash}"
+    )
+    sts = string_to_sign(algorithm, amz_date, scope, creq)
+    signature = signature_of(sts)
+    params.append(("X-Amz-Signature", signature))
+    if token and not settings.sign_session_token:
+        params.append(("X-Amz-Security-Token", token))
+    extra = "&".join(f"{k}={uri_encode(v)}" for k, v in params)
+    final = rq.ParsedRequest(
+        method=parsed.method, scheme=parsed.scheme, netloc=parsed.netloc, host=parsed.host,
+        path=parsed.path, canonical_uri=parsed.canonical_uri, query=user, headers=parsed.headers,
+    )
+    return SignedRequest(
+        method=parsed.method,
+        url=rq.wire_url(final, extra),
+        headers=parsed.headers,
+        canonical_request=creq,
+        string_to_sign=sts,
+        signature=signature,
+        signed_headers=signed,
+        credential_scope=scope,
+        payload_hash=payload_hash,
+        amz_date=amz_date,
+    )

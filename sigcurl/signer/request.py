@@ -1,0 +1,148 @@
+"""Parsing a request into the parts that are signed.
+
+Turns the caller's method, URL, headers and body settings into a
+:class:`ParsedRequest`: the wire URL, the headers to send (checked), the
+host, the decoded query pairs and the canonical URI.  Shared by header
+signing (``sigv4``), presigning (``presign``) and SigV4a (``sigv4a``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sigcurl.signer.canonical import canonical_uri, check_header, encode_query, split_query
+from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
+
+HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
+
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRequest:
+    """A request split into what the signer needs."""
+
+    method: str
+    scheme: str
+    netloc: str
+    host: str  # the Host header value that is signed and sent
+    path: str  # the path as sent on the wire
+    canonical_uri: str
+    query: list[tuple[str, str, bool]]  # decoded (key, value, had '=') pairs, in order
+    headers: list[tuple[str, str]]  # caller's headers, checked, Host first
+
+
+def amz_date(time: datetime) -> str:
+    """``YYYYMMDDTHHMMSSZ`` of an aware datetime (converted to UTC, sub-second dropped)."""
+    if time.tzinfo is None or time.utcoffset() is None:
+        raise ValueError("time must be a timezone-aware datetime (e.g. datetime.now(timezone.utc))")
+    if time.utcoffset():
+        time = time.astimezone(timezone.utc)
+    return f"{time.year:04d}{time.month:02d}{time.day:02d}T{time.hour:02d}{time.minute:02d}{time.second:02d}Z"
+
+
+def payload_sha256(body: bytes | str | None) -> str:
+    """Hex SHA-256 of a body held in memory (a ``str`` is hashed as UTF-8)."""
+    if not body:
+        return EMPTY_SHA256
+    if isinstance(body, str):
+        body = body.encode()
+    return hashlib.sha256(body).hexdigest()
+
+
+def split_url(url: str) -> tuple[str, str, str, str]:
+    """``(scheme, netloc, path, query)`` of an absolute http(s) URL; the fragment is dropped."""
+    sep = url.find("://")
+    if sep <= 0:
+        raise ValueError(f"not an absolute URL: {url!r}")
+    scheme = url[:sep].lower()
+    rest = url[sep + 3 :]
+    hash_at = rest.find("#")
+    if hash_at >= 0:
+        rest = rest[:hash_at]
+    end = len(rest)
+    for ch in "/?":
+        i = rest.find(ch)
+        if 0 <= i < end:
+            end = i
+    netloc = rest[:end]
+    rest = rest[end:]
+    q = rest.find("?")
+    if q >= 0:
+        path, query = rest[:q], rest[q + 1 :]
+    else:
+        path, query = rest, ""
+    if not netloc:
+        raise ValueError(f"URL has no host: {url!r}")
+    return scheme, netloc, path, query
+
+
+def host_header(scheme: str, netloc: str) -> str:
+    """The Host value for a URL authority: user info dropped, default port omitted."""
+    at = netloc.rfind("@")
+    if at >= 0:
+        netloc = netloc[at + 1 :]
+    host, sep, port = netloc.rpartition(":")
+    if sep and port.isdigit():
+        if _DEFAULT_PORTS.get(scheme) == port:
+            return host.lower()
+        return f"{host.lower()}:{port}"
+    return netloc.lower()
+
+
+def iter_headers(headers: HeadersInput) -> Iterable[tuple[str, str]]:
+    """Headers as (name, value) pairs, from a mapping or an iterable of pairs."""
+    if isinstance(headers, Mapping):
+        return headers.items()
+    return headers
+
+
+def parse(
+    method: str,
+    url: str,
+    headers: HeadersInput,
+    settings: SigningSettings,
+    drop: frozenset[str],
+) -> ParsedRequest:
+    """Parse and check a request; headers named in ``drop`` (lower-case) are removed."""
+    scheme, netloc, path, query = split_url(url)
+    pairs = split_query(query)
+    cleaned: list[tuple[str, str]] = []
+    host: str | None = None
+    for name, value in iter_headers(headers):
+        check_header(name, value)
+        lname = name.lower()
+        if lname in drop:
+            continue
+        if lname == "host":
+            if host is not None:
+                raise ValueError("the Host header is given twice")
+            host = value.strip()
+        cleaned.append((name, value))
+    if host is None:
+        host = host_header(scheme, netloc)
+        cleaned.insert(0, ("Host", host))
+    uri = canonical_uri(path, normalize=settings.normalize_path, double_encode=settings.double_encode)
+    wire_path = (path or "/") if settings.double_encode else uri
+    return ParsedRequest(
+        method=method.upper(),
+        scheme=scheme,
+        netloc=netloc,
+        host=host,
+        path=wire_path,
+        canonical_uri=uri,
+        query=pairs,
+        headers=cleaned,
+    )
+
+
+def wire_url(parsed: ParsedRequest, extra_query: str = "") -> str:
+    """The URL to send: the wire path and the query in its signed encoding."""
+    query = encode_query(parsed.query)
+    if extra_query:
+        query = f"{query}&{extra_query}" if query else extra_query
+    base = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
+    return f"{base}?{query}" if query else base

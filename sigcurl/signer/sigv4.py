@@ -1,0 +1,148 @@
+"""SigV4 header signing: canonical request, string to sign, signature, Authorization.
+
+:func:`sign` is pure: the time, the credentials and the settings are
+arguments, and it returns a :class:`SignedRequest` (headers to send, the
+canonical request and string to sign as text) without touching the
+caller's objects.  ``algorithm="sigv4a"`` hands over to :mod:`sigv4a`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+
+from sigcurl.signer import request as rq
+from sigcurl.signer.canonical import UNSIGNED_HEADERS, canonical_headers, canonical_query
+from sigcurl.signer.keys import hmac_hex, signing_key
+from sigcurl.signer.settings import resolve
+from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+
+_DROP = frozenset({"authorization", "x-amz-date"})
+
+
+def string_to_sign(algorithm: str, amz_date: str, scope: str, canonical_request: str) -> str:
+    """Task 2: the string to sign over the SHA-256 of the canonical request."""
+    digest = hashlib.sha256(canonical_request.encode()).hexdigest()
+    return f"{algorithm}\n{amz_date}\n{scope}\n{digest}"
+
+
+def sign(
+    method: str,
+    url: str,
+    headers: rq.HeadersInput = (),
+    body: bytes | str = b"",
+    *,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    time: datetime,
+    normalize_path: bool | None = None,
+    double_encode: bool | None = None,
+    payload_hash: str | None = None,
+    content_sha256_header: bool | None = None,
+    sign_session_token: bool = True,
+    algorithm: str = "sigv4",
+) -> SignedRequest:
+    """Sign a request with an ``Authorization`` header.
+
+    ``headers`` is a mapping or an iterable of (name, value) pairs (repeated
+    names allowed, order kept).  ``body`` is hashed unless ``payload_hash``
+    is given (a hex digest, ``UNSIGNED-PAYLOAD`` or a ``STREAMING-*``
+    marker).  Settings left as None take the service's default (S3: single
+    encoding, no normalisation, ``x-amz-content-sha256`` sent).
+    ``algorithm="sigv4a"`` signs with SigV4a; ``region`` is then the region
+    set (``"*"`` or ``"us-east-1,us-west-2"``).
+    """
+    settings = resolve(
+        service,
+        normalize_path=normalize_path,
+        double_encode=double_encode,
+        content_sha256_header=content_sha256_header,
+        sign_session_token=sign_session_token,
+    )
+    if algorithm == "sigv4a":
+        from sigcurl.signer import sigv4a
+
+        return sigv4a.sign_headers(
+            method, url, headers, body, credentials=credentials, region_set=region,
+            service=service, time=time, settings=settings, payload_hash=payload_hash,
+        )
+    if algorithm != "sigv4":
+        raise ValueError(f"unknown algorithm {algorithm!r}: use 'sigv4' or 'sigv4a'")
+    date_time = rq.amz_date(time)
+    scope = f"{date_time[:8]}/{region}/{service}/aws4_request"
+    key = signing_key(credentials.secret_key, date_time[:8], region, service)
+    return sign_with(
+        method, url, headers, body,
+        credentials=credentials, settings=settings, payload_hash=payload_hash,
+        algorithm=ALGORITHM, amz_date=date_time, scope=scope,
+        signature_of=lambda sts: hmac_hex(key, sts), extra_headers=(),
+    )
+
+
+def sign_with(
+    method: str,
+    url: str,
+    headers: rq.HeadersInput,
+    body: bytes | str | None,
+    *,
+    credentials: Credentials,
+    settings: SigningSettings,
+    payload_hash: str | None,
+    algorithm: str,
+    amz_date: str,
+    scope: str,
+    signature_of: Callable[[str], str],
+    extra_headers: tuple[tuple[str, str], ...],
+) -> SignedRequest:
+    """Header signing for any algorithm: ``signature_of`` turns a string to sign into a signature."""
+    token = credentials.session_token
+    drop = _DROP | {"x-amz-security-token"} if token else _DROP
+    parsed = rq.parse(method, url, headers, settings, drop)
+    out = parsed.headers
+    if payload_hash is None:
+        for name, value in out:
+            if name.lower() == "x-amz-content-sha256":
+                payload_hash = value.strip()
+                break
+        else:
+            payload_hash = rq.payload_sha256(body)
+            if settings.content_sha256_header:
+                out.append(("X-Amz-Content-SHA256", payload_hash))
+    elif settings.content_sha256_header and not any(n.lower() == "x-amz-content-sha256" for n, _ in out):
+        out.append(("X-Amz-Content-SHA256", payload_hash))
+    out.append(("X-Amz-Date", amz_date))
+    out.extend(extra_headers)
+    if token and settings.sign_session_token:
+        out.append(("X-Amz-Security-Token", token))
+    block, signed = canonical_headers((n, v) for n, v in out if n.lower() not in UNSIGNED_HEADERS)
+    creq = (
+        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query(parsed.query)}\n"
+        f"{block}\n{signed}\n{payload_hash}"
+    )
+    sts = string_to_sign(algorithm, amz_date, scope, creq)
+    signature = signature_of(sts)
+    out.append(
+        (
+            "Authorization",
+            f"{algorithm} Credential={credentials.access_key}/{scope}, "
+            f"SignedHeaders={signed}, Signature={signature}",
+        )
+    )
+    if token and not settings.sign_session_token:
+        out.append(("X-Amz-Security-Token", token))
+    return SignedRequest(
+        method=parsed.method,
+        url=rq.wire_url(parsed),
+        headers=out,
+        canonical_request=creq,
+        string_to_sign=sts,
+        signature=signature,
+        signed_headers=signed,
+        credential_scope=scope,
+        payload_hash=payload_hash,
+        amz_date=amz_date,
+    )
