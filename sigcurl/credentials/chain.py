@@ -194,7 +194,7 @@ def _static(
     if not isinstance(secret_key, str):
         raise CredentialSourceError(
             f'profile "{name}" in {shown} has aws_access_key_id but no aws_secret_access_key',
-            f"add aws_secret_access_key to [{name}] in {shown}",
+            f"add aws_secret_access_key to profile {name} in {shown}",
         )
     token = section.get("aws_security_token") or section.get("aws_session_token")
     return ResolvedCredentials(
