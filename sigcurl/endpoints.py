@@ -129,15 +129,19 @@ def _parse(h: str) -> Endpoint | None:
     compatible = _s3_compatible(h)
     if compatible is not None:
         return compatible
+    labels = _aws_labels(h)
+    if labels is None:
+        return None
+    return _parse_s3(labels) or _parse_aws(labels)
+
+
+def _aws_labels(h: str) -> list[str] | None:
+    """The labels of an AWS host in front of its DNS suffix, else None."""
     for suffix in _data.DNS_SUFFIXES:  # longest first
         if h.endswith(suffix) and h[-len(suffix) - 1 : -len(suffix)] == ".":
             labels = h[: -len(suffix) - 1].split(".")
-            break
-    else:
-        return None
-    if "" in labels:
-        return None
-    return _parse_s3(labels) or _parse_aws(labels)
+            return None if "" in labels else labels
+    return None
 
 
 def _parse_s3(labels: list[str]) -> Endpoint | None:
@@ -183,23 +187,13 @@ def _s3_label(label: str) -> tuple[str, str | None] | None:
 
 def _parse_aws(labels: list[str]) -> Endpoint | None:
     """``[resource.]prefix.REGION``, ``prefix.REGION.vpce`` and ``resource.REGION.svc``."""
-    if _is_region(labels[-1]):
-        region, before = labels[-1], labels[:-1]
-    elif len(labels) >= 3 and _is_region(labels[-2]):
-        region, before = labels[-2], labels[:-2]
-        if labels[-1] != "vpce":
-            # domain.REGION.es.amazonaws.com, collection.REGION.aoss..., ...
-            service = labels[-1]
-            return _endpoint(_data.PREFIXES.get(service, service), region)
-    else:
+    split = _split_aws(labels)
+    if split is None:
         return None
-    if before[-1:] == ["dualstack"]:
-        before = before[:-1]
-    if before[:1] == ["fips"]:  # fips.batch.REGION
-        before = before[1:]
-    if not before:
-        return None
-    before = [label.removesuffix("-fips") for label in before]
+    before, region, after = split
+    if after is not None:
+        # domain.REGION.es.amazonaws.com, collection.REGION.aoss..., ...
+        return _endpoint(_data.PREFIXES.get(after, after), region)
     for k in range(len(before), 0, -1):
         prefix = ".".join(before[-k:])
         service = _data.PREFIXES.get(prefix)
@@ -209,6 +203,30 @@ def _parse_aws(labels: list[str]) -> Endpoint | None:
             return _endpoint(service, region)
     # A prefix newer than the data: it is the signing name more often than not.
     return _endpoint(before[-1], region)
+
+
+def _split_aws(labels: list[str]) -> tuple[list[str], str, str | None] | None:
+    """Split a host's labels (DNS suffix removed) around the region.
+
+    Returns (labels before the region without ``fips``/``dualstack`` markers,
+    region, service label after the region or None).
+    """
+    after = None
+    if _is_region(labels[-1]):
+        region, before = labels[-1], labels[:-1]
+    elif len(labels) >= 3 and _is_region(labels[-2]):
+        region, before = labels[-2], labels[:-2]
+        if labels[-1] != "vpce":  # else an interface VPC endpoint: ....svc.REGION.vpce
+            after = labels[-1]
+    else:
+        return None
+    if before[-1:] == ["dualstack"]:
+        before = before[:-1]
+    if before[:1] == ["fips"]:  # fips.batch.REGION
+        before = before[1:]
+    if not before:
+        return None
+    return [label.removesuffix("-fips") for label in before], region, after
 
 
 def _s3_compatible(h: str) -> Endpoint | None:
