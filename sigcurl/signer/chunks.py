@@ -32,7 +32,12 @@ CRLF = b"\r\n"
 
 
 class ChunkSigner:
-    """Signs the chunks and trailer of one aws-chunked body, in order."""
+    """Signs the chunks and trailer of one aws-chunked body, in order.
+
+    The previous signature is chained without any ``*`` padding (SigV4a
+    chunk signatures are padded to a fixed width on the wire; SigV4 hex
+    signatures never contain ``*``).
+    """
 
     __slots__ = ("_algorithm", "_amz_date", "_scope", "_previous", "_sign")
 
@@ -69,7 +74,7 @@ class ChunkSigner:
         digest = hashlib.sha256(chunk).hexdigest() if chunk else EMPTY_SHA256
         return (
             f"{self._algorithm}-PAYLOAD\n{self._amz_date}\n{self._scope}\n"
-            f"{self._previous}\n{EMPTY_SHA256}\n{digest}"
+            f"{self._previous.rstrip('*')}\n{EMPTY_SHA256}\n{digest}"
         )
 
     def sign_chunk(self, chunk: bytes) -> str:
@@ -80,7 +85,8 @@ class ChunkSigner:
     def trailer_string_to_sign(self, trailer: bytes) -> str:
         """The string to sign for the trailer lines (each ``name:value\\n``)."""
         digest = hashlib.sha256(trailer).hexdigest()
-        return f"{self._algorithm}-TRAILER\n{self._amz_date}\n{self._scope}\n{self._previous}\n{digest}"
+        previous = self._previous.rstrip("*")
+        return f"{self._algorithm}-TRAILER\n{self._amz_date}\n{self._scope}\n{previous}\n{digest}"
 
     def sign_trailer(self, trailer: bytes) -> str:
         """Sign the trailer lines; returns the trailer signature."""

@@ -1,0 +1,254 @@
+"""SigV4a: asymmetric (ECDSA P-256) signing for multi-region endpoints.
+
+SigV4a (``AWS4-ECDSA-P256-SHA256``) keeps SigV4's canonical request and
+string to sign, and changes three things:
+
+* the credential scope has no region: ``<date>/<service>/aws4_request``;
+  the regions the signature is valid in travel, signed, in
+  ``X-Amz-Region-Set`` (``*`` or ``us-east-1,us-west-2``);
+* the signing key is an ECDSA P-256 key derived from the access key id and
+  the secret (NIST SP 800-108 counter-mode KDF with HMAC-SHA256, below);
+* the signature is the hex of the DER-encoded ECDSA signature over the
+  SHA-256 of the string to sign.  ECDSA signatures are randomised: the same
+  request signs differently every time, and is checked by verifying it.
+
+Key derivation, as AWS specifies it::
+
+    key   = "AWS4A" + secret
+    input = 0x00000001 || "AWS4-ECDSA-P256-SHA256" || 0x00
+            || access key id || counter (1 byte, from 1) || 0x00000100
+    k0    = HMAC-SHA256(key, input) as a big-endian integer
+    private key d = k0 + 1, for the first counter with k0 <= n - 2
+
+(n is the order of the P-256 group; ``0x00000100`` is the output length in
+bits, 256.)  Derivation is cached per (access key id, secret): it is the
+same key for every date, region and service.
+
+``cryptography`` is imported on first use, so SigV4 signing never loads it;
+without it, SigV4a raises :class:`~sigcurl.errors.SigcurlError` with the
+install command.  aws-chunked uploads continue a SigV4a seed request with
+:func:`chunk_signer_for`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sigcurl.errors import SigcurlError
+from sigcurl.signer import request as rq
+from sigcurl.signer.chunks import ChunkSigner
+from sigcurl.signer.presign import presign_with
+from sigcurl.signer.sigv4 import sign_with
+from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+
+ALGORITHM = "AWS4-ECDSA-P256-SHA256"
+
+#: Order n of the NIST P-256 (secp256r1) group.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+#: Length of a hex SigV4a chunk signature on the wire: DER ECDSA-P256 is at
+#: most 72 bytes, and chunk signatures are right-padded with ``*`` to this
+#: fixed width so the Content-Length of an aws-chunked body is known in
+#: advance (``chunks.encoded_length(..., signature_length=CHUNK_SIGNATURE_LENGTH)``).
+CHUNK_SIGNATURE_LENGTH = 144
+CHUNK_SIGNATURE_PADDING = "*"
+
+_LABEL = ALGORITHM.encode()
+_INSTALL = "pip install 'cryptography>=41'"
+
+_KEYS: dict[tuple[str, str], EllipticCurvePrivateKey] = {}
+_KEYS_MAX = 32
+
+# Loaded by _crypto() on first use: (ec module, ECDSA-with-SHA-256 instance).
+_EC: Any = None
+_ECDSA_SHA256: Any = None
+
+
+def _crypto() -> Any:
+    """The ``cryptography`` EC module, imported on first use (SigcurlError when missing)."""
+    global _EC, _ECDSA_SHA256
+    if _EC is None:
+        try:
+            from cryptography.hazmat.primitives import hashes
+            from cryptography.hazmat.primitives.asymmetric import ec
+        except ImportError as exc:
+            raise SigcurlError(
+                "SigV4a signing needs the 'cryptography' package, which is not installed",
+                f"install it: {_INSTALL}",
+            ) from exc
+        _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+        _EC = ec
+    return _EC
+
+
+def derive_private_value(access_key: str, secret_key: str) -> int:
+    """The SigV4a private scalar d for a key pair (NIST SP 800-108 counter-mode KDF).
+
+    Pure standard library: tests compare it with the published vectors.
+    """
+    key = ("AWS4A" + secret_key).encode()
+    head = b"\x00\x00\x00\x01" + _LABEL + b"\x00" + access_key.encode()
+    for counter in range(1, 255):
+        fixed_input = head + bytes((counter,)) + b"\x00\x00\x01\x00"
+        k0 = int.from_bytes(hmac.digest(key, fixed_input, "sha256"), "big")
+        if k0 <= P256_ORDER - 2:
+            return k0 + 1
+    # Each try fails with probability about 2**-32; 254 failures do not happen.
+    raise ValueError("SigV4a key derivation did not converge for this access key")
+
+
+def private_key_of(credentials: Credentials) -> EllipticCurvePrivateKey:
+    """The derived ECDSA P-256 private key of ``credentials`` (cached per key pair)."""
+    cache_key = (credentials.access_key, credentials.secret_key)
+    key = _KEYS.get(cache_key)
+    if key is None:
+        ec = _crypto()
+        d = derive_private_value(credentials.access_key, credentials.secret_key)
+        key = ec.derive_private_key(d, ec.SECP256R1())
+        if len(_KEYS) >= _KEYS_MAX:
+            _KEYS.clear()
+        _KEYS[cache_key] = key
+    return key
+
+
+def public_key_of(credentials: Credentials) -> tuple[str, str]:
+    """``(X, Y)``: the derived public key's coordinates, 64 lower-case hex digits each.
+
+    The public half only (safe to print); servers and tests verify SigV4a
+    signatures with it.
+    """
+    numbers = private_key_of(credentials).public_key().public_numbers()
+    return f"{numbers.x:064x}", f"{numbers.y:064x}"
+
+
+def signature_of(credentials: Credentials, string_to_sign: str) -> str:
+    """Hex DER ECDSA-P256 signature over SHA-256 of ``string_to_sign`` (randomised)."""
+    key = private_key_of(credentials)
+    return key.sign(string_to_sign.encode(), _ECDSA_SHA256).hex()  # type: ignore[no-any-return]
+
+
+def verify(x: str, y: str, string_to_sign: str, signature: str) -> bool:
+    """Whether hex DER ``signature`` (chunk padding allowed) is a valid SigV4a
+    signature of ``string_to_sign`` under the public key ``(x, y)`` (hex
+    coordinates).  For tests and debugging."""
+    ec = _crypto()
+    from cryptography.exceptions import InvalidSignature
+
+    public = ec.EllipticCurvePublicNumbers(int(x, 16), int(y, 16), ec.SECP256R1()).public_key()
+    try:
+        der = bytes.fromhex(signature.rstrip(CHUNK_SIGNATURE_PADDING))
+        public.verify(der, string_to_sign.encode(), _ECDSA_SHA256)
+    except (ValueError, InvalidSignature):
+        return False
+    return True
+
+
+def normalize_region_set(region_set: str) -> str:
+    """``"*"`` or a comma-separated region list, spaces removed (``us-east-1,us-west-2``)."""
+    regions = [r.strip() for r in region_set.split(",")]
+    if not region_set.strip() or any(not r or any(c.isspace() for c in r) for r in regions):
+        raise ValueError(
+            f"invalid SigV4a region set {region_set!r}: use '*' or a comma-separated list "
+            "such as 'us-east-1,us-west-2'"
+        )
+    return ",".join(regions)
+
+
+def _without_region_set(headers: rq.HeadersInput) -> list[tuple[str, str]]:
+    """The caller's headers minus any X-Amz-Region-Set (the signer sets its own)."""
+    return [(n, v) for n, v in rq.iter_headers(headers) if n.lower() != "x-amz-region-set"]
+
+
+def sign_headers(
+    method: str,
+    url: str,
+    headers: rq.HeadersInput,
+    body: bytes | str | None,
+    *,
+    credentials: Credentials,
+    region_set: str,
+    service: str,
+    time: datetime,
+    settings: SigningSettings,
+    payload_hash: str | None,
+) -> SignedRequest:
+    """Sign with SigV4a in the ``Authorization`` header (``X-Amz-Region-Set`` added and signed)."""
+    regions = normalize_region_set(region_set)
+    private_key_of(credentials)  # fail early (missing cryptography) before any work
+    date_time = rq.amz_date(time)
+    scope = f"{date_time[:8]}/{service}/aws4_request"
+    return sign_with(
+        method, url, _without_region_set(headers), body,
+        credentials=credentials, settings=settings, payload_hash=payload_hash,
+        algorithm=ALGORITHM, amz_date=date_time, scope=scope,
+        signature_of=lambda sts: signature_of(credentials, sts),
+        extra_headers=(("X-Amz-Region-Set", regions),),
+    )
+
+
+def presign_query(
+    method: str,
+    url: str,
+    headers: rq.HeadersInput,
+    body: bytes | str | None,
+    *,
+    credentials: Credentials,
+    region_set: str,
+    service: str,
+    time: datetime,
+    expires: int,
+    settings: SigningSettings,
+    payload_hash: str | None,
+) -> SignedRequest:
+    """A SigV4a presigned URL (``X-Amz-Region-Set`` is a signed query parameter)."""
+    regions = normalize_region_set(region_set)
+    private_key_of(credentials)
+    date_time = rq.amz_date(time)
+    scope = f"{date_time[:8]}/{service}/aws4_request"
+    return presign_with(
+        method, url, _without_region_set(headers), body,
+        credentials=credentials, settings=settings, payload_hash=payload_hash, expires=expires,
+        algorithm=ALGORITHM, amz_date=date_time, scope=scope,
+        signature_of=lambda sts: signature_of(credentials, sts),
+        extra_params=(("X-Amz-Region-Set", regions),),
+    )
+
+
+def pad_chunk_signature(signature: str) -> str:
+    """A chunk signature right-padded with ``*`` to :data:`CHUNK_SIGNATURE_LENGTH`."""
+    return signature.ljust(CHUNK_SIGNATURE_LENGTH, CHUNK_SIGNATURE_PADDING)
+
+
+def chunk_signer_for(signed: SignedRequest, credentials: Credentials, *, pad: bool = True) -> ChunkSigner:
+    """The chunk signer that continues a SigV4a seed request ``signed`` (aws-chunked).
+
+    Sign the seed with ``payload_hash=STREAMING_ECDSA_PAYLOAD`` (or
+    ``STREAMING_ECDSA_PAYLOAD_TRAILER``).  Chunks are signed with
+    ``AWS4-ECDSA-P256-SHA256-PAYLOAD`` (trailer: ``-TRAILER``), each string
+    to sign chaining the previous signature without padding.  With ``pad``
+    (the default) the signatures returned, and so written on the wire, are
+    padded with ``*`` to 144 characters, so every frame has the same size and
+    ``encoded_length(..., signature_length=CHUNK_SIGNATURE_LENGTH)`` is exact.
+    """
+    if not signed.credential_scope or not signed.amz_date:
+        raise ValueError("chunk_signer_for needs the SignedRequest of a signed seed request")
+    private_key_of(credentials)
+    if pad:
+        def sign(sts: str) -> str:
+            return pad_chunk_signature(signature_of(credentials, sts))
+    else:
+        def sign(sts: str) -> str:
+            return signature_of(credentials, sts)
+    return ChunkSigner(
+        amz_date=signed.amz_date,
+        scope=signed.credential_scope,
+        seed_signature=signed.signature,
+        signature_of=sign,
+        algorithm=ALGORITHM,
+    )
