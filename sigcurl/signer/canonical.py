@@ -33,8 +33,17 @@ _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABC
 
 
 def uri_encode(text: str, safe: str = "") -> str:
-    """Percent-encode ``text`` as SigV4 requires (unreserved characters stay)."""
-    return quote(text, safe=safe)
+    """Percent-encode ``text`` as SigV4 requires (unreserved characters stay).
+
+    Lone surrogates (from :func:`uri_decode` of bytes that are not UTF-8)
+    become their original bytes again.
+    """
+    return quote(text, safe=safe, errors="surrogateescape")
+
+
+def uri_decode(text: str) -> str:
+    """Decode ``%XY`` escapes; bytes that are not UTF-8 are kept (as surrogates), not replaced."""
+    return unquote(text, errors="surrogateescape") if "%" in text else text
 
 
 def normalize_path(path: str) -> str:
@@ -66,7 +75,7 @@ def canonical_uri(path: str, *, normalize: bool, double_encode: bool) -> str:
         return "/"
     if double_encode:
         return uri_encode(normalize_path(path) if normalize else path, "/")
-    decoded = unquote(path)
+    decoded = uri_decode(path)
     encoded = uri_encode(normalize_path(decoded) if normalize else decoded, "/")
     return encoded or "/"
 
@@ -80,20 +89,20 @@ def split_query(query: str) -> list[tuple[str, str, bool]]:
         if not part:
             continue
         key, eq, value = part.partition("=")
-        pairs.append((unquote(key), unquote(value), bool(eq)))
+        pairs.append((uri_decode(key), uri_decode(value), bool(eq)))
     return pairs
 
 
 def encode_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
     """The wire form of decoded query pairs: each part encoded as SigV4 encodes it."""
     return "&".join(
-        f"{quote(k, safe='')}={quote(v, safe='')}" if eq else quote(k, safe="") for k, v, eq in pairs
+        f"{uri_encode(k)}={uri_encode(v)}" if eq else uri_encode(k) for k, v, eq in pairs
     )
 
 
 def canonical_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
     """The canonical query string of decoded pairs (sorted by encoded key, then value)."""
-    encoded = sorted((quote(k, safe=""), quote(v, safe="")) for k, v, _ in pairs)
+    encoded = sorted((uri_encode(k), uri_encode(v)) for k, v, _ in pairs)
     return "&".join(f"{k}={v}" for k, v in encoded)
 
 
