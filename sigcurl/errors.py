@@ -19,11 +19,13 @@ class ExitCode(IntEnum):
     """Process exit statuses (documented in the README's exit-code table)."""
 
     OK = 0
+    UNSUPPORTED_PROTOCOL = 1  # the URL's scheme is not http or https
     USAGE = 2  # bad option or option value (curl: failed to initialize)
     BAD_URL = 3  # malformed URL
     PROXY_RESOLVE = 5  # cannot resolve proxy
     RESOLVE = 6  # cannot resolve host
     CONNECT = 7  # cannot connect
+    PARTIAL_FILE = 18  # the response ended before its announced length
     HTTP_ERROR = 22  # HTTP status >= 400 with -f / --fail-with-body
     WRITE_ERROR = 23  # cannot write output
     READ_ERROR = 26  # cannot read input (file, stdin)
@@ -34,6 +36,8 @@ class ExitCode(IntEnum):
     SEND_ERROR = 55  # failed sending data
     RECV_ERROR = 56  # failed receiving data
     TLS_CERT = 60  # peer certificate cannot be verified
+    BAD_CONTENT_ENCODING = 61  # --compressed body cannot be decoded
+    CA_CERT = 77  # the --cacert file cannot be read
     SIGNING_CONFIG = 90  # cannot tell what to sign for (service/region unknown)
     NO_CREDENTIALS = 91  # no credential source supplied credentials
     CREDENTIAL_SOURCE = 92  # a configured credential source failed

@@ -1,0 +1,255 @@
+"""curl's request options turned into one request: method, URL, headers, body.
+
+This module owns curl's rules for data and headers, so that a curl command
+line means the same thing here:
+
+* ``-d/--data`` (``@file`` read with CR and LF stripped), ``--data-binary``
+  (``@file`` exact bytes), ``--data-raw`` (no ``@``), ``--data-urlencode``
+  (``content``, ``=content``, ``name=content``, ``@file``, ``name@file``),
+  ``--json`` (also sets ``Content-Type`` and ``Accept``); several pieces are
+  joined with ``&`` (``--json`` pieces are concatenated); POST by default
+  with ``application/x-www-form-urlencoded``.
+* ``-G`` moves the data to the query; ``-I`` is HEAD; ``-T`` is PUT of a
+  file (``-`` = stdin), appending the file name to a URL ending in ``/``.
+* ``-H 'Name: value'`` adds or replaces, ``-H 'Name:'`` removes a default
+  header, ``-H 'Name;'`` sends it empty, ``-H @file`` reads header lines.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+from urllib.parse import quote
+
+from sigcurl import __version__
+from sigcurl.body import Body, BytesBody, open_source, read_source
+from sigcurl.errors import BadURLError, ExitCode, SigcurlError, UsageError
+
+USER_AGENT = f"sigcurl/{__version__}"
+
+_URL_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"
+)
+_HEX = frozenset("0123456789abcdefABCDEF")
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+@dataclass(frozen=True, slots=True)
+class DataArg:
+    """One data option as given: which option and its value."""
+
+    kind: str  # "data", "binary", "raw", "urlencode", "json"
+    value: str
+
+
+@dataclass(slots=True)
+class HttpRequest:
+    """A request ready to sign: the headers are those to sign and send."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: Body | None
+
+
+def wire_url(url: str) -> str:
+    """An absolute http(s) URL with characters that cannot travel in a URL encoded.
+
+    A missing scheme means https (every AWS endpoint is HTTPS).  Existing
+    ``%XX`` escapes and reserved characters are kept as typed; spaces,
+    non-ASCII and control characters are percent-encoded (UTF-8); a ``%``
+    not followed by two hex digits becomes ``%25``.  The fragment is dropped.
+    """
+    url = url.strip()
+    if not url:
+        raise BadURLError("empty URL", "give a URL such as https://sts.amazonaws.com/")
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "https", url
+    scheme = scheme.lower()
+    if scheme not in ("http", "https"):
+        raise SigcurlError(
+            f"unsupported protocol {scheme!r} in {url!r}", "use an http:// or https:// URL",
+            exit_code=ExitCode.UNSUPPORTED_PROTOCOL,
+        )
+    rest = rest.split("#", 1)[0]
+    end = len(rest)
+    for ch in "/?":
+        i = rest.find(ch)
+        if 0 <= i < end:
+            end = i
+    authority, tail = rest[:end], rest[end:]
+    host = authority.rpartition("@")[2]
+    if not host or host.startswith(":"):
+        raise BadURLError(f"no host in URL {url!r}", "write the URL as https://host/path")
+    hostname, _, port = host.rpartition(":") if not host.endswith("]") and ":" in host else (host, "", "")
+    if port and (not port.isdigit() or not 0 < int(port) < 65536):
+        raise BadURLError(f"bad port {port!r} in URL {url!r}", "use a port number from 1 to 65535")
+    if any(c in host for c in " \t\r\n/\\") or any(ord(c) < 0x21 for c in host):
+        raise BadURLError(f"bad host in URL {url!r}", "check the host name")
+    if not all(c in _URL_CHARS for c in tail) or "%" in tail:
+        tail = _encode_tail(tail)
+    return f"{scheme}://{authority.lower() if authority.isascii() else _idna(authority, url)}{tail or '/'}"
+
+
+def _idna(authority: str, url: str) -> str:
+    try:
+        userinfo, at, hostport = authority.rpartition("@")
+        host, colon, port = hostport.partition(":")
+        return f"{userinfo}{at}{host.encode('idna').decode()}{colon}{port}".lower()
+    except UnicodeError:
+        raise BadURLError(f"bad international host name in {url!r}", "check the host name") from None
+
+
+def _encode_tail(tail: str) -> str:
+    out = []
+    i = 0
+    n = len(tail)
+    while i < n:
+        c = tail[i]
+        if c == "%":
+            if i + 2 < n and tail[i + 1] in _HEX and tail[i + 2] in _HEX:
+                out.append(tail[i : i + 3])
+                i += 3
+                continue
+            out.append("%25")
+        elif c in _URL_CHARS:
+            out.append(c)
+        else:
+            out.append(quote(c, safe=""))
+        i += 1
+    return "".join(out)
+
+
+def parse_header(arg: str) -> tuple[str, str, str]:
+    """``(action, name, value)`` of a ``-H`` argument: action is set, remove or empty."""
+    if "\r" in arg or "\n" in arg or "\x00" in arg:
+        raise UsageError(f"header {arg.split(':', 1)[0]!r} contains a line break", "put each header in its own -H")
+    colon = arg.find(":")
+    semi = arg.find(";")
+    if semi >= 0 and (colon < 0 or semi < colon) and arg[semi + 1 :].strip() == "":
+        name, action, value = arg[:semi].strip(), "empty", ""
+    elif colon < 0:
+        raise UsageError(f"bad header {arg!r}", "write -H 'Name: value' ('Name:' removes, 'Name;' sends it empty)")
+    else:
+        name, value = arg[:colon].strip(), arg[colon + 1 :].strip(" \t")
+        action = "set" if value else "remove"
+    if not name or not _TOKEN.issuperset(name):
+        raise UsageError(f"bad header name {name!r}", "header names are letters, digits and -_ (no spaces)")
+    if len(arg) > 65536:
+        raise UsageError(f"header {name} is too long ({len(arg)} bytes)", "keep each header under 64 KiB")
+    return action, name, value
+
+
+def expand_header_args(args: Sequence[str], stdin: BinaryIO) -> list[str]:
+    """``-H @file`` (or ``@-``) reads one header per line; other arguments pass through."""
+    out: list[str] = []
+    for arg in args:
+        if arg.startswith("@"):
+            text = read_source(arg[1:], stdin, what="-H").decode("utf-8", "replace")
+            out.extend(line.rstrip("\r") for line in text.split("\n") if line.strip())
+        else:
+            out.append(arg)
+    return out
+
+
+def _urlencode_arg(value: str, stdin: BinaryIO) -> str:
+    # curl: "content", "=content", "name=content", "@file", "name@file".
+    eq = value.find("=")
+    at = value.find("@")
+    if eq == 0:
+        return quote(value[1:], safe="")
+    if eq > 0 and (at < 0 or eq < at):
+        return f"{value[:eq]}={quote(value[eq + 1:], safe='')}"
+    if at >= 0:
+        name, source = value[:at], value[at + 1 :]
+        content = read_source(source, stdin, what="--data-urlencode").decode("utf-8", "surrogateescape")
+        encoded = quote(content, safe="")
+        return f"{name}={encoded}" if name else encoded
+    return quote(value, safe="")
+
+
+def build_data(parts: Sequence[DataArg], stdin: BinaryIO) -> Body | None:
+    """The body of the data options, or None when there are none.
+
+    A single ``--data-binary @file`` / ``--json @file`` streams from the
+    file; everything else is assembled in memory, as curl does.
+    """
+    if not parts:
+        return None
+    if len(parts) == 1 and parts[0].kind in ("binary", "json") and parts[0].value.startswith("@"):
+        return open_source(parts[0].value[1:], stdin)
+    pieces: list[bytes] = []
+    json_run = False
+    for part in parts:
+        v = part.value
+        if part.kind == "data":
+            data = read_source(v[1:], stdin, what="-d").replace(b"\r", b"").replace(b"\n", b"") if v.startswith("@") else v.encode()
+        elif part.kind in ("binary", "json"):
+            data = read_source(v[1:], stdin, what=f"--{'data-binary' if part.kind == 'binary' else 'json'}") if v.startswith("@") else v.encode()
+        elif part.kind == "raw":
+            data = v.encode()
+        else:
+            data = _urlencode_arg(v, stdin).encode()
+        if part.kind == "json" and json_run:
+            pieces[-1] += data
+        else:
+            pieces.append(data)
+        json_run = part.kind == "json"
+    return BytesBody(b"&".join(pieces))
+
+
+def build_request(
+    *,
+    url: str,
+    method: str | None,
+    headers: Sequence[str],
+    data: Sequence[DataArg],
+    get: bool,
+    head: bool,
+    upload: str | None,
+    user_agent: str | None,
+    compressed: bool,
+    stdin: BinaryIO,
+) -> HttpRequest:
+    """Apply curl's rules to the options of one transfer."""
+    url = wire_url(url)
+    body: Body | None = None
+    defaults: list[tuple[str, str]] = [("User-Agent", user_agent or USER_AGENT), ("Accept", "*/*")]
+    if compressed:
+        defaults.append(("Accept-Encoding", "gzip, deflate"))
+    verb = "HEAD" if head else "GET"
+    if upload is not None and data:
+        raise UsageError("-T cannot be combined with -d/--data/--json", "send the file with -T, or the data with -d")
+    if upload is not None:
+        if url.endswith("/") and upload != "-":
+            url += quote(os.path.basename(upload))
+        body = open_source(upload, stdin)
+        verb = "PUT"
+    elif data:
+        if get:
+            payload = build_data(data, stdin)
+            assert payload is not None
+            raw = payload.in_memory() or b"".join(payload.chunks())
+            sep = "&" if "?" in url else "?"
+            url = f"{url}{sep}{raw.decode('utf-8', 'surrogateescape')}"
+        else:
+            body = build_data(data, stdin)
+            verb = "POST"
+            if any(p.kind == "json" for p in data):
+                defaults.append(("Content-Type", "application/json"))
+                defaults = [(n, "application/json") if n == "Accept" else (n, v) for n, v in defaults]
+            else:
+                defaults.append(("Content-Type", "application/x-www-form-urlencoded"))
+    user: list[tuple[str, str]] = []
+    for arg in expand_header_args(headers, stdin):
+        action, name, value = parse_header(arg)
+        lname = name.lower()
+        defaults = [(n, v) for n, v in defaults if n.lower() != lname]
+        if action == "remove":
+            user = [(n, v) for n, v in user if n.lower() != lname]
+        else:
+            user.append((name, value))
+    return HttpRequest(method=method or verb, url=url, headers=defaults + user, body=body)

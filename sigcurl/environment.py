@@ -1,0 +1,51 @@
+"""The process environment, built once in ``main`` and replaced in tests.
+
+Standard streams (and whether they are terminals), environment variables,
+the clock and the working directory: everything the CLI reads from the
+outside world goes through an :class:`Env`, so tests need no patching.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import BinaryIO, TextIO
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Env:
+    """Where input comes from and output goes."""
+
+    stdin: BinaryIO
+    stdout: BinaryIO
+    stderr: TextIO
+    stdout_isatty: bool
+    stderr_isatty: bool
+    environ: Mapping[str, str]
+    now: Callable[[], datetime] = field(default=_utcnow)
+
+    @classmethod
+    def from_process(cls) -> Env:
+        """The real process environment."""
+        return cls(
+            stdin=sys.stdin.buffer if sys.stdin is not None else open(os.devnull, "rb"),  # noqa: SIM115
+            stdout=sys.stdout.buffer,
+            stderr=sys.stderr,
+            stdout_isatty=_isatty(sys.stdout),
+            stderr_isatty=_isatty(sys.stderr),
+            environ=os.environ,
+        )
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False

@@ -1,0 +1,394 @@
+"""Everything written to stdout and stderr for a person or a pipe.
+
+stdout carries the response (status line and headers first with ``-i``),
+raw and streamed when piped, pretty-printed with rich on a terminal.
+stderr carries ``-v`` (secrets redacted), ``--debug-signature``, the
+one-line AWS error summary, the signature-mismatch diff and errors.
+rich is imported only when something is pretty-printed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, BinaryIO, TextIO
+
+from sigcurl.errors import ExitCode, SigcurlError, WriteError
+
+if TYPE_CHECKING:
+    from sigcurl.transport import Response
+
+PRETTY_LIMIT = 8 << 20  # larger bodies are streamed raw even on a terminal
+ERROR_BODY_LIMIT = 256 << 10
+
+_SIG_RE = re.compile(r"(Signature=)[0-9a-fA-F]+")
+_QUERY_SECRET_RE = re.compile(r"((?:X-Amz-Signature|X-Amz-Security-Token)=)[^&\s]+", re.IGNORECASE)
+_SECRET_HEADERS = frozenset({"x-amz-security-token", "x-amz-sso_bearer_token", "x-aws-ec2-metadata-token"})
+
+
+def redact_header(name: str, value: str) -> str:
+    """A header value safe to show: signatures and tokens redacted."""
+    lname = name.lower()
+    if lname == "authorization":
+        return _SIG_RE.sub(r"\1<redacted>", value) if "Signature=" in value else "<redacted>"
+    if lname in _SECRET_HEADERS:
+        return "<redacted>"
+    return value
+
+
+def redact_url(url: str) -> str:
+    """A URL safe to show: the signature and session token in its query redacted."""
+    return _QUERY_SECRET_RE.sub(r"\1<redacted>", url)
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every secret value replaced (a last line of defence)."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "<redacted>")
+    return text
+
+
+def request_target(url: str) -> str:
+    """The request-target of an absolute URL (path and query)."""
+    rest = url.split("://", 1)[-1]
+    slash = rest.find("/")
+    q = rest.find("?")
+    if slash < 0 or 0 <= q < slash:
+        return "/" + (rest[q:] if q >= 0 else "")
+    return rest[slash:]
+
+
+class Stderr:
+    """Writes lines to stderr, honouring ``-s``/``-S``, with secrets scrubbed."""
+
+    def __init__(self, stream: TextIO, *, silent: bool, show_error: bool, secrets: list[str | None]) -> None:
+        self.stream = stream
+        self.silent = silent
+        self.show_error = show_error
+        self.secrets = secrets
+
+    def write(self, text: str) -> None:
+        try:
+            self.stream.write(scrub(text, self.secrets))
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def error(self, line: str) -> None:
+        if not self.silent or self.show_error:
+            self.write(line.rstrip("\n") + "\n")
+
+    def info(self, line: str) -> None:
+        if not self.silent:
+            self.write(line.rstrip("\n") + "\n")
+
+
+def verbose_request(err: Stderr, method: str, url: str, headers: Sequence[tuple[str, str]]) -> None:
+    """``-v``: the request as sent, ``> `` lines, signature and token redacted."""
+    lines = [f"> {method} {redact_url(request_target(url))} HTTP/1.1"]
+    lines += [f"> {n}: {redact_header(n, v)}" for n, v in headers]
+    err.write("\n".join(lines) + "\n>\n")
+
+
+def verbose_response(err: Stderr, resp: Response) -> None:
+    """``-v``: the response status line and headers, ``< `` lines."""
+    lines = [f"< {resp.http_version} {resp.status} {resp.reason}".rstrip()]
+    lines += [f"< {n}: {redact_header(n, v)}" for n, v in resp.headers]
+    err.write("\n".join(lines) + "\n<\n")
+
+
+def head_block(resp: Response) -> bytes:
+    """``-i``/``-I``: the status line and headers as curl writes them."""
+    lines = [f"{resp.http_version} {resp.status} {resp.reason}".rstrip()]
+    lines += [f"{n}: {v}" for n, v in resp.headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """How the body is written."""
+
+    pretty: bool
+    color: bool
+    terminal: bool  # the sink is a terminal (binary bodies are not dumped to it)
+
+
+def _kind(content_type: str | None) -> str:
+    ct = (content_type or "").split(";")[0].strip().lower()
+    if ct.endswith("json") or ct.endswith("+json") or ct == "application/x-amz-json-1.0" or ct == "application/x-amz-json-1.1":
+        return "json"
+    if ct.endswith("xml") or ct.endswith("+xml"):
+        return "xml"
+    if ct.startswith("text/") or ct in ("application/javascript", "application/x-www-form-urlencoded", ""):
+        return "text"
+    return "binary"
+
+
+def _write(sink: BinaryIO, data: bytes) -> None:
+    try:
+        sink.write(data)
+        sink.flush()
+    except BrokenPipeError:
+        raise WriteError("output closed before the whole response was written", "read all of the output, or use -o FILE") from None
+    except OSError as exc:
+        raise WriteError(f"cannot write output: {exc.strerror or exc}", "check the disk space and the -o path") from None
+
+
+def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSettings) -> None:
+    """Write the body: raw bytes as they arrive, or pretty-printed on a terminal."""
+    kind = _kind(content_type)
+    if not out.terminal:
+        for chunk in chunks:
+            _write(sink, chunk)
+        return
+    first = next(chunks, b"")
+    if b"\x00" in first[:8192] or kind == "binary" and _looks_binary(first):
+        raise SigcurlError(
+            "binary output can mess up your terminal",
+            'use "-o FILE" to save it, or pipe it (e.g. "| cat") to print it anyway',
+            exit_code=ExitCode.WRITE_ERROR,
+        )
+    if not (out.pretty and kind in ("json", "xml")):
+        _write(sink, first)
+        for chunk in chunks:
+            _write(sink, chunk)
+        return
+    buf = bytearray(first)
+    for chunk in chunks:
+        buf += chunk
+        if len(buf) > PRETTY_LIMIT:
+            _write(sink, bytes(buf))
+            for rest in chunks:
+                _write(sink, rest)
+            return
+    _write(sink, pretty_bytes(bytes(buf), kind, color=out.color))
+
+
+def _looks_binary(data: bytes) -> bool:
+    if not data:
+        return False
+    try:
+        data[:4096].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < 4090
+    return False
+
+
+def pretty_bytes(data: bytes, kind: str, *, color: bool) -> bytes:
+    """JSON or XML pretty-printed (highlighted when ``color``); as is if it does not parse."""
+    text = data.decode("utf-8", "replace")
+    if kind == "json":
+        try:
+            formatted = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            return data
+        lexer = "json"
+    else:
+        try:
+            from xml.dom import minidom
+
+            formatted = minidom.parseString(data).toprettyxml(indent="  ")
+            formatted = "\n".join(line for line in formatted.splitlines() if line.strip())
+        except Exception:  # noqa: BLE001 - anything unparsable is shown as is
+            return data
+        lexer = "xml"
+    if not color:
+        return (formatted + "\n").encode()
+    import io
+
+    from rich.console import Console
+    from rich.syntax import Syntax
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, color_system="standard", width=10_000, soft_wrap=True)
+    console.print(Syntax(formatted, lexer, theme="ansi_dark", background_color="default", word_wrap=False))
+    return buf.getvalue().encode()
+
+
+# --- AWS error responses -----------------------------------------------------
+
+_XML_TAG = re.compile(rb"<(Code|Message|CanonicalRequest|StringToSign|Region|Endpoint)>(.*?)</\1>", re.S)
+
+_HINTS = {
+    "SignatureDoesNotMatch": "check the secret key, --region and --service; rerun with -v to compare the canonical requests",
+    "InvalidSignatureException": "check the secret key, --region and --service; rerun with -v to compare the canonical requests",
+    "IncompleteSignature": "a signed header is missing or was changed on the way; rerun with -v",
+    "InvalidClientTokenId": "the access key id is not valid here: check your credentials or --profile",
+    "UnrecognizedClientException": "the access key id is not valid here: check your credentials or --profile",
+    "InvalidAccessKeyId": "the access key id is not valid here: check your credentials or --profile",
+    "ExpiredToken": "the session token has expired: refresh your credentials",
+    "ExpiredTokenException": "the session token has expired: refresh your credentials",
+    "RequestExpired": "the request is too old: check your clock, or --date",
+    "RequestTimeTooSkewed": "your clock is off: synchronise it",
+    "AuthorizationHeaderMalformed": "the signing region or service is wrong: check --region and --service",
+    "AccessDenied": "the credentials lack permission: check the IAM policy",
+    "AccessDeniedException": "the credentials lack permission: check the IAM policy",
+    "MissingAuthenticationToken": "the request was not signed as the service expects: check --service and the URL",
+    "MissingAuthenticationTokenException": "the request was not signed as the service expects: check --service and the URL",
+    "PermanentRedirect": "the bucket is in another region: pass its --region or use its regional host",
+}
+
+
+@dataclass(frozen=True)
+class AwsError:
+    """The parts of an AWS error response worth showing."""
+
+    code: str
+    message: str
+    canonical_request: str | None = None
+    string_to_sign: str | None = None
+    region: str | None = None
+
+
+def parse_aws_error(body: bytes, headers: Sequence[tuple[str, str]]) -> AwsError | None:
+    """The code and message of an XML or JSON AWS error body, if it is one."""
+    head = {n.lower(): v for n, v in headers}
+    stripped = body.lstrip()
+    if stripped.startswith(b"<"):
+        found: dict[str, str] = {}
+        for tag, value in _XML_TAG.findall(body):
+            found.setdefault(tag.decode(), _xml_unescape(value.decode("utf-8", "replace")))
+        if "Code" in found:
+            return AwsError(
+                found["Code"], found.get("Message", ""), found.get("CanonicalRequest"),
+                found.get("StringToSign"), found.get("Region"),
+            )
+        return None
+    if stripped.startswith(b"{"):
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(doc, dict):
+            return None
+        code = doc.get("__type") or doc.get("code") or doc.get("Code") or head.get("x-amzn-errortype", "")
+        message = doc.get("message") or doc.get("Message") or doc.get("errorMessage") or ""
+        if not code and not message:
+            return None
+        code = str(code).split("#")[-1].split(":")[0]
+        msg = str(message)
+        creq = None
+        marker = "The Canonical String for this request should have been"
+        if marker in msg:
+            creq = msg.split(marker, 1)[1].split("The String-to-Sign should have been")[0].strip().strip("'")
+        return AwsError(code or "Error", msg, creq)
+    code = head.get("x-amzn-errortype")
+    return AwsError(code.split(":")[0], "") if code else None
+
+
+def _xml_unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
+def error_summary(status: int, host: str, err: AwsError) -> str:
+    """The one stderr line for an AWS error response."""
+    message = " ".join(err.message.split())
+    if len(message) > 300:
+        message = message[:297] + "..."
+    hint = _HINTS.get(err.code, "")
+    text = f"sigcurl: HTTP {status} from {host}: {err.code}" + (f": {message}" if message else "")
+    return f"{text} — {hint}" if hint else text
+
+
+def signature_diff(label: str, ours: str, theirs: str) -> str:
+    """A line-by-line diff of what we signed against what the service computed."""
+    import difflib
+
+    diff = difflib.unified_diff(
+        ours.split("\n"), theirs.split("\n"), fromfile=f"{label} (sigcurl signed)",
+        tofile=f"{label} (service computed)", lineterm="",
+    )
+    return "\n".join(diff)
+
+
+MISMATCH_HINT = (
+    "usual causes: a proxy or load balancer rewriting Host or the path, a header added after signing, "
+    "path encoding (S3 vs other services), the wrong --region or --service, or the local clock"
+)
+
+
+# --- -w / --write-out --------------------------------------------------------
+
+_WRITEOUT_RE = re.compile(r"%\{([a-z_]+)\}|%header\{([^}]*)\}|%%|\\[nrt\\]")
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    """What ``-w`` variables are computed from."""
+
+    http_code: int
+    method: str
+    url: str
+    url_effective: str
+    content_type: str
+    headers: Sequence[tuple[str, str]]
+    size_download: int
+    size_upload: int
+    size_header: int
+    time_total: float
+    time_starttransfer: float
+    num_redirects: int
+    exitcode: int
+    errormsg: str
+
+
+def write_out(fmt: str, info: TransferInfo) -> tuple[str, str]:
+    """Expand a ``-w`` format: (text for stdout, text for stderr) (``%{stderr}`` switches)."""
+    out: list[str] = []
+    err: list[str] = []
+    target = out
+    pos = 0
+    for m in _WRITEOUT_RE.finditer(fmt):
+        target.append(fmt[pos : m.start()])
+        pos = m.end()
+        token = m.group(0)
+        if token.startswith("\\"):
+            target.append({"\\n": "\n", "\\r": "\r", "\\t": "\t", "\\\\": "\\"}[token])
+        elif token == "%%":
+            target.append("%")
+        elif m.group(2) is not None:
+            wanted = m.group(2).lower()
+            target.append(", ".join(v for n, v in info.headers if n.lower() == wanted))
+        else:
+            name = m.group(1)
+            if name == "stderr":
+                target = err
+            elif name == "stdout":
+                target = out
+            else:
+                target.append(_variable(name, info, m.group(0)))
+    target.append(fmt[pos:])
+    return "".join(out), "".join(err)
+
+
+def _variable(name: str, info: TransferInfo, raw: str) -> str:
+    simple = {
+        "http_code": f"{info.http_code:03d}",
+        "response_code": f"{info.http_code:03d}",
+        "method": info.method,
+        "url": info.url,
+        "url_effective": info.url_effective,
+        "content_type": info.content_type,
+        "size_download": str(info.size_download),
+        "size_upload": str(info.size_upload),
+        "size_header": str(info.size_header),
+        "time_total": f"{info.time_total:.6f}",
+        "time_starttransfer": f"{info.time_starttransfer:.6f}",
+        "num_redirects": str(info.num_redirects),
+        "exitcode": str(info.exitcode),
+        "errormsg": info.errormsg,
+        "scheme": info.url_effective.split("://")[0].upper(),
+    }
+    if name in simple:
+        return simple[name]
+    if name == "header_json":
+        merged: dict[str, list[str]] = {}
+        for n, v in info.headers:
+            merged.setdefault(n.lower(), []).append(v)
+        return json.dumps(merged)
+    if name == "json":
+        return json.dumps({k: _variable(k, info, "") for k in ("http_code", "method", "url_effective", "content_type", "size_download", "time_total", "num_redirects", "exitcode")})
+    return raw
