@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sigcurl.credentials._types import ResolvedCredentials
+from sigcurl.credentials._types import REFRESH_WINDOW_SECONDS, ResolvedCredentials
 from sigcurl.errors import CredentialSourceError
 
 if TYPE_CHECKING:
@@ -126,7 +126,10 @@ def assume(
         mfa_serial=mfa_serial,
         duration_seconds=duration_seconds,
     )
-    hit = r.cache.load(key, r.now)
+    window = float(REFRESH_WINDOW_SECONDS)
+    if duration_seconds is not None:
+        window = min(window, duration_seconds / 3)
+    hit = r.cache.load(key, r.now, window)
     if hit is not None:
         return ResolvedCredentials(hit.credentials, f"assume-role {role_arn} via {label} (cached)", hit.expiry, profile)
     base = source() if callable(source) else source

@@ -8,7 +8,8 @@ entries.  Each file holds ``{"Credentials": {"AccessKeyId",
 "SecretAccessKey", "SessionToken", "Expiration"}}``; files are written
 atomically with mode 0600 in a 0700 directory.  An entry is reused until
 :data:`~sigcurl.credentials._types.REFRESH_WINDOW_SECONDS` (15 minutes)
-before it expires; an unreadable or corrupt entry is ignored and rewritten.
+before it expires (a third of the lifetime for roles asked for less than 45
+minutes, so even 15-minute sessions are reused); an unreadable or corrupt entry is ignored and rewritten.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sigcurl.credentials._types import format_timestamp, home_dir, is_expired, parse_timestamp
+from sigcurl.credentials._types import REFRESH_WINDOW_SECONDS, format_timestamp, home_dir, is_expired, parse_timestamp
 from sigcurl.signer.types import Credentials
 
 #: Cache files larger than this are corrupt by definition.
@@ -84,8 +85,8 @@ class CredentialCache:
         safe = key.replace(":", "_").replace("/", "_").replace(os.sep, "_")
         return os.path.join(self.directory, safe + ".json")
 
-    def load(self, key: str, now: datetime) -> CachedCredentials | None:
-        """The entry for *key* when present, well formed and not about to expire."""
+    def load(self, key: str, now: datetime, window: float = REFRESH_WINDOW_SECONDS) -> CachedCredentials | None:
+        """The entry for *key* when present, well formed and more than *window* seconds from expiry."""
         try:
             with open(self.path(key), "rb") as fh:
                 raw = fh.read(MAX_CACHE_FILE_BYTES + 1)
@@ -103,7 +104,7 @@ class CredentialCache:
             return None
         if token is not None and not isinstance(token, str):
             return None
-        if expiry is None or is_expired(expiry, now):
+        if expiry is None or is_expired(expiry, now, window):
             return None
         return CachedCredentials(Credentials(access_key, secret_key, token or None), expiry)
 
