@@ -41,6 +41,7 @@ class ExitCode(IntEnum):
     SIGNING_CONFIG = 90  # cannot tell what to sign for (service/region unknown)
     NO_CREDENTIALS = 91  # no credential source supplied credentials
     CREDENTIAL_SOURCE = 92  # a configured credential source failed
+    INTERNAL = 93  # a bug in sigcurl (please report it)
     INTERRUPTED = 130  # Ctrl-C
 
 

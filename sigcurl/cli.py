@@ -1,0 +1,609 @@
+"""The ``sigcurl`` command: click options -> a request -> signer -> transport -> render.
+
+Thin by design: curl's request rules live in :mod:`sigcurl.curlopts`,
+bodies in :mod:`sigcurl.body`, signing in :mod:`sigcurl.signer`, host
+inference in :mod:`sigcurl.endpoints`, credentials in
+:mod:`sigcurl.credentials`, the network in :mod:`sigcurl.transport` and
+output in :mod:`sigcurl.render`.  Modules that import an HTTP stack or
+rich are imported only on the paths that need them, so ``--help``,
+``--sign-only`` and ``--presign`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+
+import click
+
+from sigcurl import __version__
+from sigcurl.curlopts import DataArg, HttpRequest, build_request
+from sigcurl.environment import Env
+from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError, SigningConfigError, UsageError, WriteError
+from sigcurl.render import Stderr
+
+if TYPE_CHECKING:
+    from sigcurl.credentials import ResolvedCredentials
+    from sigcurl.signer.types import SignedRequest
+    from sigcurl.transport import Response, Transport
+
+SECTIONS = ("curl options", "signing", "credentials", "output")
+
+
+class Opt(click.Option):
+    """An option that knows which help section it belongs to."""
+
+    def __init__(self, *args: Any, section: str = "curl options", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.section = section
+
+
+class SigcurlCommand(click.Command):
+    """Grouped option help, and one-line errors with exit codes instead of tracebacks."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        groups: dict[str, list[tuple[str, str]]] = {s: [] for s in SECTIONS}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                groups.setdefault(getattr(param, "section", "output"), []).append(record)
+        for section, rows in groups.items():
+            if rows:
+                with formatter.section(section.capitalize()):
+                    formatter.write_dl(rows)
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+        extra.pop("standalone_mode", None)
+        try:
+            return super().main(args=args, prog_name=prog_name or "sigcurl", standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+            sys.exit(ExitCode.USAGE)
+        except click.UsageError as exc:
+            msg = " ".join(exc.format_message().split())
+            sys.stderr.write(f"sigcurl: {msg} — see 'sigcurl --help'\n")
+            sys.exit(ExitCode.USAGE)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            sys.stderr.write("sigcurl: interrupted\n")
+            sys.exit(ExitCode.INTERRUPTED)
+        except SigcurlError as exc:
+            sys.stderr.write(exc.line() + "\n")
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            sys.stderr.write(f"sigcurl: {exc.format_message()}\n")
+            sys.exit(ExitCode.USAGE)
+
+
+def _collect_data(kind: str) -> Any:
+    def callback(ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+        ctx.meta.setdefault("sigcurl.data", []).extend(DataArg(kind, v) for v in values)
+        return values
+
+    return callback
+
+
+def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and value < 0:
+        raise click.BadParameter("must not be negative", ctx=ctx, param=param)
+    return value
+
+
+@click.command(cls=SigcurlCommand, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("urls", nargs=-1, metavar="URL...")
+@click.option("--url", "extra_urls", multiple=True, cls=Opt, metavar="URL", help="A URL to fetch (as well as the arguments).")
+@click.option("-X", "--request", "method", cls=Opt, metavar="METHOD", help="HTTP method to use (default GET, POST with data, PUT with -T).")
+@click.option("-H", "--header", "headers", multiple=True, cls=Opt, metavar="'NAME: VALUE'", help="Extra header; 'Name:' removes a default header, 'Name;' sends it empty, @FILE reads lines.")
+@click.option("-d", "--data", "--data-ascii", "data", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("data"), help="POST data (@FILE reads a file without its newlines, @- stdin).")
+@click.option("--data-binary", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("binary"), help="POST data exactly as given (@FILE streams the file's bytes).")
+@click.option("--data-raw", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("raw"), help="POST data with no special meaning for @.")
+@click.option("--data-urlencode", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("urlencode"), help="POST data, URL-encoded (content, =content, name=content, @file, name@file).")
+@click.option("--json", "json_data", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("json"), help="POST JSON (@FILE, @-); sets Content-Type and Accept to application/json.")
+@click.option("-T", "--upload-file", "upload", cls=Opt, metavar="FILE", help="PUT this file (- for stdin), streamed.")
+@click.option("-G", "--get", "get", is_flag=True, cls=Opt, help="Send the -d data in the URL query with GET.")
+@click.option("-I", "--head", "head", is_flag=True, cls=Opt, help="Send HEAD and show the response headers only.")
+@click.option("-A", "--user-agent", cls=Opt, metavar="NAME", help="User-Agent to send.")
+@click.option("--compressed", is_flag=True, cls=Opt, help="Ask for a compressed response and decompress it.")
+@click.option("-L", "--location", "follow", is_flag=True, cls=Opt, help="Follow redirects (each hop signed afresh).")
+@click.option("--location-trusted", is_flag=True, cls=Opt, help="Like -L, and sign requests to other hosts too.")
+@click.option("--max-redirs", type=int, default=50, show_default=True, cls=Opt, metavar="N", help="Maximum redirects to follow.")
+@click.option("-k", "--insecure", is_flag=True, cls=Opt, help="Do not verify the server's TLS certificate.")
+@click.option("--cacert", cls=Opt, metavar="FILE", help="CA bundle to verify the server with.")
+@click.option("-x", "--proxy", cls=Opt, metavar="[PROTOCOL://]HOST[:PORT]", help="Use this proxy.")
+@click.option("--noproxy", cls=Opt, metavar="HOSTS", help="Comma-separated hosts that bypass the proxy.")
+@click.option("-m", "--max-time", type=float, cls=Opt, metavar="SECONDS", callback=_positive, help="Maximum time for the whole transfer.")
+@click.option("--connect-timeout", type=float, cls=Opt, metavar="SECONDS", callback=_positive, help="Maximum time to connect.")
+@click.option("--retry", type=click.IntRange(0), default=0, cls=Opt, metavar="N", help="Retry transient failures N times (re-signed each time).")
+@click.option("--retry-delay", type=float, cls=Opt, metavar="SECONDS", callback=_positive, help="Wait this long between retries (default: backoff).")
+@click.option("--retry-max-time", type=float, cls=Opt, metavar="SECONDS", callback=_positive, help="Stop retrying after this long.")
+@click.option("--retry-all-errors", is_flag=True, cls=Opt, help="Retry on any error.")
+@click.option("--resolve", "resolve_", multiple=True, cls=Opt, metavar="HOST:PORT:ADDR", help="Connect to ADDR for HOST:PORT (URL, Host and TLS name unchanged).")
+@click.option("--connect-to", multiple=True, cls=Opt, metavar="HOST1:PORT1:HOST2:PORT2", help="Connect to HOST2:PORT2 instead of HOST1:PORT1.")
+@click.option("-i", "--include", is_flag=True, cls=Opt, section="output", help="Write the status line and headers before the body.")
+@click.option("-o", "--output", cls=Opt, section="output", metavar="FILE", help="Write the body to FILE instead of stdout.")
+@click.option("--output-dir", cls=Opt, section="output", metavar="DIR", help="Directory for -o files.")
+@click.option("--create-dirs", is_flag=True, cls=Opt, section="output", help="Create the directories -o needs.")
+@click.option("-s", "--silent", is_flag=True, cls=Opt, section="output", help="No progress and no error messages.")
+@click.option("-S", "--show-error", is_flag=True, cls=Opt, section="output", help="With -s, still show errors.")
+@click.option("-v", "--verbose", is_flag=True, cls=Opt, section="output", help="Show the request and response headers on stderr (secrets redacted).")
+@click.option("-f", "--fail", is_flag=True, cls=Opt, section="output", help="Exit 22 with no body on HTTP errors (>= 400).")
+@click.option("--fail-with-body", is_flag=True, cls=Opt, section="output", help="Exit 22 on HTTP errors, after writing the body.")
+@click.option("-w", "--write-out", cls=Opt, section="output", metavar="FORMAT", help="Write %{http_code}, %{time_total}, %{size_download}, %{content_type}, %{url_effective}, %{header_json}... after the transfer (@FILE reads it).")
+@click.option("--pretty/--raw", default=None, cls=Opt, section="output", help="Pretty-print JSON/XML (default: only on a terminal).")
+@click.option("--color/--no-color", default=None, cls=Opt, section="output", help="Colour pretty output (default: on a terminal, unless NO_COLOR).")
+@click.option("--region", cls=Opt, section="signing", metavar="REGION", help="Signing region (default: from the host, AWS_REGION, the profile).")
+@click.option("--service", cls=Opt, section="signing", metavar="NAME", help="Signing service name (default: from the host).")
+@click.option("--sigv4a", is_flag=True, cls=Opt, section="signing", help="Sign with SigV4a (ECDSA, multi-region).")
+@click.option("--region-set", cls=Opt, section="signing", metavar="LIST", help="SigV4a region set, e.g. '*' or 'us-east-1,us-west-2'.")
+@click.option("--unsigned-payload", is_flag=True, cls=Opt, section="signing", help="Sign UNSIGNED-PAYLOAD instead of the body's hash.")
+@click.option("--presign", is_flag=True, cls=Opt, section="signing", help="Print a presigned URL; send nothing.")
+@click.option("--expires", type=int, default=900, show_default=True, cls=Opt, section="signing", metavar="SECONDS", help="Lifetime of a --presign URL (1 s to 7 days).")
+@click.option("--sign-only", is_flag=True, cls=Opt, section="signing", help="Print the signed request (method, target, headers); send nothing.")
+@click.option("--sign-host", cls=Opt, section="signing", metavar="HOST", help="Sign for this Host (VPC endpoints, tunnels); connect to the URL's host.")
+@click.option("--date", "date_", cls=Opt, section="signing", metavar="TIMESTAMP", help="Sign as of this instant (2015-08-30T12:36:00Z or 20150830T123600Z).")
+@click.option("--debug-signature", is_flag=True, cls=Opt, section="signing", help="Print the canonical request and string to sign on stderr.")
+@click.option("--profile", cls=Opt, section="credentials", metavar="NAME", help="Profile from ~/.aws/config and ~/.aws/credentials (else AWS_PROFILE).")
+@click.option("--access-key", cls=Opt, section="credentials", metavar="ID", help="Access key id (with --secret-key).")
+@click.option("--secret-key", cls=Opt, section="credentials", metavar="KEY", help="Secret access key (prefer the environment or a profile).")
+@click.option("--session-token", cls=Opt, section="credentials", metavar="TOKEN", help="Session token of temporary credentials.")
+@click.option("--role-arn", cls=Opt, section="credentials", metavar="ARN", help="Assume this role first and sign with its credentials.")
+@click.option("--role-session-name", cls=Opt, section="credentials", metavar="NAME", help="Session name for --role-arn.")
+@click.option("--external-id", cls=Opt, section="credentials", metavar="ID", help="External id for --role-arn.")
+@click.option("--duration", type=click.IntRange(900, 43200), cls=Opt, section="credentials", metavar="SECONDS", help="Session duration for --role-arn.")
+@click.option("--whoami", is_flag=True, cls=Opt, section="credentials", help="Show which credentials and region would be used, then exit.")
+@click.version_option(__version__, "-V", "--version", prog_name="sigcurl", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, **opts: Any) -> None:
+    """curl for AWS-signed HTTP: signs each request with SigV4 (or SigV4a) and sends it.
+
+    \b
+    Examples:
+      sigcurl 'https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15'
+      sigcurl -sf --json @payload.json https://abc.execute-api.eu-west-1.amazonaws.com/prod/items
+      sigcurl -T backup.sql https://bucket.s3.eu-west-1.amazonaws.com/backups/backup.sql
+      sigcurl --presign --expires 3600 https://bucket.s3.amazonaws.com/report.pdf
+    """
+    env = Env.from_process()
+    opts["data_args"] = ctx.meta.get("sigcurl.data", [])
+    code = Invocation(env, opts).run()
+    ctx.exit(code)
+
+
+# --- one invocation ----------------------------------------------------------
+
+
+def parse_date(text: str) -> datetime:
+    """``--date``: ISO 8601 (``2015-08-30T12:36:00Z``) or the basic ``20150830T123600Z``."""
+    value = text.strip()
+    try:
+        if len(value) == 16 and value[8] == "T" and value.endswith("Z"):
+            return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        if value.endswith(("Z", "z")):
+            value = value[:-1] + "+00:00"
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"bad --date {text!r}", "use 2015-08-30T12:36:00Z or 20150830T123600Z") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _check_name(value: str, what: str, allowed: str) -> str:
+    if not value or any(c not in allowed for c in value):
+        raise UsageError(f"bad {what} {value!r}", f"use lower-case letters, digits and '-' (e.g. {'us-east-1' if 'region' in what else 's3'})")
+    return value
+
+
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-"
+
+
+@dataclass
+class SigningContext:
+    """How every request of this invocation is signed (credentials resolved on first use)."""
+
+    env: Env
+    opts: dict[str, Any]
+    service: str
+    region: str
+    algorithm: str
+    fixed_time: datetime | None
+    resolved: ResolvedCredentials | None = None
+    secrets: list[str | None] = field(default_factory=list)
+
+    def credentials(self) -> ResolvedCredentials:
+        if self.resolved is None:
+            from sigcurl.credentials import resolve_credentials
+
+            o = self.opts
+            self.resolved = resolve_credentials(
+                profile=o["profile"], access_key=o["access_key"], secret_key=o["secret_key"],
+                session_token=o["session_token"], role_arn=o["role_arn"], role_session_name=o["role_session_name"],
+                external_id=o["external_id"], duration_seconds=o["duration"], environ=self.env.environ,
+                interactive=sys.stdin is not None and _isatty(sys.stdin),
+            )
+            creds = self.resolved.credentials
+            self.secrets.extend([creds.secret_key, creds.session_token])
+        return self.resolved
+
+    def now(self) -> datetime:
+        return self.fixed_time or self.env.now()
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class Invocation:
+    """One run of the command."""
+
+    def __init__(self, env: Env, opts: dict[str, Any]) -> None:
+        self.env = env
+        self.o = opts
+        self.secrets: list[str | None] = [opts.get("secret_key"), opts.get("session_token")]
+        self.err = Stderr(env.stderr, silent=opts["silent"], show_error=opts["show_error"], secrets=self.secrets)
+        self.transport: Transport | None = None
+
+    # -- entry ---------------------------------------------------------------
+    def run(self) -> int:
+        o = self.o
+        urls = list(o["urls"]) + list(o["extra_urls"])
+        if o["whoami"]:
+            return self.whoami(urls[0] if urls else None)
+        if not urls:
+            raise UsageError("no URL given", "usage: sigcurl [OPTIONS] URL (see sigcurl --help)")
+        if o["presign"] and o["sign_only"]:
+            raise UsageError("--presign and --sign-only cannot be combined", "choose one")
+        if o["expires"] != 900 and not o["presign"]:
+            raise UsageError("--expires only applies to --presign", "add --presign, or drop --expires")
+        if not 1 <= o["expires"] <= 7 * 24 * 3600:
+            raise UsageError(f"--expires {o['expires']} is out of range", "use 1 to 604800 seconds (7 days)")
+        code = 0
+        try:
+            for url in urls:
+                try:
+                    self.one(url)
+                except SigcurlError as exc:
+                    self.err.error(exc.line())
+                    code = int(exc.exit_code)
+        finally:
+            if self.transport is not None:
+                self.transport.close()
+        return code
+
+    def whoami(self, url: str | None) -> int:
+        from sigcurl.credentials.whoami import whoami_lines
+
+        region = self.o["region"]
+        if region is None and url:
+            region = self.endpoint_for(url)[1]
+        if region is None:
+            from sigcurl.credentials import resolve_region
+
+            region = resolve_region(profile=self.o["profile"], environ=self.env.environ)
+        ctx = SigningContext(self.env, self.o, "sts", region or "us-east-1", "sigv4", None, secrets=self.secrets)
+        for line in whoami_lines(ctx.credentials(), region):
+            self.env.stdout.write((line + "\n").encode())
+        self.env.stdout.flush()
+        return 0
+
+    # -- signing setup ---------------------------------------------------------
+    def endpoint_for(self, url: str) -> tuple[str | None, str | None, bool]:
+        """(service, region, sigv4a) inferred from the URL's host."""
+        from sigcurl.endpoints import infer_endpoint
+        from sigcurl.signer.request import split_url
+
+        netloc = split_url(url)[1]
+        host = (self.o["sign_host"] or netloc).rpartition("@")[2]
+        ep = infer_endpoint(host)
+        if ep is None:
+            return None, None, False
+        return ep.service, ep.region, ep.sigv4a
+
+    def signing_context(self, url: str) -> SigningContext:
+        o = self.o
+        service, region, sigv4a = self.endpoint_for(url)
+        if o["service"]:
+            service = _check_name(o["service"], "--service", _NAME_CHARS + ".")
+        if service is None:
+            from sigcurl.signer.request import split_url
+
+            host = split_url(url)[1]
+            raise SigningConfigError(
+                f"cannot tell which AWS service {host} is", "pass --service NAME (e.g. --service execute-api, --service s3)"
+            )
+        if o["region"]:
+            region = _check_name(o["region"], "--region", _NAME_CHARS)
+        algorithm = "sigv4a" if (o["sigv4a"] or o["region_set"] or sigv4a) else "sigv4"
+        if algorithm == "sigv4a":
+            region_set = o["region_set"] or (o["region"] if o["region"] else "*")
+            if any(c not in _NAME_CHARS + ",*" for c in region_set):
+                raise UsageError(f"bad --region-set {region_set!r}", "use '*' or a comma-separated list such as us-east-1,us-west-2")
+            region = region_set
+        elif region is None:
+            from sigcurl.credentials import resolve_region
+
+            region = resolve_region(profile=o["profile"], environ=self.env.environ) or "us-east-1"
+        fixed = parse_date(o["date_"]) if o["date_"] else None
+        return SigningContext(self.env, o, service, region, algorithm, fixed, secrets=self.secrets)
+
+    def sign(self, ctx: SigningContext, req: HttpRequest, *, presign: bool = False) -> SignedRequest:
+        from sigcurl.signer import presign as presign_fn
+        from sigcurl.signer import sign as sign_fn
+        from sigcurl.signer.types import UNSIGNED_PAYLOAD
+
+        o = self.o
+        headers = req.headers
+        if o["sign_host"]:
+            headers = [(n, v) for n, v in headers if n.lower() != "host"]
+            headers.insert(0, ("Host", o["sign_host"]))
+        creds = ctx.credentials().credentials
+        payload_hash = UNSIGNED_PAYLOAD if o["unsigned_payload"] else None
+        try:
+            if presign:
+                return presign_fn(
+                    req.method, req.url, headers, credentials=creds, region=ctx.region, service=ctx.service,
+                    time=ctx.now(), expires=o["expires"], payload_hash=payload_hash, algorithm=ctx.algorithm,
+                    body=b"" if req.body is None else (req.body.in_memory() or b""),
+                )
+            if payload_hash is None and req.body is not None:
+                payload_hash = req.body.sha256()
+            return sign_fn(
+                req.method, req.url, headers, b"", credentials=creds, region=ctx.region, service=ctx.service,
+                time=ctx.now(), payload_hash=payload_hash, algorithm=ctx.algorithm,
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc), "check the headers and the URL") from None
+
+    def debug_signature(self, signed: SignedRequest, creds_token: str | None) -> None:
+        text = f"--- canonical request ---\n{signed.canonical_request}\n--- string to sign ---\n{signed.string_to_sign}\n---\n"
+        if creds_token:
+            text = text.replace(creds_token, "<session-token>")
+        self.err.write(text)
+
+    # -- one URL -----------------------------------------------------------------
+    def build(self, url: str) -> HttpRequest:
+        o = self.o
+        return build_request(
+            url=url, method=o["method"], headers=o["headers"], data=o["data_args"], get=o["get"],
+            head=o["head"], upload=o["upload"], user_agent=o["user_agent"], compressed=o["compressed"],
+            stdin=self.env.stdin,
+        )
+
+    def one(self, url: str) -> None:
+        o = self.o
+        req = self.build(url)
+        ctx = self.signing_context(req.url)
+        if o["presign"]:
+            presign_req = HttpRequest(req.method if o["method"] or req.method != "POST" else "GET", req.url,
+                                      [(n, v) for n, v in req.headers if n.lower() in {h.split(":")[0].strip().lower() for h in o["headers"]} or n.lower() == "host"],
+                                      None)
+            signed = self.sign(ctx, presign_req, presign=True)
+            if o["debug_signature"]:
+                self.debug_signature(signed, ctx.credentials().credentials.session_token)
+            self.stdout_write((signed.url + "\n").encode())
+            return
+        if o["sign_only"]:
+            signed = self.sign(ctx, req)
+            if o["debug_signature"]:
+                self.debug_signature(signed, ctx.credentials().credentials.session_token)
+            from sigcurl.render import request_target
+
+            lines = [f"{signed.method} {request_target(signed.url)} HTTP/1.1"]
+            lines += [f"{n}: {v}" for n, v in signed.headers]
+            if req.body is not None and not any(n.lower() == "content-length" for n, _ in signed.headers):
+                lines.append(f"Content-Length: {req.body.length}")
+            self.stdout_write(("\n".join(lines) + "\n").encode())
+            return
+        self.transfer(ctx, req)
+
+    def stdout_write(self, data: bytes) -> None:
+        try:
+            self.env.stdout.write(data)
+            self.env.stdout.flush()
+        except BrokenPipeError:
+            raise WriteError("output closed early", "read all of the output") from None
+
+    # -- sending -------------------------------------------------------------------
+    def transport_for(self) -> Transport:
+        if self.transport is None:
+            from sigcurl.transport import Transport, TransportOptions
+
+            o = self.o
+            self.transport = Transport(
+                TransportOptions(
+                    insecure=o["insecure"], cacert=o["cacert"], proxy=o["proxy"], noproxy=o["noproxy"],
+                    max_time=o["max_time"], connect_timeout=o["connect_timeout"],
+                    follow=o["follow"] or o["location_trusted"], max_redirs=o["max_redirs"],
+                    location_trusted=o["location_trusted"], compressed=o["compressed"],
+                    resolve=_resolve_table(o["resolve_"], o["connect_to"]),
+                )
+            )
+            if o["cacert"] and not os.path.isfile(o["cacert"]):
+                raise SigcurlError(f"cannot read --cacert {o['cacert']}", "give a PEM CA bundle file", exit_code=ExitCode.CA_CERT)
+        return self.transport
+
+    def transfer(self, ctx: SigningContext, req: HttpRequest) -> None:
+        import time as _time
+
+        o = self.o
+        transport = self.transport_for()
+        last: dict[str, Any] = {}
+
+        def sign_hop(hop: HttpRequest, trusted: bool) -> tuple[str, list[tuple[str, str]]]:
+            if not trusted:
+                headers = [(n, v) for n, v in hop.headers if n.lower() not in ("authorization", "x-amz-security-token")]
+                if o["verbose"]:
+                    self.err.write(f"* not signing the request to another host ({_host(hop.url)}): use --location-trusted to sign it\n")
+                    _verbose_request(self.err, hop.method, hop.url, headers)
+                return hop.url, headers
+            signed = self.sign(ctx, hop)
+            last["signed"] = signed
+            if o["debug_signature"]:
+                self.debug_signature(signed, ctx.credentials().credentials.session_token)
+            if o["verbose"]:
+                resolved = ctx.credentials()
+                alg = "AWS4-ECDSA-P256-SHA256" if ctx.algorithm == "sigv4a" else "AWS4-HMAC-SHA256"
+                self.err.write(f"* signing {alg} for service {ctx.service} in {ctx.region} with {resolved.source}\n")
+                _verbose_request(self.err, signed.method, signed.url, signed.headers)
+            return signed.url, signed.headers
+
+        started = _time.monotonic()
+        resp = transport.send(req, sign_hop)
+        try:
+            self.handle_response(resp, req, last.get("signed"), started)
+        finally:
+            resp.close()
+
+    def handle_response(self, resp: Response, req: HttpRequest, signed: SignedRequest | None, started: float) -> None:
+        import time as _time
+
+        from sigcurl import render
+
+        o = self.o
+        if o["verbose"]:
+            render.verbose_response(self.err, resp)
+        failed = resp.status >= 400
+        body_iter = iter(())  # type: ignore[var-annotated]
+        error_body: bytes | None = None
+        if failed and req.method != "HEAD" and not o["head"]:
+            error_body = resp.read_all(render.ERROR_BODY_LIMIT)
+            self.report_aws_error(resp, error_body, signed)
+            body_iter = iter([error_body])
+            rest = resp.iter_body()
+            body_iter = _chain(body_iter, rest)
+        elif req.method != "HEAD" and not o["head"]:
+            body_iter = resp.iter_body()
+        sink, close_sink, terminal = self.open_sink(req.url)
+        exit_error: SigcurlError | None = None
+        try:
+            if o["include"] or o["head"]:
+                render._write(sink, render.head_block(resp))
+            if failed and o["fail"] and not o["fail_with_body"]:
+                pass
+            else:
+                pretty = o["pretty"] if o["pretty"] is not None else terminal
+                color = o["color"] if o["color"] is not None else (terminal and "NO_COLOR" not in self.env.environ)
+                render.write_body(sink, body_iter, resp.header("Content-Type"), render.OutputSettings(pretty=pretty, color=color, terminal=terminal))
+        except SigcurlError as exc:
+            exit_error = exc
+        finally:
+            close_sink()
+        if failed and (o["fail"] or o["fail_with_body"]) and exit_error is None:
+            exit_error = HTTPStatusError(f"the requested URL returned error: {resp.status}", "")
+            exit_error.what = f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {_host(resp.url)} (-f)"
+        if o["write_out"]:
+            self.write_out(resp, req, started, exit_error)
+        if exit_error is not None:
+            raise exit_error
+
+    def report_aws_error(self, resp: Response, body: bytes, signed: SignedRequest | None) -> None:
+        from sigcurl import render
+
+        err = render.parse_aws_error(body, resp.headers)
+        if err is None:
+            return
+        self.err.info(render.error_summary(resp.status, _host(resp.url), err))
+        if signed is None or not (err.canonical_request or err.string_to_sign):
+            return
+        if not self.o["verbose"]:
+            self.err.info("sigcurl: the service sent back what it signed — rerun with -v to see the difference")
+            return
+        if err.canonical_request:
+            self.err.write(render.signature_diff("canonical request", signed.canonical_request, err.canonical_request) + "\n")
+        if err.string_to_sign:
+            self.err.write(render.signature_diff("string to sign", signed.string_to_sign, err.string_to_sign) + "\n")
+        self.err.write(f"* {render.MISMATCH_HINT}\n")
+
+    def open_sink(self, url: str) -> tuple[BinaryIO, Any, bool]:
+        o = self.o
+        path = o["output"]
+        if path is None or path == "-":
+            return self.env.stdout, lambda: None, self.env.stdout_isatty
+        if o["output_dir"] and not os.path.isabs(path):
+            path = os.path.join(o["output_dir"], path)
+        if o["create_dirs"]:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        try:
+            f = open(path, "wb")  # noqa: SIM115
+        except OSError as exc:
+            raise WriteError(f"cannot write {path}: {exc.strerror or exc}", "check the path, or add --create-dirs") from None
+        return f, f.close, False
+
+    def write_out(self, resp: Response, req: HttpRequest, started: float, error: SigcurlError | None) -> None:
+        import time as _time
+
+        from sigcurl import render
+        from sigcurl.body import read_source
+
+        fmt = self.o["write_out"]
+        if fmt.startswith("@"):
+            fmt = read_source(fmt[1:], self.env.stdin, what="-w").decode("utf-8", "replace")
+        info = render.TransferInfo(
+            http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
+            content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,
+            size_upload=req.body.length if req.body is not None else 0, size_header=len(render.head_block(resp)),
+            time_total=_time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
+            exitcode=int(error.exit_code) if error else 0, errormsg=error.line() if error else "",
+        )
+        out, err = render.write_out(fmt, info)
+        if out:
+            self.stdout_write(out.encode())
+        if err:
+            self.err.write(err)
+
+
+def _chain(*iterables: Any) -> Any:
+    for it in iterables:
+        yield from it
+
+
+def _verbose_request(err: Stderr, method: str, url: str, headers: Sequence[tuple[str, str]]) -> None:
+    from sigcurl import render
+
+    render.verbose_request(err, method, url, headers)
+
+
+def _host(url: str) -> str:
+    rest = url.split("://", 1)[-1]
+    return rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+
+
+def _resolve_table(resolve: Sequence[str], connect_to: Sequence[str]) -> tuple[tuple[str, int, str, int], ...]:
+    table: list[tuple[str, int, str, int]] = []
+    for item in resolve:
+        parts = item.split(":", 2)
+        if len(parts) != 3 or not parts[1].isdigit():
+            raise UsageError(f"bad --resolve {item!r}", "use HOST:PORT:ADDRESS, e.g. example.com:443:127.0.0.1")
+        addr = parts[2].strip("[]").split(",")[0]
+        table.append((parts[0], int(parts[1]), addr, int(parts[1])))
+    for item in connect_to:
+        parts = item.split(":")
+        if len(parts) != 4 or any(p and not p.isdigit() for p in (parts[1], parts[3])):
+            raise UsageError(f"bad --connect-to {item!r}", "use HOST1:PORT1:HOST2:PORT2 (empty parts allowed)")
+        table.append((parts[0], int(parts[1] or 0), parts[2], int(parts[3] or 0)))
+    return tuple(table)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Console entry point."""
+    try:
+        cli.main(args=argv, prog_name="sigcurl")
+    except BrokenPipeError:
+        sys.exit(ExitCode.WRITE_ERROR)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a user
+        if os.environ.get("SIGCURL_TRACEBACK"):
+            raise
+        sys.stderr.write(
+            f"sigcurl: internal error ({type(exc).__name__}) — please report it; "
+            "set SIGCURL_TRACEBACK=1 to see the details\n"
+        )
+        sys.exit(ExitCode.INTERNAL)
+    sys.exit(0)
