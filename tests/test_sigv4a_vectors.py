@@ -241,6 +241,14 @@ def test_bad_region_set(bad: str) -> None:
         sigcurl.sign("GET", "https://example.amazonaws.com/", credentials=EXAMPLE, region=bad, service="s3", time=WHEN, algorithm="sigv4a")
 
 
+def test_sigv4_streaming_marker_rejected() -> None:
+    with pytest.raises(ValueError, match="ECDSA"):
+        sigcurl.sign(
+            "PUT", "https://example.amazonaws.com/k", credentials=EXAMPLE, region="*", service="s3", time=WHEN,
+            algorithm="sigv4a", payload_hash="STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        )
+
+
 def test_missing_cryptography_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 

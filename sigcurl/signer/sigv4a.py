@@ -130,7 +130,8 @@ def public_key_of(credentials: Credentials) -> tuple[str, str]:
 def signature_of(credentials: Credentials, string_to_sign: str) -> str:
     """Hex DER ECDSA-P256 signature over SHA-256 of ``string_to_sign`` (randomised)."""
     key = private_key_of(credentials)
-    return key.sign(string_to_sign.encode(), _ECDSA_SHA256).hex()  # type: ignore[no-any-return]
+    der: bytes = key.sign(string_to_sign.encode(), _ECDSA_SHA256)
+    return der.hex()
 
 
 def verify(x: str, y: str, string_to_sign: str, signature: str) -> bool:
@@ -160,6 +161,15 @@ def normalize_region_set(region_set: str) -> str:
     return ",".join(regions)
 
 
+def _check_payload_hash(payload_hash: str | None) -> None:
+    """Reject SigV4 (HMAC) streaming markers: SigV4a streams use the ECDSA ones."""
+    if payload_hash is not None and payload_hash.startswith("STREAMING-AWS4-HMAC-SHA256"):
+        raise ValueError(
+            f"payload hash {payload_hash!r} is for SigV4; SigV4a aws-chunked uploads use "
+            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD (or its -TRAILER form)"
+        )
+
+
 def _without_region_set(headers: rq.HeadersInput) -> list[tuple[str, str]]:
     """The caller's headers minus any X-Amz-Region-Set (the signer sets its own)."""
     return [(n, v) for n, v in rq.iter_headers(headers) if n.lower() != "x-amz-region-set"]
@@ -180,6 +190,7 @@ def sign_headers(
 ) -> SignedRequest:
     """Sign with SigV4a in the ``Authorization`` header (``X-Amz-Region-Set`` added and signed)."""
     regions = normalize_region_set(region_set)
+    _check_payload_hash(payload_hash)
     private_key_of(credentials)  # fail early (missing cryptography) before any work
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{service}/aws4_request"
