@@ -59,7 +59,8 @@ class SigcurlCommand(click.Command):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
         try:
-            return super().main(args=args, prog_name=prog_name or "sigcurl", standalone_mode=False, **extra)
+            rv = super().main(args=args, prog_name=prog_name or "sigcurl", standalone_mode=False, **extra)
+            sys.exit(rv if isinstance(rv, int) else 0)
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
             sys.exit(ExitCode.USAGE)

@@ -138,6 +138,7 @@ class Transport:
         if opts.noproxy and not opts.proxy and requests.utils.should_bypass_proxies(url, opts.noproxy):
             merged["proxies"] = {}
         merged["proxies"].pop("no_proxy", None)
+        merged.pop("stream", None)
         if opts.insecure:
             merged["verify"] = False
         return merged
