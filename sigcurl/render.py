@@ -140,12 +140,12 @@ def _write(sink: BinaryIO, data: bytes) -> None:
 def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSettings) -> None:
     """Write the body: raw bytes as they arrive, or pretty-printed on a terminal."""
     kind = _kind(content_type)
-    if not out.terminal:
+    if not out.terminal and not out.pretty:
         for chunk in chunks:
             _write(sink, chunk)
         return
     first = next(chunks, b"")
-    if b"\x00" in first[:8192] or kind == "binary" and _looks_binary(first):
+    if out.terminal and (b"\x00" in first[:8192] or kind == "binary" and _looks_binary(first)):
         raise SigcurlError(
             "binary output can mess up your terminal",
             'use "-o FILE" to save it, or pipe it (e.g. "| cat") to print it anyway',

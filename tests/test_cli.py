@@ -1,0 +1,510 @@
+"""End-to-end: the real command against a loopback server that verifies with botocore.
+
+Every request the server receives is checked by an independent verifier
+(``tests/support``), never by sigcurl's own signer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from support.server import Response, VerifyingServer
+from tests.cli_helpers import SECRET_KEY, SESSION_TOKEN, base_env, run, run_process
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return base_env(tmp_path)
+
+
+def _ok(server: VerifyingServer) -> None:
+    for r in server.requests:
+        assert r.ok, r.verification.reason
+
+
+# --- the bytes on the wire are exactly what was signed ---------------------------
+
+WIRE_SHAPES = [
+    pytest.param("s3", "/bucket/a/../b", "/bucket/a/../b", id="s3-dot-dot"),
+    pytest.param("s3", "/bucket/a%2Fb", "/bucket/a/b", id="s3-encoded-slash"),
+    pytest.param("s3", "/bucket/a+b", "/bucket/a%2Bb", id="s3-plus"),
+    pytest.param("s3", "/bucket/my key", "/bucket/my%20key", id="s3-space"),
+    pytest.param("s3", "/bucket/f\u00fc\u00df/\u1234", "/bucket/f%C3%BC%C3%9F/%E1%88%B4", id="s3-unicode"),
+    pytest.param("s3", "/bucket/x//y/./z", "/bucket/x//y/./z", id="s3-no-normalise"),
+    pytest.param("s3", "/bucket/%41", "/bucket/A", id="s3-unreserved-escape"),
+    pytest.param("execute-api", "/prod/a/../b", "/prod/a/../b", id="api-dot-dot"),
+    pytest.param("execute-api", "/prod/%41%2F", "/prod/%41%2F", id="api-escapes-kept"),
+    pytest.param("execute-api", "/prod/a b", "/prod/a%20b", id="api-space"),
+    pytest.param("execute-api", "/prod/arn:aws:x", "/prod/arn:aws:x", id="api-colon"),
+    pytest.param("execute-api", "/prod//x/./y", "/prod//x/./y", id="api-double-slash"),
+    pytest.param("lambda", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/invocations",
+                 "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af/invocations", id="lambda-arn"),
+]
+
+
+@pytest.mark.parametrize(("service", "path", "wire"), WIRE_SHAPES)
+def test_wire_path_is_what_was_signed(server: VerifyingServer, env: dict[str, str], service: str, path: str, wire: str) -> None:
+    result = run(["-s", "--service", service, server.url + path], env)
+    assert result.exit_code == 0, result.stderr
+    assert server.last.path == wire
+    _ok(server)
+
+
+QUERIES = [
+    pytest.param("?b=2&a=1&a=0", id="repeated-keys"),
+    pytest.param("?acl", id="no-value"),
+    pytest.param("?x=", id="empty-value"),
+    pytest.param("?q=a+b", id="plus"),
+    pytest.param("?q=a%20b&r=%2F", id="escapes"),
+    pytest.param("?p=a/b:c=d", id="reserved"),
+    pytest.param("?\u00e9=\u1234", id="unicode"),
+    pytest.param("?Action=GetCallerIdentity&Version=2011-06-15", id="sts"),
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("service", ["s3", "execute-api"])
+def test_queries(server: VerifyingServer, env: dict[str, str], service: str, query: str) -> None:
+    result = run(["-s", "--service", service, server.url + "/p" + query], env)
+    assert result.exit_code == 0, result.stderr
+    _ok(server)
+
+
+# --- curl's request options ----------------------------------------------------------
+
+
+def test_get_defaults(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["--service", "execute-api", server.url + "/items"], env)
+    assert result.exit_code == 0
+    r = server.last
+    assert r.method == "GET"
+    assert r.header("Accept") == "*/*"
+    assert r.header("User-Agent", "").startswith("sigcurl/")
+    assert r.header("X-Amz-Date")
+    assert "Signature=" in (r.header("Authorization") or "")
+    assert json.loads(result.stdout)["ok"] is True
+    _ok(server)
+
+
+def test_data_posts_form(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["--service", "execute-api", "-d", "a=1", "-d", "b=2", server.url + "/"], env)
+    assert result.exit_code == 0
+    r = server.last
+    assert (r.method, r.body) == ("POST", b"a=1&b=2")
+    assert r.header("Content-Type") == "application/x-www-form-urlencoded"
+    _ok(server)
+
+
+def test_data_at_file_strips_newlines_binary_keeps(server: VerifyingServer, env: dict[str, str], tmp_path: Path) -> None:
+    f = tmp_path / "d.txt"
+    f.write_bytes(b"line1\r\nline2\n")
+    run(["--service", "execute-api", "-d", f"@{f}", server.url], env)
+    assert server.last.body == b"line1line2"
+    run(["--service", "execute-api", "--data-binary", f"@{f}", server.url], env)
+    assert server.last.body == b"line1\r\nline2\n"
+    _ok(server)
+
+
+def test_data_raw_and_urlencode(server: VerifyingServer, env: dict[str, str]) -> None:
+    run(["--service", "execute-api", "--data-raw", "@notafile", server.url], env)
+    assert server.last.body == b"@notafile"
+    run(["--service", "execute-api", "--data-urlencode", "q=a b&c", "--data-urlencode", "=x/y", server.url], env)
+    assert server.last.body == b"q=a%20b%26c&x%2Fy"
+    _ok(server)
+
+
+def test_json_sets_headers_and_reads_stdin(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["--service", "execute-api", "--json", "@-", server.url], env, stdin=b'{"TableName":"t"}')
+    assert result.exit_code == 0
+    r = server.last
+    assert r.body == b'{"TableName":"t"}'
+    assert r.header("Content-Type") == "application/json"
+    assert r.header("Accept") == "application/json"
+    _ok(server)
+
+
+def test_get_moves_data_to_query(server: VerifyingServer, env: dict[str, str]) -> None:
+    run(["--service", "execute-api", "-G", "-d", "a=1", "-d", "b=x y", server.url + "/q?z=0"], env)
+    r = server.last
+    assert r.method == "GET"
+    assert r.query_pairs == [("z", "0"), ("a", "1"), ("b", "x y")]
+    assert not r.body
+    _ok(server)
+
+
+def test_headers_remove_empty_replace(server: VerifyingServer, env: dict[str, str]) -> None:
+    run(["--service", "execute-api", "-H", "Accept:", "-H", "X-Empty;", "-H", "X-Target: Svc.Op", "-H", "User-Agent: mine", server.url], env)
+    r = server.last
+    assert r.header("Accept") is None
+    assert r.header("X-Empty") == ""
+    assert r.header("X-Target") == "Svc.Op"
+    assert r.header("User-Agent") == "mine"
+    _ok(server)
+
+
+def test_header_file(server: VerifyingServer, env: dict[str, str], tmp_path: Path) -> None:
+    f = tmp_path / "h.txt"
+    f.write_text("X-One: 1\nX-Two: 2\n")
+    run(["--service", "execute-api", "-H", f"@{f}", server.url], env)
+    assert (server.last.header("X-One"), server.last.header("X-Two")) == ("1", "2")
+    _ok(server)
+
+
+def test_upload_file_puts(server: VerifyingServer, env: dict[str, str], tmp_path: Path) -> None:
+    f = tmp_path / "up.bin"
+    f.write_bytes(bytes(range(256)) * 10)
+    result = run(["--service", "s3", "-T", str(f), server.url + "/bucket/"], env)
+    assert result.exit_code == 0, result.stderr
+    r = server.last
+    assert r.method == "PUT"
+    assert r.path == "/bucket/up.bin"
+    assert (r.payload or r.body) == bytes(range(256)) * 10
+    _ok(server)
+
+
+def test_head_and_include(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["--service", "execute-api", "-I", server.url], env)
+    assert server.last.method == "HEAD"
+    assert result.stdout.startswith(b"HTTP/1.1 200")
+    result = run(["--service", "execute-api", "-i", server.url], env)
+    head, _, body = result.stdout.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"Content-Type: application/json" in head
+    assert json.loads(body)["ok"] is True
+    _ok(server)
+
+
+def test_method_override(server: VerifyingServer, env: dict[str, str]) -> None:
+    run(["--service", "execute-api", "-X", "DELETE", server.url + "/x"], env)
+    assert server.last.method == "DELETE"
+    _ok(server)
+
+
+def test_output_file_only(server: VerifyingServer, env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "o.json"
+    result = run(["--service", "execute-api", "--create-dirs", "-o", str(out), server.url], env)
+    assert result.exit_code == 0
+    assert result.stdout == b""
+    assert json.loads(out.read_bytes())["ok"] is True
+
+
+def test_write_out(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response(body=b"hello", headers=[("Content-Type", "text/plain"), ("X-Thing", "1")]))
+    fmt = "%{http_code} %{size_download} %{content_type} %{url_effective}|%{header_json}\\n"
+    result = run(["-s", "--service", "execute-api", "-w", fmt, server.url + "/w"], env)
+    body, _, out = result.stdout.partition(b" ")
+    assert result.stdout.startswith(b"hello200 5 text/plain " + (server.url + "/w").encode() + b"|")
+    headers = json.loads(result.stdout.split(b"|", 1)[1])
+    assert headers["x-thing"] == ["1"]
+    assert result.stdout.endswith(b"\n")
+    time_total = run(["-s", "--service", "execute-api", "-w", "%{time_total}", "-o", "/dev/null", server.url], env)
+    assert float(time_total.stdout) >= 0
+
+
+def test_fail_and_fail_with_body(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response.aws_error("AccessDenied", "no way", status=403))
+    result = run(["--service", "s3", "-f", server.url + "/b/k"], env)
+    assert result.exit_code == 22
+    assert result.stdout == b""
+    assert "AccessDenied" in result.stderr and "403" in result.stderr
+    server.queue(Response.aws_error("AccessDenied", "no way", status=403))
+    result = run(["--service", "s3", "--fail-with-body", server.url + "/b/k"], env)
+    assert result.exit_code == 22
+    assert b"<Code>AccessDenied</Code>" in result.stdout
+    server.queue(Response.aws_error("AccessDenied", "no way", status=403))
+    result = run(["--service", "s3", server.url + "/b/k"], env)
+    assert result.exit_code == 0
+    assert b"AccessDenied" in result.stdout
+
+
+def test_silent_fail_prints_nothing_unless_show_error(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response(status=500, body=b"x"))
+    result = run(["-sf", "--service", "execute-api", server.url], env)
+    assert (result.exit_code, result.stderr) == (22, "")
+    server.queue(Response(status=500, body=b"x"))
+    result = run(["-sSf", "--service", "execute-api", server.url], env)
+    assert result.exit_code == 22 and result.stderr.startswith("sigcurl: ")
+
+
+def test_json_error_summary(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response.json({"__type": "com.amazon#UnrecognizedClientException", "message": "bad token"}, status=400))
+    result = run(["--service", "dynamodb", "--region", "us-east-1", server.url], env)
+    line = [x for x in result.stderr.splitlines() if "UnrecognizedClientException" in x]
+    assert line and "bad token" in line[0] and " — " in line[0]
+
+
+def test_redirect_followed_and_resigned(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response.redirect("/second?x=1", status=302))
+    result = run(["-L", "--service", "execute-api", server.url + "/first"], env)
+    assert result.exit_code == 0
+    first, second = server.requests[-2:]
+    assert second.path == "/second"
+    assert first.header("Authorization") != second.header("Authorization")
+    _ok(server)
+
+
+def test_redirect_not_followed_without_location(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response.redirect("/second", status=302))
+    result = run(["--service", "execute-api", "-w", "%{http_code}", server.url + "/first"], env)
+    assert result.stdout.endswith(b"302")
+    assert server.request_count == 1
+
+
+def test_max_redirs(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(*[Response.redirect("/again", status=302) for _ in range(5)])
+    result = run(["-L", "--max-redirs", "2", "--service", "execute-api", server.url], env)
+    assert result.exit_code == 47
+
+
+def test_cross_host_redirect_sends_no_credentials(server: VerifyingServer, other_server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response.redirect(other_server.url + "/elsewhere", status=307))
+    result = run(["-L", "--service", "execute-api", server.url], env)
+    assert result.exit_code == 0
+    r = other_server.last
+    assert r.header("Authorization") is None and r.header("X-Amz-Security-Token") is None
+
+
+def test_sign_host_and_connect_to(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["--sign-host", "vpce.example.com", "--service", "execute-api", "--region", "eu-west-1", server.url + "/x"], env)
+    assert result.exit_code == 0
+    assert server.last.header("Host") == "vpce.example.com"
+    _ok(server)
+    port = server.url.rsplit(":", 1)[1]
+    url = f"http://api.example.test:{port}/y"
+    result = run(["--resolve", f"api.example.test:{port}:127.0.0.1", "--service", "execute-api", url], env)
+    assert result.exit_code == 0, result.stderr
+    assert server.last.header("Host") == f"api.example.test:{port}"
+    _ok(server)
+    result = run(["--connect-to", f"other.example.test:{port}:127.0.0.1:{port}", "--service", "execute-api", f"http://other.example.test:{port}/z"], env)
+    assert result.exit_code == 0, result.stderr
+    _ok(server)
+
+
+def test_session_token_sent_and_signed(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.add_key("AKIDEXAMPLE", SECRET_KEY, SESSION_TOKEN)
+    env = dict(env, AWS_SESSION_TOKEN=SESSION_TOKEN)
+    result = run(["--service", "execute-api", server.url], env)
+    assert result.exit_code == 0
+    assert server.last.header("X-Amz-Security-Token") == SESSION_TOKEN
+    assert "x-amz-security-token" in (server.last.header("Authorization") or "")
+    _ok(server)
+
+
+def test_explicit_key_flags(server: VerifyingServer, tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "c"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "k"), "AWS_EC2_METADATA_DISABLED": "true"}
+    result = run(["--access-key", "AKIDEXAMPLE", "--secret-key", SECRET_KEY, "--service", "execute-api", server.url], env)
+    assert result.exit_code == 0, result.stderr
+    _ok(server)
+
+
+def test_profile_static_keys(server: VerifyingServer, tmp_path: Path) -> None:
+    (tmp_path / "credentials").write_text(f"[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"), "AWS_EC2_METADATA_DISABLED": "true"}
+    result = run(["--profile", "dev", "--service", "execute-api", server.url], env)
+    assert result.exit_code == 0, result.stderr
+    assert "AKIAIOSFODNN7EXAMPLE/" in (server.last.header("Authorization") or "")
+    _ok(server)
+
+
+# --- offline modes --------------------------------------------------------------------
+
+EXAMPLE_URL = "https://examplebucket.s3.amazonaws.com/test.txt"
+
+
+def test_sign_only_is_reproducible(env: dict[str, str]) -> None:
+    args = ["--sign-only", "--date", "2013-05-24T00:00:00Z", EXAMPLE_URL]
+    first = run(args, env)
+    assert first.exit_code == 0
+    lines = first.stdout.decode().splitlines()
+    assert lines[0] == "GET /test.txt HTTP/1.1"
+    assert "Host: examplebucket.s3.amazonaws.com" in lines
+    assert "X-Amz-Date: 20130524T000000Z" in lines
+    assert any(line.startswith("Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20130524/us-east-1/s3/aws4_request") for line in lines)
+    assert run(["--sign-only", "--date", "20130524T000000Z", EXAMPLE_URL], env).stdout == first.stdout
+
+
+def test_presign_matches_s3_documentation(tmp_path: Path) -> None:
+    env = base_env(tmp_path, AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    result = run(["--presign", "--expires", "86400", "--date", "20130524T000000Z", EXAMPLE_URL], env)
+    assert result.exit_code == 0
+    assert result.stdout.decode().strip() == (
+        "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+        "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+        "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+    )
+
+
+def test_presigned_url_works(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["--presign", "--service", "s3", server.url + "/bucket/report.pdf"], env)
+    url = result.stdout.decode().strip()
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        assert resp.status == 200
+    assert server.last.ok, server.last.verification.reason
+
+
+def test_debug_signature_prints_exact_text(env: dict[str, str]) -> None:
+    env = dict(env, AWS_SESSION_TOKEN=SESSION_TOKEN)
+    result = run(["--sign-only", "--debug-signature", "--date", "20150830T123600Z", "--service", "service", "--region", "us-east-1", "https://example.amazonaws.com/"], env)
+    assert "--- canonical request ---\nGET\n/\n\n" in result.stderr
+    assert "x-amz-security-token:<session-token>" in result.stderr
+    assert "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n" in result.stderr
+    assert SESSION_TOKEN not in result.stderr
+
+
+def test_unknown_host_needs_service(env: dict[str, str]) -> None:
+    result = run(["--sign-only", "https://example.com/"], env)
+    assert result.exit_code == 90
+    assert result.stderr.startswith("sigcurl: ") and "--service" in result.stderr
+
+
+def test_inference_from_host(env: dict[str, str]) -> None:
+    result = run(["--sign-only", "https://abc.execute-api.eu-west-1.amazonaws.com/prod/x"], env)
+    assert "/eu-west-1/execute-api/aws4_request" in result.stdout.decode()
+    result = run(["--sign-only", "https://bedrock-runtime.us-west-2.amazonaws.com/model/x/invoke"], env)
+    assert "/us-west-2/bedrock/aws4_request" in result.stdout.decode()
+    result = run(["--sign-only", "--region", "ap-south-1", "https://sts.amazonaws.com/"], env)
+    assert "/ap-south-1/sts/aws4_request" in result.stdout.decode()
+
+
+def test_region_from_environment(env: dict[str, str]) -> None:
+    env = dict(env, AWS_REGION="eu-central-1")
+    result = run(["--sign-only", "https://bucket.s3.amazonaws.com/k"], env)
+    assert "/eu-central-1/s3/aws4_request" in result.stdout.decode()
+
+
+# --- exit codes and errors --------------------------------------------------------------
+
+ERRORS = [
+    pytest.param(["ftp://x/"], 1, id="unsupported-protocol"),
+    pytest.param(["--service", "s3", "http://:80/"], 3, id="no-host"),
+    pytest.param(["--service", "s3", "http://h:99999/"], 3, id="bad-port"),
+    pytest.param(["--service", "s3", "--sign-only", "-H", "Bad Name: x", "https://h/"], 2, id="bad-header-name"),
+    pytest.param(["--service", "s3", "--sign-only", "-H", "NoColon", "https://h/"], 2, id="header-no-colon"),
+    pytest.param(["--service", "s3", "--sign-only", "--date", "yesterday", "https://h/"], 2, id="bad-date"),
+    pytest.param(["--service", "s3", "--presign", "--expires", "0", "https://h/"], 2, id="expires-zero"),
+    pytest.param(["--service", "s3", "--presign", "--expires", "604801", "https://h/"], 2, id="expires-too-long"),
+    pytest.param(["--service", "S3!", "--sign-only", "https://h/"], 2, id="bad-service"),
+    pytest.param(["--service", "s3", "--region", "us east", "--sign-only", "https://h/"], 2, id="bad-region"),
+    pytest.param(["--service", "s3", "-d", "@/nonexistent/file", "--sign-only", "https://h/"], 26, id="unreadable-data"),
+    pytest.param(["--service", "s3", "-T", "/nonexistent/file", "--sign-only", "https://h/"], 26, id="unreadable-upload"),
+    pytest.param(["--no-such-option", "https://h/"], 2, id="unknown-option"),
+    pytest.param([], 2, id="no-url"),
+    pytest.param(["--service", "s3", "http://127.0.0.1:9/"], 7, id="connection-refused"),
+    pytest.param(["--service", "s3", "http://no-such-host.invalid/"], 6, id="cannot-resolve"),
+]
+
+
+@pytest.mark.parametrize(("args", "code"), ERRORS)
+def test_errors_are_one_line_with_exit_code(env: dict[str, str], args: list[str], code: int) -> None:
+    result = run(args, env)
+    assert result.exit_code == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("sigcurl: ") and " — " in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_no_credentials(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "c"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "k"), "AWS_EC2_METADATA_DISABLED": "true"}
+    result = run(["--sign-only", "https://sts.amazonaws.com/"], env)
+    assert result.exit_code == 91
+    assert "credentials" in result.stderr
+
+
+def test_whoami(env: dict[str, str]) -> None:
+    result = run(["--whoami", "--region", "eu-west-2"], env)
+    assert result.exit_code == 0
+    out = result.stdout.decode()
+    assert "AKIDEXAMPLE" in out and "environment" in out and "eu-west-2" in out
+    assert SECRET_KEY not in out
+
+
+# --- stdout/stderr for pipes and terminals ---------------------------------------------------
+
+
+def test_pipe_gets_exact_bytes(server: VerifyingServer, env: dict[str, str]) -> None:
+    body = bytes(range(256)) * 1000
+    server.queue(Response(body=body, headers=[("Content-Type", "application/octet-stream")]))
+    result = run_process(["--service", "s3", server.url + "/b/k"], env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == body
+    assert result.stderr == ""
+
+
+def test_pipe_json_not_reformatted(server: VerifyingServer, env: dict[str, str]) -> None:
+    raw = b'{"a":1,"b":[1,2]}'
+    server.queue(Response(body=raw, headers=[("Content-Type", "application/json")]))
+    assert run(["--service", "execute-api", server.url], env).stdout == raw
+
+
+def test_pretty_forced_json_and_xml(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response(body=b'{"a":1,"b":[1,2]}', headers=[("Content-Type", "application/json")]))
+    out = run(["--pretty", "--no-color", "--service", "execute-api", server.url], env).stdout
+    assert out == b'{\n  "a": 1,\n  "b": [\n    1,\n    2\n  ]\n}\n'
+    server.queue(Response(body=b"<a><b>1</b></a>", headers=[("Content-Type", "application/xml")]))
+    out = run(["--pretty", "--no-color", "--service", "s3", server.url], env).stdout
+    assert b"<a>\n  <b>1</b>\n</a>" in out
+
+
+def _run_in_pty(args: list[str], env: dict[str, str]) -> tuple[int, bytes]:
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    full = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    full.update(env)
+    full["TERM"] = "xterm-256color"
+    full.pop("NO_COLOR", None)
+    proc = subprocess.Popen([sys.executable, "-m", "sigcurl", *args], stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, env=full)
+    os.close(slave)
+    out = b""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 20)
+            if not ready:
+                break
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+    finally:
+        os.close(master)
+    return proc.wait(timeout=20), out
+
+
+def test_terminal_pretty_prints_json_in_colour(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response(body=b'{"name":"x","n":[1,2]}', headers=[("Content-Type", "application/json")]))
+    code, out = _run_in_pty(["--service", "execute-api", server.url], env)
+    assert code == 0
+    assert b"\x1b[" in out  # highlighted
+    assert b'"name"' in out and b"\n" in out
+
+
+def test_terminal_refuses_binary(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response(body=b"\x00\x01\x02binary", headers=[("Content-Type", "application/octet-stream")]))
+    code, out = _run_in_pty(["--service", "s3", server.url], env)
+    assert code == 23
+    assert b"binary output" in out and b"\x00\x01\x02" not in out
+
+
+def test_verbose_redacts(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.add_key("AKIDEXAMPLE", SECRET_KEY, SESSION_TOKEN)
+    env = dict(env, AWS_SESSION_TOKEN=SESSION_TOKEN)
+    result = run(["-v", "--service", "execute-api", server.url], env)
+    assert "> GET / HTTP/1.1" in result.stderr
+    assert "Signature=<redacted>" in result.stderr
+    assert "X-Amz-Security-Token: <redacted>" in result.stderr
+    assert "< HTTP/1.1 200 OK" in result.stderr
+    assert SESSION_TOKEN not in result.stderr and SECRET_KEY not in result.stderr
+    assert server.last.ok
