@@ -1,0 +1,134 @@
+"""S3 flexible checksums (``x-amz-checksum-*``), computed incrementally.
+
+One :class:`Checksum` per upload is fed every payload byte once, while the
+body is hashed or streamed, and gives the base64 value S3 expects:
+
+* ``crc32`` (the default for streamed S3 uploads) with :func:`zlib.crc32`;
+* ``sha1`` and ``sha256`` with :mod:`hashlib`;
+* ``crc32c`` and ``crc64nvme`` with ``awscrt.checksums`` when it is
+  importable (it is optional, never a runtime dependency), else with the
+  pure-Python table implementations below -- correct, but slow (a few MB/s),
+  so prefer ``crc32`` or install ``awscrt`` for large uploads.
+
+Every value is the big-endian digest, base64-encoded: 8 characters for the
+32-bit CRCs, 12 for CRC64/NVME, 28 for SHA-1 and 44 for SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zlib
+from collections.abc import Callable
+
+ALGORITHMS = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256")
+
+#: Length of the base64 value of each algorithm (fixed, so the length of an
+#: aws-chunked trailer is known before the body is read).
+VALUE_LENGTH = {"crc32": 8, "crc32c": 8, "crc64nvme": 12, "sha1": 28, "sha256": 44}
+
+_CRC32C_POLY = 0x82F63B78  # Castagnoli, reflected
+_CRC64NVME_POLY = 0x9A6C9329AC4BC9B5  # CRC-64/NVME, reflected
+
+_tables: dict[int, list[int]] = {}
+
+
+def _table(poly: int) -> list[int]:
+    """The 256-entry table of a reflected CRC (built once, on first use)."""
+    table = _tables.get(poly)
+    if table is None:
+        table = []
+        for byte in range(256):
+            crc = byte
+            for _ in range(8):
+                crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
+            table.append(crc)
+        _tables[poly] = table
+    return table
+
+
+def crc32c_py(data: bytes, previous: int = 0) -> int:
+    """CRC-32C of ``data`` continuing ``previous`` (pure Python: slow)."""
+    table = _table(_CRC32C_POLY)
+    crc = previous ^ 0xFFFFFFFF
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def crc64nvme_py(data: bytes, previous: int = 0) -> int:
+    """CRC-64/NVME of ``data`` continuing ``previous`` (pure Python: slow)."""
+    table = _table(_CRC64NVME_POLY)
+    mask = 0xFFFFFFFFFFFFFFFF
+    crc = previous ^ mask
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ mask
+
+
+def _crt(name: str) -> Callable[[bytes, int], int] | None:
+    try:
+        import awscrt.checksums as crt
+    except ImportError:
+        return None
+    fn: Callable[[bytes, int], int] | None = getattr(crt, name, None)
+    return fn
+
+
+def is_fast(algorithm: str) -> bool:
+    """False when ``algorithm`` would use the slow pure-Python CRC."""
+    return algorithm not in ("crc32c", "crc64nvme") or _crt(algorithm) is not None
+
+
+class Checksum:
+    """An incremental ``x-amz-checksum-<algorithm>`` value."""
+
+    __slots__ = ("algorithm", "_crc", "_hash", "_fn")
+
+    def __init__(self, algorithm: str, *, pure: bool = False) -> None:
+        algorithm = algorithm.lower()
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown checksum algorithm {algorithm!r}: use one of {', '.join(ALGORITHMS)}")
+        self.algorithm = algorithm
+        self._crc = 0
+        self._hash = hashlib.new(algorithm) if algorithm in ("sha1", "sha256") else None
+        fn: Callable[[bytes, int], int] | None
+        if algorithm == "crc32":
+            fn = zlib.crc32
+        elif algorithm in ("crc32c", "crc64nvme"):
+            fn = None if pure else _crt(algorithm)
+            if fn is None:
+                fn = crc32c_py if algorithm == "crc32c" else crc64nvme_py
+        else:
+            fn = None
+        self._fn = fn
+
+    @property
+    def header(self) -> str:
+        """The header (or trailer) name, ``x-amz-checksum-<algorithm>``."""
+        return f"x-amz-checksum-{self.algorithm}"
+
+    def update(self, data: bytes) -> None:
+        """Feed the next payload bytes."""
+        if self._hash is not None:
+            self._hash.update(data)
+        else:
+            assert self._fn is not None
+            self._crc = self._fn(data, self._crc)
+
+    def digest(self) -> bytes:
+        """The big-endian digest of everything fed so far."""
+        if self._hash is not None:
+            return self._hash.digest()
+        return self._crc.to_bytes(8 if self.algorithm == "crc64nvme" else 4, "big")
+
+    def value(self) -> str:
+        """The base64 value sent in the header or trailer."""
+        return base64.b64encode(self.digest()).decode("ascii")
+
+
+def checksum_of(algorithm: str, data: bytes) -> str:
+    """The base64 ``x-amz-checksum-*`` value of ``data`` in one call."""
+    c = Checksum(algorithm)
+    c.update(data)
+    return c.value()
