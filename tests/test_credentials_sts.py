@@ -240,3 +240,22 @@ def test_missing_services_section(aws_home: AwsHome) -> None:
     aws_home.write(config="[default]\nservices = nope\n")
     with pytest.raises(CredentialSourceError, match='services section "nope"'):
         sts_endpoint(load_shared_files(aws_home.env), "default", None, aws_home.env)
+
+
+def test_sts_error_echoing_the_request_is_redacted(aws_home: AwsHome, tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("WEBIDENTITYtokenDoNotLeak")
+
+    def echo(rec: Recorded) -> tuple[int, dict[str, str], bytes]:
+        from urllib.parse import parse_qsl
+
+        text = " ".join(v for _, v in parse_qsl(rec.body.decode())) + " " + rec.headers.get("authorization", "")
+        return 400, {}, (f"<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>{text}"
+                         "</Message></Error></ErrorResponse>").encode()
+
+    with FakeServer(echo) as srv:
+        aws_home.env.update(AWS_ENDPOINT_URL_STS=srv.url, AWS_WEB_IDENTITY_TOKEN_FILE=str(token), AWS_ROLE_ARN=ROLE)
+        with pytest.raises(CredentialSourceError) as exc:
+            resolve(aws_home)
+    assert "InvalidIdentityToken" in str(exc.value)
+    assert_no_secret(str(exc.value), "WEBIDENTITYtokenDoNotLeak")

@@ -44,10 +44,9 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-_ISO_RE = re.compile(
+_ISO_PATTERN = (
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*"
-    r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$",
-    re.IGNORECASE,
+    r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
 )
 
 
@@ -65,7 +64,7 @@ def parse_timestamp(value: object) -> datetime | None:
             return None
     if not isinstance(value, str):
         return None
-    m = _ISO_RE.match(value.strip())
+    m = re.match(_ISO_PATTERN, value.strip(), re.IGNORECASE)
     if not m:
         return None
     year, month, day, hour, minute, second, frac, zone = m.groups()
@@ -94,7 +93,7 @@ def home_dir(environ: Mapping[str, str]) -> str:
     return home if home else os.path.expanduser("~")
 
 
-_VAR_RE = re.compile(r"\$(\w+)|\$\{([^}]*)\}")
+_VAR_PATTERN = r"\$(\w+)|\$\{([^}]*)\}"
 
 
 def expand_path(path: str, environ: Mapping[str, str]) -> str:
@@ -104,7 +103,7 @@ def expand_path(path: str, environ: Mapping[str, str]) -> str:
         name = m.group(1) or m.group(2)
         return environ.get(name, m.group(0))
 
-    path = _VAR_RE.sub(repl, path)
+    path = re.sub(_VAR_PATTERN, repl, path)
     if path == "~" or path.startswith("~/") or path.startswith("~" + os.sep):
         path = home_dir(environ) + path[1:]
     return path

@@ -146,7 +146,8 @@ def assume_role(
         service="sts",
         time=now,
     )
-    return _call(signed.method, signed.url, list(signed.headers), body, "AssumeRole", role_arn, context)
+    secrets = [source.secret_key, source.session_token or "", token_code or ""]
+    return _call(signed.method, signed.url, list(signed.headers), body, "AssumeRole", role_arn, context, secrets)
 
 
 def assume_role_with_web_identity(
@@ -171,11 +172,18 @@ def assume_role_with_web_identity(
     body = urlencode(params).encode("ascii")
     url = endpoint.url if endpoint.url.endswith("/") else endpoint.url + "/"
     headers = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), ("Accept", "*/*")]
-    return _call("POST", url, headers, body, "AssumeRoleWithWebIdentity", role_arn, context)
+    return _call("POST", url, headers, body, "AssumeRoleWithWebIdentity", role_arn, context, [web_identity_token])
 
 
 def _call(
-    method: str, url: str, headers: list[tuple[str, str]], body: bytes, action: str, role_arn: str, context: str
+    method: str,
+    url: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    action: str,
+    role_arn: str,
+    context: str,
+    secrets: list[str],
 ) -> StsCredentials:
     from sigcurl.credentials._http import HTTPFailure, request
 
@@ -190,6 +198,10 @@ def _call(
         code, message = _parse_error(resp.body)
         what = f"STS {action} for {role_arn} ({context}) was refused: {code or f'HTTP {resp.status}'}"
         if message:
+            # The server's text is shown, but never anything we sent it as a secret.
+            for secret in secrets:
+                if secret:
+                    message = message.replace(secret, "<redacted>")
             what += f": {message[:300]}"
         fix = {
             "AccessDenied": "check that the source credentials may assume this role (its trust policy) and the "
