@@ -21,7 +21,9 @@ pure functions on strings.  The rules, with the AWS documents' wording:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 #: Headers never signed: proxies and clients change or add them in flight.
@@ -32,13 +34,29 @@ UNSIGNED_HEADERS = frozenset(
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+#: Fast paths: text made only of characters that encode to themselves.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+_UNRESERVED_OR_SLASH = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch
+
+
+@lru_cache(maxsize=2048)
+def _quote(text: str, safe: str) -> str:
+    # Cached: credential scopes, tokens and common parameter values repeat.
+    return quote(text, safe=safe, errors="surrogateescape")
+
+
 def uri_encode(text: str, safe: str = "") -> str:
     """Percent-encode ``text`` as SigV4 requires (unreserved characters stay).
 
     Lone surrogates (from :func:`uri_decode` of bytes that are not UTF-8)
     become their original bytes again.
     """
-    return quote(text, safe=safe, errors="surrogateescape")
+    if not safe:
+        if _UNRESERVED(text):
+            return text
+    elif safe == "/" and _UNRESERVED_OR_SLASH(text):
+        return text
+    return _quote(text, safe)
 
 
 def uri_decode(text: str) -> str:
@@ -95,15 +113,50 @@ def split_query(query: str) -> list[tuple[str, str, bool]]:
 
 def encode_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
     """The wire form of decoded query pairs: each part encoded as SigV4 encodes it."""
-    return "&".join(
-        f"{uri_encode(k)}={uri_encode(v)}" if eq else uri_encode(k) for k, v, eq in pairs
-    )
+    enc = uri_encode
+    return "&".join(f"{enc(k)}={enc(v)}" if eq else enc(k) for k, v, eq in pairs)
 
 
 def canonical_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
     """The canonical query string of decoded pairs (sorted by encoded key, then value)."""
-    encoded = sorted((uri_encode(k), uri_encode(v)) for k, v, _ in pairs)
-    return "&".join(f"{k}={v}" for k, v in encoded)
+    enc = uri_encode
+    encoded = sorted([(enc(k), enc(v)) for k, v, _ in pairs])
+    return "&".join([f"{k}={v}" for k, v in encoded])
+
+
+def encode_pairs(pairs: Iterable[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+    """Decoded query pairs with key and value encoded as SigV4 encodes them (order kept)."""
+    enc = uri_encode
+    return [(enc(k), enc(v), eq) for k, v, eq in pairs]
+
+
+def canonical_query_encoded(encoded: Iterable[tuple[str, str, bool]]) -> str:
+    """:func:`canonical_query` of pairs already encoded by :func:`encode_pairs`."""
+    return "&".join([f"{k}={v}" for k, v in sorted([(k, v) for k, v, _ in encoded])])
+
+
+def wire_query_encoded(encoded: Iterable[tuple[str, str, bool]]) -> str:
+    """:func:`encode_query` of pairs already encoded by :func:`encode_pairs`."""
+    return "&".join([f"{k}={v}" if eq else k for k, v, eq in encoded])
+
+
+def canonical_headers_excluding(
+    headers: Iterable[tuple[str, str]], excluded: frozenset[str]
+) -> tuple[str, str]:
+    """:func:`canonical_headers` of the headers whose lower-case name is not in ``excluded``."""
+    merged: dict[str, str] = {}
+    for name, value in headers:
+        lname = name.lower()
+        if lname in excluded:
+            continue
+        if "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " ":
+            value = " ".join(value.split())  # fold_value, inlined: this loop is hot
+        if lname in merged:
+            merged[lname] = f"{merged[lname]},{value}"
+        else:
+            merged[lname] = value
+    names = sorted(merged)
+    return "".join([f"{n}:{merged[n]}\n" for n in names]), ";".join(names)
 
 
 def check_header(name: str, value: str) -> None:
@@ -137,9 +190,12 @@ def canonical_headers(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
     merged: dict[str, str] = {}
     for name, value in headers:
         lname = name.lower()
-        folded = fold_value(value)
-        prev = merged.get(lname)
-        merged[lname] = folded if prev is None else f"{prev},{folded}"
+        if "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " ":
+            value = " ".join(value.split())  # fold_value, inlined: this loop is hot
+        if lname in merged:
+            merged[lname] = f"{merged[lname]},{value}"
+        else:
+            merged[lname] = value
     names = sorted(merged)
-    block = "".join(f"{n}:{merged[n]}\n" for n in names)
+    block = "".join([f"{n}:{merged[n]}\n" for n in names])
     return block, ";".join(names)

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sigcurl.signer import request as rq
-from sigcurl.signer.canonical import UNSIGNED_HEADERS, canonical_headers, canonical_query, uri_encode
+from sigcurl.signer.canonical import (
+    UNSIGNED_HEADERS,
+    canonical_headers_excluding,
+    canonical_query_encoded,
+    encode_pairs,
+    uri_encode,
+    wire_query_encoded,
+)
 from sigcurl.signer.keys import hmac_hex, signing_key
 from sigcurl.signer.settings import resolve
 from sigcurl.signer.sigv4 import ALGORITHM, string_to_sign
@@ -21,6 +28,10 @@ from sigcurl.signer.types import UNSIGNED_PAYLOAD, Credentials, SignedRequest, S
 MAX_EXPIRES = 7 * 24 * 3600
 
 _DROP = frozenset({"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"})
+_OURS = frozenset(
+    {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+     "X-Amz-Security-Token", "X-Amz-Signature"}
+)
 
 
 def presign(
@@ -95,8 +106,7 @@ def presign_with(
     parsed = rq.parse(method, url, headers, settings, _DROP)
     if payload_hash is None:
         payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else rq.payload_sha256(body)
-    to_sign = [(n, v) for n, v in parsed.headers if n.lower() not in UNSIGNED_HEADERS]
-    block, signed = canonical_headers(to_sign)
+    block, signed = canonical_headers_excluding(parsed.headers, UNSIGNED_HEADERS)
     token = credentials.session_token
     params: list[tuple[str, str]] = [
         ("X-Amz-Algorithm", algorithm),
@@ -108,26 +118,23 @@ def presign_with(
     params.extend(extra_params)
     if token and settings.sign_session_token:
         params.append(("X-Amz-Security-Token", token))
-    ours = {k for k, _ in params} | {"X-Amz-Signature", "X-Amz-Security-Token"}
-    user = [p for p in parsed.query if p[0] not in ours]
-    all_pairs = [(k, v, True) for k, v in params] + user
+    ours = _OURS.union(k for k, _ in extra_params) if extra_params else _OURS
+    user = [p for p in parsed.query if p[0] not in ours] if parsed.query else []
+    encoded_user = encode_pairs(user)
+    encoded_params = [(uri_encode(k), uri_encode(v), True) for k, v in params]
     creq = (
-        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query(all_pairs)}\n"
+        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query_encoded(encoded_params + encoded_user)}\n"
         f"{block}\n{signed}\n{payload_hash}"
     )
     sts = string_to_sign(algorithm, amz_date, scope, creq)
     signature = signature_of(sts)
-    params.append(("X-Amz-Signature", signature))
+    encoded_params.append(("X-Amz-Signature", signature, True))
     if token and not settings.sign_session_token:
-        params.append(("X-Amz-Security-Token", token))
-    extra = "&".join(f"{k}={uri_encode(v)}" for k, v in params)
-    final = rq.ParsedRequest(
-        method=parsed.method, scheme=parsed.scheme, netloc=parsed.netloc, host=parsed.host,
-        path=parsed.path, canonical_uri=parsed.canonical_uri, query=user, headers=parsed.headers,
-    )
+        encoded_params.append(("X-Amz-Security-Token", uri_encode(token), True))
+    extra = wire_query_encoded(encoded_params)
     return SignedRequest(
         method=parsed.method,
-        url=rq.wire_url(final, extra),
+        url=rq.wire_url(parsed, extra, query=wire_query_encoded(encoded_user)),
         headers=parsed.headers,
         canonical_request=creq,
         string_to_sign=sts,

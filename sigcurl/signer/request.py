@@ -21,9 +21,13 @@ HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ParsedRequest:
-    """A request split into what the signer needs."""
+    """A request split into what the signer needs.
+
+    Not frozen: it never leaves the signer, and a frozen dataclass's
+    ``__init__`` costs about a microsecond more on every signature.
+    """
 
     method: str
     scheme: str
@@ -41,7 +45,9 @@ def amz_date(time: datetime) -> str:
         raise ValueError("time must be a timezone-aware datetime (e.g. datetime.now(timezone.utc))")
     if time.utcoffset():
         time = time.astimezone(timezone.utc)
-    return f"{time.year:04d}{time.month:02d}{time.day:02d}T{time.hour:02d}{time.minute:02d}{time.second:02d}Z"
+    return "%04d%02d%02dT%02d%02d%02dZ" % (  # %-formatting: faster than an f-string here
+        time.year, time.month, time.day, time.hour, time.minute, time.second
+    )
 
 
 def payload_sha256(body: bytes | str | None) -> str:
@@ -95,7 +101,7 @@ def host_header(scheme: str, netloc: str) -> str:
 
 def iter_headers(headers: HeadersInput) -> Iterable[tuple[str, str]]:
     """Headers as (name, value) pairs, from a mapping or an iterable of pairs."""
-    if isinstance(headers, Mapping):
+    if isinstance(headers, (dict, Mapping)):  # dict first: a cheap check for the common case
         return headers.items()
     return headers
 
@@ -109,10 +115,11 @@ def parse(
 ) -> ParsedRequest:
     """Parse and check a request; headers named in ``drop`` (lower-case) are removed."""
     scheme, netloc, path, query = split_url(url)
-    pairs = split_query(query)
+    pairs = split_query(query) if query else []
     cleaned: list[tuple[str, str]] = []
     host: str | None = None
-    for name, value in iter_headers(headers):
+    items = headers.items() if isinstance(headers, (dict, Mapping)) else headers
+    for name, value in items:
         check_header(name, value)
         lname = name.lower()
         if lname in drop:
@@ -139,9 +146,13 @@ def parse(
     )
 
 
-def wire_url(parsed: ParsedRequest, extra_query: str = "") -> str:
-    """The URL to send: the wire path and the query in its signed encoding."""
-    query = encode_query(parsed.query)
+def wire_url(parsed: ParsedRequest, extra_query: str = "", *, query: str | None = None) -> str:
+    """The URL to send: the wire path and the query in its signed encoding.
+
+    ``query`` is the caller's query already encoded (saves encoding it twice).
+    """
+    if query is None:
+        query = encode_query(parsed.query)
     if extra_query:
         query = f"{query}&{extra_query}" if query else extra_query
     base = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"

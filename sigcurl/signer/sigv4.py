@@ -13,7 +13,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sigcurl.signer import request as rq
-from sigcurl.signer.canonical import UNSIGNED_HEADERS, canonical_headers, canonical_query
+from sigcurl.signer.canonical import (
+    UNSIGNED_HEADERS,
+    canonical_headers_excluding,
+    canonical_query_encoded,
+    encode_pairs,
+    wire_query_encoded,
+)
 from sigcurl.signer.keys import hmac_hex, signing_key
 from sigcurl.signer.settings import resolve
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
@@ -21,6 +27,7 @@ from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
 ALGORITHM = "AWS4-HMAC-SHA256"
 
 _DROP = frozenset({"authorization", "x-amz-date"})
+_DROP_TOKEN = _DROP | {"x-amz-security-token"}
 
 
 def string_to_sign(algorithm: str, amz_date: str, scope: str, canonical_request: str) -> str:
@@ -100,27 +107,30 @@ def sign_with(
 ) -> SignedRequest:
     """Header signing for any algorithm: ``signature_of`` turns a string to sign into a signature."""
     token = credentials.session_token
-    drop = _DROP | {"x-amz-security-token"} if token else _DROP
-    parsed = rq.parse(method, url, headers, settings, drop)
+    parsed = rq.parse(method, url, headers, settings, _DROP_TOKEN if token else _DROP)
     out = parsed.headers
+    given = None
+    for name, value in out:
+        if len(name) == 20 and name.lower() == "x-amz-content-sha256":
+            given = value
+            break
     if payload_hash is None:
-        for name, value in out:
-            if name.lower() == "x-amz-content-sha256":
-                payload_hash = value.strip()
-                break
+        if given is not None:
+            payload_hash = given.strip()
         else:
             payload_hash = rq.payload_sha256(body)
             if settings.content_sha256_header:
                 out.append(("X-Amz-Content-SHA256", payload_hash))
-    elif settings.content_sha256_header and not any(n.lower() == "x-amz-content-sha256" for n, _ in out):
+    elif settings.content_sha256_header and given is None:
         out.append(("X-Amz-Content-SHA256", payload_hash))
     out.append(("X-Amz-Date", amz_date))
     out.extend(extra_headers)
     if token and settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
-    block, signed = canonical_headers((n, v) for n, v in out if n.lower() not in UNSIGNED_HEADERS)
+    block, signed = canonical_headers_excluding(out, UNSIGNED_HEADERS)
+    encoded = encode_pairs(parsed.query) if parsed.query else []
     creq = (
-        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query(parsed.query)}\n"
+        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query_encoded(encoded)}\n"
         f"{block}\n{signed}\n{payload_hash}"
     )
     sts = string_to_sign(algorithm, amz_date, scope, creq)
@@ -136,7 +146,7 @@ def sign_with(
         out.append(("X-Amz-Security-Token", token))
     return SignedRequest(
         method=parsed.method,
-        url=rq.wire_url(parsed),
+        url=rq.wire_url(parsed, query=wire_query_encoded(encoded)),
         headers=out,
         canonical_request=creq,
         string_to_sign=sts,
