@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import click
@@ -29,7 +29,7 @@ from sigcurl.render import Stderr
 if TYPE_CHECKING:
     from sigcurl.credentials import ResolvedCredentials
     from sigcurl.signer.types import SignedRequest
-    from sigcurl.transport import Response, Transport
+    from sigcurl.transport import Hooks, Response, Transport
 
 SECTIONS = ("curl options", "signing", "credentials", "output")
 
@@ -142,6 +142,8 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--sigv4a", is_flag=True, cls=Opt, section="signing", help="Sign with SigV4a (ECDSA, multi-region).")
 @click.option("--region-set", cls=Opt, section="signing", metavar="LIST", help="SigV4a region set, e.g. '*' or 'us-east-1,us-west-2'.")
 @click.option("--unsigned-payload", is_flag=True, cls=Opt, section="signing", help="Sign UNSIGNED-PAYLOAD instead of the body's hash.")
+@click.option("--checksum", type=click.Choice(["crc32", "crc32c", "crc64nvme", "sha1", "sha256", "none"], case_sensitive=False), cls=Opt, section="signing", help="S3 x-amz-checksum-* of the body, sent as a trailer when streaming (default: crc32 for S3 file and stdin uploads).")
+@click.option("--aws-chunked/--no-aws-chunked", "aws_chunked", default=None, cls=Opt, section="signing", help="S3 signed streaming of uploads (default: on for S3 uploads from files; off for stores without it).")
 @click.option("--presign", is_flag=True, cls=Opt, section="signing", help="Print a presigned URL; send nothing.")
 @click.option("--expires", type=int, default=900, show_default=True, cls=Opt, section="signing", metavar="SECONDS", help="Lifetime of a --presign URL (1 s to 7 days).")
 @click.option("--sign-only", is_flag=True, cls=Opt, section="signing", help="Print the signed request (method, target, headers); send nothing.")
@@ -213,6 +215,7 @@ class SigningContext:
     fixed_time: datetime | None
     resolved: ResolvedCredentials | None = None
     secrets: list[str | None] = field(default_factory=list)
+    clock_offset: timedelta = field(default_factory=timedelta)  # server clock minus ours, after a skew error
 
     def credentials(self) -> ResolvedCredentials:
         if self.resolved is None:
@@ -230,7 +233,8 @@ class SigningContext:
         return self.resolved
 
     def now(self) -> datetime:
-        return self.fixed_time or self.env.now()
+        """The signing time: --date, else the local clock corrected by the server's (clock skew)."""
+        return self.fixed_time or self.env.now() + self.clock_offset
 
 
 def _isatty(stream: Any) -> bool:
@@ -352,12 +356,16 @@ class Invocation:
                     time=ctx.now(), expires=o["expires"], payload_hash=payload_hash, algorithm=ctx.algorithm,
                     body=b"" if req.body is None else (req.body.in_memory() or b""),
                 )
-            if payload_hash is None and req.body is not None:
-                payload_hash = req.body.sha256()
-            return sign_fn(
+            if req.body is not None:
+                # A streamed body (sigcurl.streaming) signs with its marker; else the SHA-256 pass.
+                payload_hash = req.body.marker or payload_hash or req.body.sha256()
+            signed = sign_fn(
                 req.method, req.url, headers, b"", credentials=creds, region=ctx.region, service=ctx.service,
                 time=ctx.now(), payload_hash=payload_hash, algorithm=ctx.algorithm,
             )
+            if req.body is not None:
+                req.body.bind(signed, creds, ctx.region, ctx.service, ctx.algorithm)
+            return signed
         except ValueError as exc:
             raise UsageError(str(exc), "check the headers and the URL") from None
 
@@ -389,6 +397,7 @@ class Invocation:
                 self.debug_signature(signed, ctx.credentials().credentials.session_token)
             self.stdout_write((signed.url + "\n").encode())
             return
+        req = self.plan_body(ctx, req)
         if o["sign_only"]:
             signed = self.sign(ctx, req)
             if o["debug_signature"]:
@@ -403,6 +412,21 @@ class Invocation:
             return
         self.transfer(ctx, req)
 
+    def plan_body(self, ctx: SigningContext, req: HttpRequest) -> HttpRequest:
+        """How the body is signed and framed (sigcurl.streaming); unchanged without a body."""
+        o = self.o
+        if req.body is None and o.get("checksum") in (None, "none") and not o.get("aws_chunked"):
+            return req
+        from sigcurl.streaming import plan_upload
+
+        req, plan = plan_upload(
+            req, service=ctx.service, algorithm=ctx.algorithm, unsigned=o["unsigned_payload"],
+            checksum=o.get("checksum"), aws_chunked=o.get("aws_chunked"),
+        )
+        if plan is not None and plan.notice and req.body is not None and req.body.length > 8 << 20:
+            self.err.info(plan.notice)
+        return req
+
     def stdout_write(self, data: bytes) -> None:
         try:
             self.env.stdout.write(data)
@@ -413,7 +437,7 @@ class Invocation:
     # -- sending -------------------------------------------------------------------
     def transport_for(self) -> Transport:
         if self.transport is None:
-            from sigcurl.transport import Transport, TransportOptions
+            from sigcurl.transport import RetryPolicy, Transport, TransportOptions
 
             o = self.o
             self.transport = Transport(
@@ -423,6 +447,10 @@ class Invocation:
                     follow=o["follow"] or o["location_trusted"], max_redirs=o["max_redirs"],
                     location_trusted=o["location_trusted"], compressed=o["compressed"],
                     resolve=_resolve_table(o["resolve_"], o["connect_to"]),
+                    retry=RetryPolicy(
+                        retries=o["retry"], delay=o["retry_delay"], max_time=o["retry_max_time"],
+                        all_errors=o["retry_all_errors"], fail=o["fail"] or o["fail_with_body"],
+                    ),
                 )
             )
             if o["cacert"] and not os.path.isfile(o["cacert"]):
@@ -455,7 +483,7 @@ class Invocation:
             return signed.url, signed.headers
 
         started = _time.monotonic()
-        resp = transport.send(req, sign_hop)
+        resp = transport.send(req, sign_hop, self.transport_hooks(ctx))
         try:
             self.handle_response(resp, req, last.get("signed"), started)
         finally:
@@ -503,6 +531,38 @@ class Invocation:
         if exit_error is not None:
             raise exit_error
 
+    def transport_hooks(self, ctx: SigningContext) -> Hooks:
+        """How the transport reports retries and asks for clock and region corrections."""
+        from sigcurl.transport import Hooks
+
+        verbose = self.o["verbose"]
+
+        def log(message: str) -> None:
+            if verbose:
+                self.err.write(f"* {message}\n")
+
+        def correct_clock(server_time: datetime) -> bool:
+            if ctx.fixed_time is not None:
+                log("the service says the signing time is off, but --date fixes it: not correcting")
+                return False
+            offset = server_time - self.env.now()
+            ctx.clock_offset = offset
+            seconds = offset.total_seconds()
+            log(
+                f"local clock is {_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead of'} the server's "
+                f"(Date: {server_time.strftime('%a, %d %b %Y %H:%M:%S GMT')}): re-signing with the server's time"
+            )
+            return True
+
+        def correct_region(region: str) -> str | None:
+            if ctx.service != "s3" or ctx.algorithm != "sigv4" or region == ctx.region:
+                return None
+            previous, ctx.region = ctx.region, region
+            log(f"S3 bucket is in {region}, not {previous}: re-signing for {region}")
+            return previous
+
+        return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region)
+
     def report_aws_error(self, resp: Response, body: bytes, signed: SignedRequest | None) -> None:
         from sigcurl import render
 
@@ -515,11 +575,20 @@ class Invocation:
         if not self.o["verbose"]:
             self.err.info("sigcurl: the service sent back what it signed — rerun with -v to see the difference")
             return
-        if err.canonical_request:
-            self.err.write(render.signature_diff("canonical request", signed.canonical_request, err.canonical_request) + "\n")
-        if err.string_to_sign:
-            self.err.write(render.signature_diff("string to sign", signed.string_to_sign, err.string_to_sign) + "\n")
-        self.err.write(f"* {render.MISMATCH_HINT}\n")
+        # Signature mismatch diagnosis (issue 7.4): diff what we signed against what the service computed.
+        for label, ours, theirs in (
+            ("canonical request", signed.canonical_request, err.canonical_request),
+            ("string to sign", signed.string_to_sign, err.string_to_sign),
+        ):
+            if theirs is None:
+                continue
+            if ours == theirs:
+                self.err.write(f"* the {label} matches what the service computed\n")
+            else:
+                self.err.write(render.signature_diff(label, ours, theirs) + "\n")
+        hints = render.mismatch_hints(signed.canonical_request, err.canonical_request, signed.string_to_sign, err.string_to_sign)
+        for hint in hints or [render.MISMATCH_HINT]:
+            self.err.write(f"* hint: {hint}\n")
 
     def open_sink(self, url: str) -> tuple[BinaryIO, Any, bool]:
         o = self.o
@@ -557,6 +626,15 @@ class Invocation:
             self.stdout_write(out.encode())
         if err:
             self.err.write(err)
+
+
+def _duration(seconds: float) -> str:
+    """``3725`` -> ``1 h 2 min 5 s``."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else []) + [f"{secs} s"]
+    return " ".join(parts)
 
 
 def _chain(*iterables: Any) -> Any:
