@@ -89,6 +89,16 @@ def _collect_data(kind: str) -> Any:
     return callback
 
 
+def _collect_form(literal: bool) -> Any:
+    def callback(ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+        from sigcurl.multipart import FormArg
+
+        ctx.meta.setdefault("sigcurl.form", []).extend(FormArg(v, literal) for v in values)
+        return values
+
+    return callback
+
+
 def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     if value is not None and value < 0:
         raise click.BadParameter("must not be negative", ctx=ctx, param=param)
@@ -105,6 +115,8 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--data-raw", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("raw"), help="POST data with no special meaning for @.")
 @click.option("--data-urlencode", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("urlencode"), help="POST data, URL-encoded (content, =content, name=content, @file, name@file).")
 @click.option("--json", "json_data", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("json"), help="POST JSON (@FILE, @-); sets Content-Type and Accept to application/json.")
+@click.option("-F", "--form", multiple=True, cls=Opt, metavar="NAME=CONTENT", callback=_collect_form(False), help="multipart/form-data field: name=value, name=@file (upload), name=<file (content); ;type= ;filename=.")
+@click.option("--form-string", multiple=True, cls=Opt, metavar="NAME=STRING", callback=_collect_form(True), help="multipart/form-data field with a literal value (no @, < or ;type=).")
 @click.option("-T", "--upload-file", "upload", cls=Opt, metavar="FILE", help="PUT this file (- for stdin), streamed.")
 @click.option("-G", "--get", "get", is_flag=True, cls=Opt, help="Send the -d data in the URL query with GET.")
 @click.option("-I", "--head", "head", is_flag=True, cls=Opt, help="Send HEAD and show the response headers only.")
@@ -173,6 +185,7 @@ def cli(ctx: click.Context, **opts: Any) -> None:
     """
     env = Env.from_process()
     opts["data_args"] = ctx.meta.get("sigcurl.data", [])
+    opts["form_args"] = ctx.meta.get("sigcurl.form", [])
     code = Invocation(env, opts).run()
     ctx.exit(code)
 
@@ -381,7 +394,7 @@ class Invocation:
         return build_request(
             url=url, method=o["method"], headers=o["headers"], data=o["data_args"], get=o["get"],
             head=o["head"], upload=o["upload"], user_agent=o["user_agent"], compressed=o["compressed"],
-            stdin=self.env.stdin,
+            stdin=self.env.stdin, forms=o.get("form_args", ()),
         )
 
     def one(self, url: str) -> None:

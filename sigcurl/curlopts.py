@@ -20,12 +20,15 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote
 
 from sigcurl import __version__
 from sigcurl.body import Body, BytesBody, open_source, read_source
 from sigcurl.errors import BadURLError, ExitCode, SigcurlError, UsageError
+
+if TYPE_CHECKING:
+    from sigcurl.multipart import FormArg
 
 USER_AGENT = f"sigcurl/{__version__}"
 
@@ -213,8 +216,9 @@ def build_request(
     user_agent: str | None,
     compressed: bool,
     stdin: BinaryIO,
+    forms: Sequence[FormArg] = (),
 ) -> HttpRequest:
-    """Apply curl's rules to the options of one transfer."""
+    """Apply curl's rules to the options of one transfer (``forms``: ``-F``/``--form-string``)."""
     url = wire_url(url)
     body: Body | None = None
     defaults: list[tuple[str, str]] = [("User-Agent", user_agent or USER_AGENT), ("Accept", "*/*")]
@@ -223,11 +227,22 @@ def build_request(
     verb = "HEAD" if head else "GET"
     if upload is not None and data:
         raise UsageError("-T cannot be combined with -d/--data/--json", "send the file with -T, or the data with -d")
+    if forms and (data or upload is not None):
+        raise UsageError("-F cannot be combined with -d/--data/--json or -T", "send a form with -F, or the data with -d")
+    if forms and get:
+        raise UsageError("-F cannot be combined with -G", "drop -G to POST the form")
     if upload is not None:
         if url.endswith("/") and upload != "-":
             url += quote(os.path.basename(upload))
         body = open_source(upload, stdin)
         verb = "PUT"
+    elif forms:
+        from sigcurl.multipart import build_form
+
+        form = build_form(forms, stdin)
+        body = form
+        verb = "POST"
+        defaults.append(("Content-Type", form.content_type))
     elif data:
         if get:
             payload = build_data(data, stdin)
@@ -252,4 +267,12 @@ def build_request(
             user = [(n, v) for n, v in user if n.lower() != lname]
         else:
             user.append((name, value))
+    if forms and body is not None:  # curl: a user's multipart Content-Type gets the boundary
+        boundary = getattr(body, "boundary", "")
+        user = [
+            (n, f"{v}; boundary={boundary}")
+            if n.lower() == "content-type" and v.lower().startswith("multipart/") and "boundary=" not in v
+            else (n, v)
+            for n, v in user
+        ]
     return HttpRequest(method=method or verb, url=url, headers=defaults + user, body=body)
