@@ -20,7 +20,7 @@ from sigcurl.signer.canonical import (
     uri_encode,
     wire_query_encoded,
 )
-from sigcurl.signer.keys import hmac_hex, signing_key
+from sigcurl.signer.keys import signature_function
 from sigcurl.signer.settings import resolve
 from sigcurl.signer.sigv4 import ALGORITHM, string_to_sign
 from sigcurl.signer.types import UNSIGNED_PAYLOAD, Credentials, SignedRequest, SigningSettings
@@ -77,12 +77,12 @@ def presign(
         raise ValueError(f"unknown algorithm {algorithm!r}: use 'sigv4' or 'sigv4a'")
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{region}/{service}/aws4_request"
-    key = signing_key(credentials.secret_key, date_time[:8], region, service)
+    signature_of = signature_function(credentials.secret_key, date_time[:8], region, service)
     return presign_with(
         method, url, headers, body,
         credentials=credentials, settings=settings, payload_hash=payload_hash, expires=expires,
         algorithm=ALGORITHM, amz_date=date_time, scope=scope,
-        signature_of=lambda sts: hmac_hex(key, sts), extra_params=(),
+        signature_of=signature_of, extra_params=(),
     )
 
 

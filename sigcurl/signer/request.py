@@ -9,6 +9,7 @@ signing (``sigv4``), presigning (``presign``) and SigV4a (``sigv4a``).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,6 +20,8 @@ from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+#: scheme (everything before the first "://"), authority, path, query; the fragment is dropped.
+_URL = re.compile(r"(.+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.DOTALL).match
 
 
 @dataclass(slots=True)
@@ -41,9 +44,11 @@ class ParsedRequest:
 
 def amz_date(time: datetime) -> str:
     """``YYYYMMDDTHHMMSSZ`` of an aware datetime (converted to UTC, sub-second dropped)."""
-    if time.tzinfo is None or time.utcoffset() is None:
+    if time.tzinfo is timezone.utc:
+        pass  # the common case: skip the offset checks
+    elif time.tzinfo is None or time.utcoffset() is None:
         raise ValueError("time must be a timezone-aware datetime (e.g. datetime.now(timezone.utc))")
-    if time.utcoffset():
+    elif time.utcoffset():
         time = time.astimezone(timezone.utc)
     return "%04d%02d%02dT%02d%02d%02dZ" % (  # %-formatting: faster than an f-string here
         time.year, time.month, time.day, time.hour, time.minute, time.second
@@ -61,29 +66,13 @@ def payload_sha256(body: bytes | str | None) -> str:
 
 def split_url(url: str) -> tuple[str, str, str, str]:
     """``(scheme, netloc, path, query)`` of an absolute http(s) URL; the fragment is dropped."""
-    sep = url.find("://")
-    if sep <= 0:
+    m = _URL(url)
+    if m is None:
         raise ValueError(f"not an absolute URL: {url!r}")
-    scheme = url[:sep].lower()
-    rest = url[sep + 3 :]
-    hash_at = rest.find("#")
-    if hash_at >= 0:
-        rest = rest[:hash_at]
-    end = len(rest)
-    for ch in "/?":
-        i = rest.find(ch)
-        if 0 <= i < end:
-            end = i
-    netloc = rest[:end]
-    rest = rest[end:]
-    q = rest.find("?")
-    if q >= 0:
-        path, query = rest[:q], rest[q + 1 :]
-    else:
-        path, query = rest, ""
+    scheme, netloc, path, query = m.groups()
     if not netloc:
         raise ValueError(f"URL has no host: {url!r}")
-    return scheme, netloc, path, query
+    return scheme.lower(), netloc, path, query or ""
 
 
 def host_header(scheme: str, netloc: str) -> str:

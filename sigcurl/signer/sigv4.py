@@ -20,7 +20,7 @@ from sigcurl.signer.canonical import (
     encode_pairs,
     wire_query_encoded,
 )
-from sigcurl.signer.keys import hmac_hex, signing_key
+from sigcurl.signer.keys import signature_function
 from sigcurl.signer.settings import resolve
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
 
@@ -81,12 +81,12 @@ def sign(
         raise ValueError(f"unknown algorithm {algorithm!r}: use 'sigv4' or 'sigv4a'")
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{region}/{service}/aws4_request"
-    key = signing_key(credentials.secret_key, date_time[:8], region, service)
+    signature_of = signature_function(credentials.secret_key, date_time[:8], region, service)
     return sign_with(
         method, url, headers, body,
         credentials=credentials, settings=settings, payload_hash=payload_hash,
         algorithm=ALGORITHM, amz_date=date_time, scope=scope,
-        signature_of=lambda sts: hmac_hex(key, sts), extra_headers=(),
+        signature_of=signature_of, extra_headers=(),
     )
 
 
