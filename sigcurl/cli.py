@@ -496,11 +496,33 @@ class Invocation:
             return signed.url, signed.headers
 
         started = _time.monotonic()
+        req = self.meter_upload(req)
         resp = transport.send(req, sign_hop, self.transport_hooks(ctx))
         try:
             self.handle_response(resp, req, last.get("signed"), started)
         finally:
             resp.close()
+
+    def meter_upload(self, req: HttpRequest) -> HttpRequest:
+        """``req`` with its body shown on a progress meter when that is wanted (sigcurl.progress)."""
+        body = req.body
+        if body is None or not self.env.stderr_isatty or self.o["silent"] or body.in_memory() is not None:
+            return req
+        from dataclasses import replace
+
+        from sigcurl.progress import Meter, MeteredBody
+
+        return replace(req, body=MeteredBody(body, Meter(self.env.stderr, "upload", body.length)))
+
+    def meter_download(self, chunks: Any, resp: Response, terminal: bool) -> Any:
+        """The response body counted on a progress meter (not when it goes to the terminal)."""
+        if terminal or not self.env.stderr_isatty or self.o["silent"]:
+            return chunks
+        from sigcurl.progress import Meter
+
+        length = resp.header("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        return Meter(self.env.stderr, "download", total).wrap(chunks)
 
     def handle_response(self, resp: Response, req: HttpRequest, signed: SignedRequest | None, started: float) -> None:
         import time as _time
@@ -520,8 +542,10 @@ class Invocation:
             rest = resp.iter_body()
             body_iter = _chain(body_iter, rest)
         elif req.method != "HEAD" and not o["head"]:
-            body_iter = resp.iter_body()
+            body_iter = resp.iter_body(1 << 20)  # streamed in 1 MiB pieces, never held whole
         sink, close_sink, terminal = self.open_sink(req.url)
+        if not failed:
+            body_iter = self.meter_download(body_iter, resp, terminal)
         exit_error: SigcurlError | None = None
         try:
             if o["include"] or o["head"]:
