@@ -241,6 +241,7 @@ class AwsError:
     canonical_request: str | None = None
     string_to_sign: str | None = None
     region: str | None = None
+    endpoint: str | None = None
 
 
 def parse_aws_error(body: bytes, headers: Sequence[tuple[str, str]]) -> AwsError | None:
@@ -254,7 +255,7 @@ def parse_aws_error(body: bytes, headers: Sequence[tuple[str, str]]) -> AwsError
         if "Code" in found:
             return AwsError(
                 found["Code"], found.get("Message", ""), found.get("CanonicalRequest"),
-                found.get("StringToSign"), found.get("Region"),
+                found.get("StringToSign"), found.get("Region"), found.get("Endpoint"),
             )
         return None
     if stripped.startswith(b"{"):
@@ -270,17 +271,46 @@ def parse_aws_error(body: bytes, headers: Sequence[tuple[str, str]]) -> AwsError
             return None
         code = str(code).split("#")[-1].split(":")[0]
         msg = str(message)
-        creq = None
-        marker = "The Canonical String for this request should have been"
-        if marker in msg:
-            creq = msg.split(marker, 1)[1].split("The String-to-Sign should have been")[0].strip().strip("'")
-        return AwsError(code or "Error", msg, creq)
+        creq, sts = _json_signed_texts(msg)
+        if creq is not None or sts is not None:
+            msg = msg.split(_CREQ_MARKER, 1)[0].split(_STS_MARKER, 1)[0].strip()
+        return AwsError(code or "Error", msg, creq, sts)
     code = head.get("x-amzn-errortype")
     return AwsError(code.split(":")[0], "") if code else None
 
 
+_CREQ_MARKER = "The Canonical String for this request should have been"
+_STS_MARKER = "The String-to-Sign should have been"
+
+
+def _json_signed_texts(message: str) -> tuple[str | None, str | None]:
+    """The canonical request and string to sign quoted in a JSON service's signature error.
+
+    The message reads ``... The Canonical String for this request should
+    have been\n'<canonical request>'\n\nThe String-to-Sign should have
+    been\n'<string to sign>'\n``.
+    """
+
+    def quoted(text: str) -> str:
+        text = text.strip()
+        if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
+            text = text[1:-1]
+        return text
+
+    creq = sts = None
+    rest = message
+    if _STS_MARKER in rest:
+        rest, _, tail = rest.partition(_STS_MARKER)
+        sts = quoted(tail)
+    if _CREQ_MARKER in rest:
+        creq = quoted(rest.partition(_CREQ_MARKER)[2])
+    return creq, sts
+
+
 def _xml_unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+    import html
+
+    return html.unescape(text)
 
 
 def error_summary(status: int, host: str, err: AwsError) -> str:
@@ -302,6 +332,53 @@ def signature_diff(label: str, ours: str, theirs: str) -> str:
         tofile=f"{label} (service computed)", lineterm="",
     )
     return "\n".join(diff)
+
+
+def mismatch_hints(
+    ours_creq: str | None, theirs_creq: str | None, ours_sts: str | None, theirs_sts: str | None
+) -> list[str]:
+    """What probably made the service compute a different signature, from where the texts differ.
+
+    Canonical request lines: method, path, query, headers..., blank,
+    signed header list, payload hash.  String to sign lines: algorithm,
+    date, scope, hash of the canonical request.
+    """
+    hints: list[str] = []
+    if ours_creq is not None and theirs_creq is not None and ours_creq != theirs_creq:
+        a, b = ours_creq.split("\n"), theirs_creq.split("\n")
+        if a[:1] != b[:1]:
+            hints.append("the method differs: something between you and the service changed it")
+        if a[1:2] != b[1:2]:
+            hints.append("the path differs: check its percent-encoding (S3 encodes once, other services twice) and any proxy rewriting it")
+        if a[2:3] != b[2:3]:
+            hints.append("the query differs: check its encoding (spaces as %20, not +) and parameters added after signing")
+
+        def headers(lines: list[str]) -> dict[str, str]:
+            out: dict[str, str] = {}
+            for line in lines[3:]:
+                if not line:
+                    break
+                name, _, value = line.partition(":")
+                out[name] = value
+            return out
+
+        ha, hb = headers(a), headers(b)
+        if ha.get("host") != hb.get("host"):
+            hints.append("the Host differs: a proxy, load balancer or tunnel rewrote it (use --sign-host HOST to sign for the service's host)")
+        changed = sorted(n for n in set(ha) | set(hb) if n != "host" and ha.get(n) != hb.get(n))
+        if changed:
+            hints.append(f"header(s) {', '.join(changed)} differ: a header was added or changed after signing")
+        if a[-1:] != b[-1:]:
+            hints.append("the payload hash differs: the body was changed on the way, or the service wants UNSIGNED-PAYLOAD")
+    if ours_sts is not None and theirs_sts is not None and ours_sts != theirs_sts:
+        a, b = ours_sts.split("\n"), theirs_sts.split("\n")
+        if a[1:2] != b[1:2]:
+            hints.append("the date differs: check the local clock, or --date")
+        if a[2:3] != b[2:3]:
+            hints.append("the credential scope differs: check --region and --service")
+    if not hints and ours_creq == theirs_creq and ours_sts in (None, theirs_sts):
+        hints.append("what was signed matches, so the secret key is wrong for this access key id (check your credentials or --profile)")
+    return hints
 
 
 MISMATCH_HINT = (

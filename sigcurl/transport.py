@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -29,9 +30,91 @@ from sigcurl.errors import ExitCode, SigcurlError, TransferError
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
+#: HTTP statuses curl's ``--retry`` treats as transient, for any method.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: AWS error codes that mean "slow down" (whatever the HTTP status); they honour Retry-After.
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+})
+#: AWS error codes for a transient failure on the service's side.
+TRANSIENT_CODES = frozenset({
+    "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure",
+    "ServiceUnavailable", "ServiceUnavailableException",
+})
+#: AWS error codes (and message fragments) that mean the signing time is off.
+SKEW_CODES = frozenset({"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"})
+SKEW_MESSAGES = ("signature expired", "signature not yet current", "request has expired", "request time too skewed")
+#: S3 answers meaning "this bucket is in another region".
+REGION_CODES = frozenset({"PermanentRedirect", "TemporaryRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"})
+#: Methods a server may safely receive twice (a failure after sending them can be retried).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+
+BACKOFF_BASE = 1.0  # seconds before the first retry (full jitter: uniform 0..base)
+BACKOFF_CAP = 20.0  # the exponential backoff never waits longer than this
+RETRY_AFTER_CAP = 600.0  # a server's Retry-After is honoured up to ten minutes
+INSPECT_LIMIT = 64 << 10  # bytes of an error body read to classify it
+DEFAULT_CONNECT_TIMEOUT = 60.0  # no network step may hang forever: connect...
+DEFAULT_READ_TIMEOUT = 300.0  # ...and silence between two reads
+
 #: sign(request, trusted) -> (url, headers) to send; ``trusted`` is False for a
 #: hop to a host the user did not name (then nothing secret may be added).
 SignFn = Callable[[HttpRequest, bool], tuple[str, list[tuple[str, str]]]]
+
+
+def _sleep(seconds: float) -> None:
+    """Wait between retries (tests replace this module attribute)."""
+    time.sleep(seconds)
+
+
+def _jitter(upper: float) -> float:
+    """A uniformly random wait in ``[0, upper]`` (full jitter; tests replace it)."""
+    import random
+
+    return random.uniform(0.0, upper)  # noqa: S311 - timing jitter, not cryptography
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """``--retry`` and friends, with curl's meaning.
+
+    ``retries`` transient failures are retried: timeouts, connection
+    failures, HTTP 408/429/500/502/503/504 and AWS throttling or transient
+    error codes, for any method.  A failure after a request was sent
+    (connection reset, empty reply) is retried only for idempotent methods,
+    so a POST is never sent twice unless ``all_errors``.  ``all_errors``
+    retries every failure (with ``fail`` also every HTTP status >= 400, as
+    curl does with ``-f``).
+    """
+
+    retries: int = 0
+    delay: float | None = None  # --retry-delay: a fixed wait instead of the backoff
+    max_time: float | None = None  # --retry-max-time: no retry starts after this long
+    all_errors: bool = False
+    fail: bool = False
+
+
+@dataclass
+class Hooks:
+    """How the transport tells its caller what it is doing, and asks it to re-sign differently.
+
+    * ``log``: one ``-v`` line (without ``* `` and newline);
+    * ``correct_clock(server_time)``: sign from now on as of the server's
+      clock; False when the caller cannot (``--date`` fixes the time);
+    * ``correct_region(region)``: sign from now on for ``region``; returns
+      the previous region, or None when that is not a correction (not S3,
+      SigV4a, already that region).
+    """
+
+    log: Callable[[str], None] | None = None
+    correct_clock: Callable[[datetime], bool] | None = None
+    correct_region: Callable[[str], str | None] | None = None
+
+    def say(self, message: str) -> None:
+        if self.log is not None:
+            self.log(message)
 
 
 @dataclass(frozen=True)
@@ -49,6 +132,7 @@ class TransportOptions:
     location_trusted: bool = False
     compressed: bool = False
     resolve: tuple[tuple[str, int, str, int], ...] = ()  # (host, port) -> (address, port)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 @dataclass
@@ -66,6 +150,10 @@ class Response:
     compressed: bool = False
     deadline: float | None = None
     size_download: int = 0
+    #: the start of the body, already read by the transport to classify an error
+    prefix: bytes = field(default=b"", repr=False)
+    prefix_complete: bool = False  # the prefix is the whole body
+    prefix_error: SigcurlError | None = field(default=None, repr=False)  # reading stopped with this
 
     def header(self, name: str) -> str | None:
         lname = name.lower()
@@ -74,8 +162,32 @@ class Response:
                 return v
         return None
 
+    def peek(self, limit: int = INSPECT_LIMIT) -> bytes:
+        """Read up to ``limit`` bytes of the body ahead, keeping them for :meth:`iter_body`."""
+        if self.prefix or self.prefix_complete or self.prefix_error is not None:
+            return self.prefix
+        out = bytearray()
+        try:
+            for chunk in self.raw.stream(1 << 16, decode_content=self.compressed):
+                out += chunk
+                if len(out) >= limit:
+                    break
+            else:
+                self.prefix_complete = True
+        except Exception as exc:  # noqa: BLE001 - raised again when the body is read
+            self.prefix_error = exc if isinstance(exc, SigcurlError) else map_exception(exc, self.url)
+        self.prefix = bytes(out)
+        return self.prefix
+
     def iter_body(self, size: int = 1 << 16) -> Iterator[bytes]:
         """The body as it arrives (decoded only with ``--compressed``)."""
+        if self.prefix:
+            self.size_download += len(self.prefix)
+            yield self.prefix
+        if self.prefix_error is not None:
+            raise self.prefix_error
+        if self.prefix_complete:
+            return
         try:
             for chunk in self.raw.stream(size, decode_content=self.compressed):
                 if self.deadline is not None and time.monotonic() > self.deadline:
@@ -101,6 +213,15 @@ class Response:
             self.raw.release_conn()
         except Exception:  # noqa: BLE001
             pass
+
+    def discard(self) -> None:
+        """Drop a response that will not be shown (a retried or redirected one)."""
+        try:
+            if not self.prefix_complete:
+                self.raw.close()  # unread data must not poison a pooled connection
+        except Exception:  # noqa: BLE001
+            pass
+        self.close()
 
 
 def _host_of(url: str) -> str:
@@ -139,45 +260,206 @@ class Transport:
             merged["proxies"] = {}
         merged["proxies"].pop("no_proxy", None)
         merged.pop("stream", None)
+        if merged.get("verify") is True:
+            # requests honours REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE; OpenSSL's own variables too.
+            import os
+
+            for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+                path = os.environ.get(var)
+                if path and os.path.exists(path):
+                    merged["verify"] = path
+                    break
         if opts.insecure:
             merged["verify"] = False
         return merged
 
     def _timeout(self, deadline: float | None) -> tuple[float | None, float | None]:
-        connect = self.options.connect_timeout
-        read: float | None = None
+        connect = self.options.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+        read: float | None = DEFAULT_READ_TIMEOUT
         if deadline is not None:
             remaining = max(deadline - time.monotonic(), 0.001)
             read = remaining
             connect = min(connect, remaining) if connect else remaining
         return connect, read
 
-    def send(self, request: HttpRequest, sign: SignFn) -> Response:
-        """Send ``request`` (following redirects with -L), signing every hop."""
+    def send(self, request: HttpRequest, sign: SignFn, hooks: Hooks | None = None) -> Response:
+        """Send ``request``, signing every attempt and every hop afresh through ``sign``.
+
+        Follows redirects with -L (a hop to another host unsigned unless
+        ``--location-trusted``), corrects the clock once on a clock-skew error
+        and an S3 bucket's region once (also without -L), and retries
+        transient failures as :class:`RetryPolicy` allows.
+        """
+        hooks = hooks or Hooks()
         opts = self.options
+        policy = opts.retry
         started = time.monotonic()
         deadline = started + opts.max_time if opts.max_time else None
         origin = _host_of(request.url)
+        trusted_hosts = {origin}
         current = request
-        redirects = 0
+        redirects = retries = 0
+        clock_corrected = region_corrected = False
         while True:
-            trusted = opts.location_trusted or _host_of(current.url) == origin
+            trusted = opts.location_trusted or _host_of(current.url) in trusted_hosts
             url, headers = sign(current, trusted)
-            resp = self._send_once(current.method, url, headers, current.body, deadline)
+            try:
+                resp = self._send_once(current.method, url, headers, current.body, deadline)
+            except TransferError as exc:
+                reason = self._error_retry_reason(exc, current.method)
+                wait = self._retry_wait(reason, retries, None, started)
+                if wait is None:
+                    raise
+                retries += 1
+                self._wait(hooks, wait, retries, reason or "")
+                deadline = time.monotonic() + opts.max_time if opts.max_time else None
+                continue
+            err = self._classify(resp, current.method)
+            # Clock skew: re-sign once as of the server's clock, even without --retry.
+            if not clock_corrected and err is not None and _is_skew(err.code, err.message) and hooks.correct_clock:
+                server_time = _parse_http_date(resp.header("Date"))
+                if server_time is not None and trusted and hooks.correct_clock(server_time):
+                    clock_corrected = True
+                    resp.discard()
+                    continue
+            # S3 bucket in another region: re-sign for it once, even without -L.
+            if not region_corrected and trusted and hooks.correct_region is not None:
+                moved = self._region_hop(resp, err, current, hooks, trusted_hosts)
+                if moved is not None:
+                    region_corrected = True
+                    resp.discard()
+                    redirects += 1
+                    if redirects > opts.max_redirs:
+                        raise _too_many_redirects(opts.max_redirs)
+                    current = moved
+                    continue
+            reason = self._status_retry_reason(resp, err)
+            if reason is not None:
+                wait = self._retry_wait(reason, retries, _retry_after(resp, err), started)
+                if wait is not None:
+                    retries += 1
+                    resp.discard()
+                    self._wait(hooks, wait, retries, reason)
+                    deadline = time.monotonic() + opts.max_time if opts.max_time else None
+                    continue
             location = resp.header("Location")
             if not (opts.follow and resp.status in REDIRECT_CODES and location):
                 resp.redirects = redirects
                 resp.started = started
                 resp.deadline = deadline
                 return resp
-            resp.close()
+            resp.discard()
             redirects += 1
             if redirects > opts.max_redirs:
-                raise TransferError(
-                    f"maximum ({opts.max_redirs}) redirects followed", "raise --max-redirs, or check the redirect loop",
-                    exit_code=ExitCode.TOO_MANY_REDIRECTS,
-                )
+                raise _too_many_redirects(opts.max_redirs)
             current = redirect_request(current, resp.status, urljoin(url, location))
+
+    # -- retry decisions ---------------------------------------------------------
+    def _classify(self, resp: Response, method: str) -> Any:
+        """The AWS error in an error or redirect response (its body is kept for the caller)."""
+        from sigcurl.render import AwsError, parse_aws_error
+
+        if resp.status < 300 or resp.status == 304:
+            return None
+        body = b""
+        if method != "HEAD" and (resp.status >= 400 or resp.status in (301, 307)):
+            body = resp.peek()
+        err = parse_aws_error(body, resp.headers) if body else None
+        if err is None and resp.header("x-amzn-ErrorType"):
+            err = parse_aws_error(b"", resp.headers)
+        if err is None and resp.status in (301, 307) and resp.header("x-amz-bucket-region"):
+            err = AwsError("PermanentRedirect" if resp.status == 301 else "TemporaryRedirect", "")
+        return err
+
+    def _error_retry_reason(self, exc: TransferError, method: str) -> str | None:
+        """Why a network failure may be retried, or None (curl's rules; never a replayed POST)."""
+        if self.options.retry.retries <= 0:
+            return None
+        sent = getattr(exc, "request_sent", True)
+        if exc.exit_code == ExitCode.TIMEOUT:
+            return f"timeout: {exc.what}"
+        if not sent and exc.exit_code == ExitCode.CONNECT:
+            return f"connection failed: {exc.what}"
+        if self.options.retry.all_errors:
+            return exc.what
+        if sent and method.upper() in IDEMPOTENT_METHODS and exc.exit_code in (
+            ExitCode.EMPTY_REPLY, ExitCode.RECV_ERROR, ExitCode.SEND_ERROR, ExitCode.CONNECT
+        ):
+            return exc.what
+        return None
+
+    def _status_retry_reason(self, resp: Response, err: Any) -> str | None:
+        """Why an HTTP answer may be retried, or None."""
+        policy = self.options.retry
+        if policy.retries <= 0 or resp.status < 400:
+            return None
+        what = f"HTTP {resp.status}" + (f" {err.code}" if err is not None and err.code else f" {resp.reason}".rstrip())
+        if resp.status in RETRY_STATUSES:
+            return what
+        if err is not None and (err.code in THROTTLING_CODES or err.code in TRANSIENT_CODES):
+            return what
+        if policy.all_errors and policy.fail:
+            return what
+        return None
+
+    def _retry_wait(self, reason: str | None, retries: int, retry_after: float | None, started: float) -> float | None:
+        """Seconds to wait before the next attempt, or None when no retry is left."""
+        policy = self.options.retry
+        if reason is None or retries >= policy.retries:
+            return None
+        if retry_after is not None:
+            wait = min(retry_after, RETRY_AFTER_CAP)
+        elif policy.delay is not None:
+            wait = policy.delay
+        else:
+            wait = _jitter(min(BACKOFF_CAP, BACKOFF_BASE * (2 ** retries)))
+        if policy.max_time is not None and time.monotonic() - started + wait > policy.max_time:
+            return None
+        return wait
+
+    def _wait(self, hooks: Hooks, seconds: float, attempt: int, reason: str) -> None:
+        hooks.say(f"retrying in {seconds:.1f} s (attempt {attempt}/{self.options.retry.retries}): {reason}")
+        if seconds > 0:
+            _sleep(seconds)
+
+    # -- S3 region redirects -------------------------------------------------------
+    def _region_hop(
+        self, resp: Response, err: Any, current: HttpRequest, hooks: Hooks, trusted_hosts: set[str]
+    ) -> HttpRequest | None:
+        """The request re-aimed at the bucket's region, or None when this is not an S3 region error."""
+        if resp.status not in (301, 307, 400) or hooks.correct_region is None:
+            return None
+        region = resp.header("x-amz-bucket-region")
+        code = err.code if err is not None else ""
+        if not region and code in REGION_CODES and err is not None:
+            region = err.region or _region_from_message(err.message)
+        if not region or not (code in REGION_CODES or resp.status in (301, 307)):
+            return None
+        if not _valid_region(region):
+            return None
+        parts = urlsplit(current.url)
+        netloc = parts.netloc.lower()
+        new_netloc = netloc
+        endpoint = _endpoint_netloc(err.endpoint) if err is not None and err.endpoint else None
+        if endpoint and endpoint != netloc:
+            if not (_same_s3_bucket(parts.hostname or "", endpoint) or self.options.location_trusted):
+                hooks.say(
+                    f"the bucket is served from {endpoint}, a host you did not name: not sending credentials "
+                    "there (put that host in the URL, or add --location-trusted)"
+                )
+                return None
+            new_netloc = endpoint
+        previous = hooks.correct_region(region)
+        if previous is None:
+            return None
+        if new_netloc == netloc:
+            new_netloc = _swap_region(netloc, previous, region)
+        new_url = current.url
+        if new_netloc != netloc:
+            new_url = parts._replace(netloc=new_netloc).geturl()
+            trusted_hosts.add(_host_of(new_url))
+            hooks.say(f"re-sending to the bucket's regional endpoint {new_netloc}")
+        return HttpRequest(method=current.method, url=new_url, headers=list(current.headers), body=current.body)
 
     def _send_once(
         self, method: str, url: str, headers: list[tuple[str, str]], body: Body | None, deadline: float | None
@@ -207,7 +489,9 @@ class Transport:
         except SigcurlError:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
-            raise map_exception(exc, url) from None
+            mapped = map_exception(exc, url)
+            mapped.request_sent = not _before_sending(exc)  # type: ignore[attr-defined]
+            raise mapped from None
         raw = resp.raw
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
         return Response(
@@ -221,6 +505,112 @@ class Transport:
             raw=raw,
             compressed=self.options.compressed,
         )
+
+
+def _too_many_redirects(limit: int) -> TransferError:
+    return TransferError(
+        f"maximum ({limit}) redirects followed", "raise --max-redirs, or check the redirect loop",
+        exit_code=ExitCode.TOO_MANY_REDIRECTS,
+    )
+
+
+def _is_skew(code: str, message: str) -> bool:
+    """Whether an AWS error says the request's signing time is too far from the server's."""
+    if code in SKEW_CODES:
+        return True
+    text = message.lower()
+    return any(m in text for m in SKEW_MESSAGES)
+
+
+def _parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP ``Date`` header as an aware datetime (None if absent or malformed)."""
+    if not value:
+        return None
+    import email.utils
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    from datetime import timezone
+
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _retry_after(resp: Response, err: Any) -> float | None:
+    """The server's Retry-After in seconds, honoured for 429, 503 and throttling errors."""
+    throttled = resp.status in (429, 503) or (err is not None and err.code in THROTTLING_CODES)
+    value = resp.header("Retry-After")
+    if not throttled or not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    when = _parse_http_date(value)
+    if when is None:
+        return None
+    from datetime import timezone
+
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _region_from_message(message: str) -> str | None:
+    """The region in "the region 'us-east-1' is wrong; expecting 'eu-west-1'"."""
+    import re
+
+    m = re.search(r"expecting '([a-z0-9-]+)'", message)
+    return m.group(1) if m else None
+
+
+def _valid_region(region: str) -> bool:
+    return 0 < len(region) <= 40 and all(c in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in region)
+
+
+def _endpoint_netloc(endpoint: str) -> str | None:
+    """The host[:port] of an S3 error's ``<Endpoint>`` (which may lack a scheme)."""
+    text = endpoint.strip()
+    if "://" in text:
+        text = urlsplit(text).netloc
+    text = text.split("/", 1)[0].lower()
+    if not text or any(c in text for c in " \t\r\n@\\"):
+        return None
+    return text
+
+
+def _swap_region(netloc: str, old: str, new: str) -> str:
+    """An S3 host for another region: ``bucket.s3.us-east-1.amazonaws.com`` -> ``bucket.s3.eu-west-1...``."""
+    host, colon, port = netloc.rpartition(":") if netloc.count(":") == 1 else (netloc, "", "")
+    if not host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        return netloc
+    labels = host.split(".")
+    out = []
+    for label in labels:
+        if label == old:
+            out.append(new)
+        elif label == f"s3-{old}":
+            out.append(f"s3.{new}")
+        else:
+            out.append(label)
+    return ".".join(out) + (colon + port if colon else "")
+
+
+def _same_s3_bucket(old_host: str, new_netloc: str) -> bool:
+    """Whether ``new_netloc`` is an AWS S3 endpoint for the same bucket as ``old_host`` (the user's host)."""
+    new_host = new_netloc.split(":", 1)[0]
+    aws = (".amazonaws.com", ".amazonaws.com.cn")
+    if not (old_host.endswith(aws) and new_host.endswith(aws)):
+        return False
+
+    def bucket(host: str) -> str | None:
+        if host.startswith(("s3.", "s3-")):
+            return ""
+        head, sep, _ = host.partition(".s3")
+        return head if sep else None
+
+    old_bucket, new_bucket = bucket(old_host.lower()), bucket(new_host)
+    return old_bucket is not None and old_bucket == new_bucket
 
 
 def redirect_request(request: HttpRequest, status: int, url: str) -> HttpRequest:
@@ -249,6 +639,21 @@ def _install_resolver(table: tuple[tuple[str, int, str, int], ...]) -> None:
         return original(address, *args, **kwargs)
 
     conn.create_connection = create_connection  # type: ignore[assignment]
+
+
+def _before_sending(exc: BaseException) -> bool:
+    """Whether a failure happened before any byte of the request was sent (so any method may retry)."""
+    cur: BaseException | None = exc
+    for _ in range(8):
+        if cur is None:
+            break
+        if type(cur).__name__ in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError", "ConnectTimeout", "ConnectionRefusedError"):
+            return True
+        nxt = getattr(cur, "reason", None)
+        if not isinstance(nxt, BaseException):
+            nxt = cur.__cause__ or cur.__context__ or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
+        cur = nxt
+    return False
 
 
 def map_exception(exc: BaseException, url: str) -> SigcurlError:
