@@ -171,7 +171,7 @@ class AwsChunkedBody(Body):
         self.length = encoded_length(
             payload.length, chunk_size, signed=signed, trailer_length=trailer, signature_length=self.signature_length
         )
-        self._signer: ChunkSigner | None = None
+        self._seed: tuple[SignedRequest, Credentials, str, str, str] | None = None
 
     def headers(self, existing: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         """``existing`` headers with those aws-chunked needs (before signing)."""
@@ -186,14 +186,18 @@ class AwsChunkedBody(Body):
 
     def bind(self, signed: SignedRequest, credentials: Credentials, region: str, service: str, algorithm: str) -> None:
         """Continue the chunk signatures from this (fresh) seed signature."""
-        if not self.signed:
-            return
+        self._seed = (signed, credentials, region, service, algorithm)
+
+    def _new_signer(self) -> ChunkSigner:
+        """A chunk signer at the start of the chain (every pass re-encodes from the seed)."""
+        if self._seed is None:
+            raise AssertionError("AwsChunkedBody.bind() must be called after signing the seed request")
+        signed, credentials, region, service, algorithm = self._seed
         if algorithm == "sigv4a":
             from sigcurl.signer.sigv4a import chunk_signer_for
 
-            self._signer = chunk_signer_for(signed, credentials)
-        else:
-            self._signer = ChunkSigner.for_request(signed, credentials, region, service)
+            return chunk_signer_for(signed, credentials)
+        return ChunkSigner.for_request(signed, credentials, region, service)
 
     def sha256(self) -> str:
         raise AssertionError("an aws-chunked body is signed with its marker, not its hash")
@@ -214,9 +218,7 @@ class AwsChunkedBody(Body):
 
         trailer_fn = trailers if check is not None else None
         if self.signed:
-            if self._signer is None:
-                raise AssertionError("AwsChunkedBody.bind() must be called after signing the seed request")
-            return encode_signed(payload(), self._signer, trailer_fn)
+            return encode_signed(payload(), self._new_signer(), trailer_fn)
         return encode_unsigned(payload(), trailer_fn)
 
     def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
