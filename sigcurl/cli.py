@@ -58,6 +58,15 @@ class SigcurlCommand(click.Command):
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
+        argv = list(args) if args is not None else sys.argv[1:]
+        bad = _first_undecodable(argv)
+        if bad is not None:
+            sys.stderr.write(
+                f"sigcurl: argument {bad + 1} is not valid UTF-8 — pass text as UTF-8; "
+                "send raw bytes with --data-binary @FILE or percent-encode them in the URL\n"
+            )
+            sys.exit(ExitCode.USAGE)
+        args = argv
         try:
             rv = super().main(args=args, prog_name=prog_name or "sigcurl", standalone_mode=False, **extra)
             sys.exit(rv if isinstance(rv, int) else 0)
@@ -99,7 +108,19 @@ def _collect_form(literal: bool) -> Any:
     return callback
 
 
+def _first_undecodable(argv: Sequence[str]) -> int | None:
+    """The index of the first argument that is not valid UTF-8 (Python hands such bytes over as lone surrogates)."""
+    for i, arg in enumerate(argv):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return i
+    return None
+
+
 def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and (value != value or value in (float("inf"), float("-inf"))):
+        raise click.BadParameter("must be a finite number of seconds", ctx=ctx, param=param)
     if value is not None and value < 0:
         raise click.BadParameter("must not be negative", ctx=ctx, param=param)
     return value
@@ -204,7 +225,11 @@ def parse_date(text: str) -> datetime:
         when = datetime.fromisoformat(value)
     except ValueError:
         raise UsageError(f"bad --date {text!r}", "use 2015-08-30T12:36:00Z or 20150830T123600Z") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise UsageError(f"--date {text!r} is out of range", "use a date between years 1 and 9999") from None
 
 
 def _check_name(value: str, what: str, allowed: str) -> str:
@@ -214,6 +239,19 @@ def _check_name(value: str, what: str, allowed: str) -> str:
 
 
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-"
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _check_header_safe(o: dict[str, Any]) -> None:
+    """Reject option values that would end up in the request line or a header with control characters."""
+    method = o.get("method")
+    if method is not None and (not method or not _TOKEN_CHARS.issuperset(method)):
+        raise UsageError(f"bad -X method {method!r}", "use a method name such as GET, PUT, POST or DELETE")
+    for key, flag in (("access_key", "--access-key"), ("secret_key", "--secret-key"), ("session_token", "--session-token")):
+        value = o.get(key)
+        if value is not None and (not value or any(ord(c) < 0x21 or ord(c) == 0x7F or ord(c) > 0x7E for c in value)):
+            # never echo the value: it may be a secret
+            raise UsageError(f"{flag} contains spaces, control or non-ASCII characters", f"check the value given to {flag}")
 
 
 @dataclass
@@ -279,6 +317,7 @@ class Invocation:
             raise UsageError("--presign and --sign-only cannot be combined", "choose one")
         if o["expires"] != 900 and not o["presign"]:
             raise UsageError("--expires only applies to --presign", "add --presign, or drop --expires")
+        _check_header_safe(o)
         if not 1 <= o["expires"] <= 7 * 24 * 3600:
             raise UsageError(f"--expires {o['expires']} is out of range", "use 1 to 604800 seconds (7 days)")
         code = 0

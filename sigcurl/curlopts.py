@@ -90,7 +90,10 @@ def wire_url(url: str) -> str:
     hostname, _, port = host.rpartition(":") if not host.endswith("]") and ":" in host else (host, "", "")
     if port and (not port.isdigit() or not 0 < int(port) < 65536):
         raise BadURLError(f"bad port {port!r} in URL {url!r}", "use a port number from 1 to 65535")
-    if any(c in host for c in " \t\r\n/\\") or any(ord(c) < 0x21 for c in host):
+    if any(c in host for c in " \t\r\n/\\<>\"{}|^`") or any(ord(c) < 0x21 or ord(c) == 0x7F for c in host):
+        raise BadURLError(f"bad host in URL {url!r}", "check the host name")
+    if ("[" in host or "]" in host) and not (host.startswith("[") and "]" in host and host.count("[") == 1 and host.count("]") == 1
+                                             and (host.endswith("]") or host[host.index("]") + 1 :].startswith(":"))):
         raise BadURLError(f"bad host in URL {url!r}", "check the host name")
     if not all(c in _URL_CHARS for c in tail) or "%" in tail:
         tail = _encode_tail(tail)
