@@ -20,6 +20,8 @@ from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+#: Header names already checked by ``check_header`` (a bounded cache for the hot path).
+_CHECKED_NAMES: set[str] = set()
 #: scheme (everything before the first "://"), authority, path, query; the fragment is dropped.
 _URL = re.compile(r"(.+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.DOTALL).match
 
@@ -108,8 +110,14 @@ def parse(
     cleaned: list[tuple[str, str]] = []
     host: str | None = None
     items = headers.items() if isinstance(headers, (dict, Mapping)) else headers
+    checked = _CHECKED_NAMES
     for name, value in items:
-        check_header(name, value)
+        # check_header, skipped for a name already found valid whose value has no CR/LF/NUL
+        if name not in checked or "\r" in value or "\n" in value or "\x00" in value:
+            check_header(name, value)
+            if len(checked) >= 512:
+                checked.clear()
+            checked.add(name)
         lname = name.lower()
         if lname in drop:
             continue
@@ -123,16 +131,7 @@ def parse(
         cleaned.insert(0, ("Host", host))
     uri = canonical_uri(path, normalize=settings.normalize_path, double_encode=settings.double_encode)
     wire_path = (path or "/") if settings.double_encode else uri
-    return ParsedRequest(
-        method=method.upper(),
-        scheme=scheme,
-        netloc=netloc,
-        host=host,
-        path=wire_path,
-        canonical_uri=uri,
-        query=pairs,
-        headers=cleaned,
-    )
+    return ParsedRequest(method.upper(), scheme, netloc, host, wire_path, uri, pairs, cleaned)
 
 
 def wire_url(parsed: ParsedRequest, extra_query: str = "", *, query: str | None = None) -> str:
