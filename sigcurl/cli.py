@@ -27,11 +27,12 @@ from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError, SigningConfi
 from sigcurl.render import Stderr
 
 if TYPE_CHECKING:
+    from sigcurl.batch import Shared
     from sigcurl.credentials import ResolvedCredentials
     from sigcurl.signer.types import SignedRequest
     from sigcurl.transport import Hooks, Response, Transport
 
-SECTIONS = ("curl options", "signing", "credentials", "output")
+SECTIONS = ("curl options", "transfers", "signing", "credentials", "output")
 
 
 class Opt(click.Option):
@@ -88,6 +89,25 @@ class SigcurlCommand(click.Command):
         except click.ClickException as exc:
             sys.stderr.write(f"sigcurl: {exc.format_message()}\n")
             sys.exit(ExitCode.USAGE)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Split the words into option sets (``--next``, ``-K``) and parse each set on its own.
+
+        The first set is parsed into ``ctx``; the others are kept, parsed, in
+        ``ctx.meta["sigcurl.groups"]`` (see :mod:`sigcurl.batch`).
+        """
+        if not args or ctx.resilient_parsing:
+            return super().parse_args(ctx, args)
+        from sigcurl.batch import option_table, split_argv
+
+        groups = split_argv(args, option_table(self), lambda: click.get_binary_stream("stdin"))
+        first, rest = (groups[0], groups[1:]) if groups else ([], [])
+        parsed = []
+        for words in rest:
+            sub = self.make_context(ctx.info_name, words)
+            parsed.append(group_opts(sub, dict(sub.params)))
+        ctx.meta["sigcurl.groups"] = parsed
+        return super().parse_args(ctx, first)
 
 
 def _collect_data(kind: str) -> Any:
@@ -158,8 +178,14 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--retry-all-errors", is_flag=True, cls=Opt, help="Retry on any error.")
 @click.option("--resolve", "resolve_", multiple=True, cls=Opt, metavar="HOST:PORT:ADDR", help="Connect to ADDR for HOST:PORT (URL, Host and TLS name unchanged).")
 @click.option("--connect-to", multiple=True, cls=Opt, metavar="HOST1:PORT1:HOST2:PORT2", help="Connect to HOST2:PORT2 instead of HOST1:PORT1.")
+@click.option("--url-query", multiple=True, cls=Opt, metavar="DATA", help="Add to each URL's query: name=value (value encoded), =value, name@FILE, +raw (as is).")
+@click.option("-K", "--config", "config_", cls=Opt, section="transfers", metavar="FILE", help="Read options from FILE (curl's syntax: 'url = ...', 'header = \"...\"', 'next'; - is stdin).")
+@click.option("--next", "next_", is_flag=True, cls=Opt, section="transfers", help="(also -:) Start a new set of options for the URLs that follow.")
+@click.option("-Z", "--parallel", is_flag=True, cls=Opt, section="transfers", help="Run the transfers in parallel (output of each kept whole, in order).")
+@click.option("--parallel-max", type=int, cls=Opt, section="transfers", metavar="N", help="At most N transfers at once with --parallel (default 50, at most 300).")
+@click.option("--fail-early", is_flag=True, cls=Opt, section="transfers", help="Stop at the first failed transfer and exit with its code.")
 @click.option("-i", "--include", is_flag=True, cls=Opt, section="output", help="Write the status line and headers before the body.")
-@click.option("-o", "--output", cls=Opt, section="output", metavar="FILE", help="Write the body to FILE instead of stdout.")
+@click.option("-o", "--output", multiple=True, cls=Opt, section="output", metavar="FILE", help="Write the body to FILE instead of stdout (one -o per URL, in order).")
 @click.option("--output-dir", cls=Opt, section="output", metavar="DIR", help="Directory for -o files.")
 @click.option("--create-dirs", is_flag=True, cls=Opt, section="output", help="Create the directories -o needs.")
 @click.option("-s", "--silent", is_flag=True, cls=Opt, section="output", help="No progress and no error messages.")
@@ -205,10 +231,16 @@ def cli(ctx: click.Context, **opts: Any) -> None:
       sigcurl --presign --expires 3600 https://bucket.s3.amazonaws.com/report.pdf
     """
     env = Env.from_process()
+    groups = [group_opts(ctx, opts), *ctx.meta.get("sigcurl.groups", [])]
+    code = Invocation(env, groups[0], groups=groups[1:]).run()
+    ctx.exit(code)
+
+
+def group_opts(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
+    """The options of one option set, with what the option callbacks collected."""
     opts["data_args"] = ctx.meta.get("sigcurl.data", [])
     opts["form_args"] = ctx.meta.get("sigcurl.form", [])
-    code = Invocation(env, opts).run()
-    ctx.exit(code)
+    return opts
 
 
 # --- one invocation ----------------------------------------------------------
@@ -267,21 +299,29 @@ class SigningContext:
     resolved: ResolvedCredentials | None = None
     secrets: list[str | None] = field(default_factory=list)
     clock_offset: timedelta = field(default_factory=timedelta)  # server clock minus ours, after a skew error
+    shared: Shared | None = None  # the invocation's credential cache (resolved once, refreshed near expiry)
 
     def credentials(self) -> ResolvedCredentials:
+        """The signing credentials (from the invocation's cache when there is one)."""
+        if self.shared is not None:
+            return self.shared.credentials(self)
         if self.resolved is None:
-            from sigcurl.credentials import resolve_credentials
-
-            o = self.opts
-            self.resolved = resolve_credentials(
-                profile=o["profile"], access_key=o["access_key"], secret_key=o["secret_key"],
-                session_token=o["session_token"], role_arn=o["role_arn"], role_session_name=o["role_session_name"],
-                external_id=o["external_id"], duration_seconds=o["duration"], environ=self.env.environ,
-                interactive=sys.stdin is not None and _isatty(sys.stdin),
-            )
+            self.resolved = self.resolve_credentials()
             creds = self.resolved.credentials
             self.secrets.extend([creds.secret_key, creds.session_token])
         return self.resolved
+
+    def resolve_credentials(self) -> ResolvedCredentials:
+        """Run the credential chain for these options."""
+        from sigcurl.credentials import resolve_credentials
+
+        o = self.opts
+        return resolve_credentials(
+            profile=o["profile"], access_key=o["access_key"], secret_key=o["secret_key"],
+            session_token=o["session_token"], role_arn=o["role_arn"], role_session_name=o["role_session_name"],
+            external_id=o["external_id"], duration_seconds=o["duration"], environ=self.env.environ,
+            interactive=sys.stdin is not None and _isatty(sys.stdin),
+        )
 
     def now(self) -> datetime:
         """The signing time: --date, else the local clock corrected by the server's (clock skew)."""
@@ -296,23 +336,41 @@ def _isatty(stream: Any) -> bool:
 
 
 class Invocation:
-    """One run of the command."""
+    """One run of the command (``run``), or one transfer of it (``one``, with ``shared`` state).
 
-    def __init__(self, env: Env, opts: dict[str, Any]) -> None:
+    ``groups`` are the option sets after the first (``--next``); ``shared``
+    is the state the transfers of one run share (credentials, connections).
+    """
+
+    def __init__(
+        self, env: Env, opts: dict[str, Any], *, groups: Sequence[dict[str, Any]] = (), shared: Shared | None = None
+    ) -> None:
         self.env = env
         self.o = opts
-        self.secrets: list[str | None] = [opts.get("secret_key"), opts.get("session_token")]
+        self.groups = list(groups)
+        self.shared = shared
+        self.secrets: list[str | None] = shared.secrets if shared is not None else []
+        self.secrets.extend(v for v in (opts.get("secret_key"), opts.get("session_token")) if v and v not in self.secrets)
         self.err = Stderr(env.stderr, silent=opts["silent"], show_error=opts["show_error"], secrets=self.secrets)
         self.transport: Transport | None = None
 
     # -- entry ---------------------------------------------------------------
     def run(self) -> int:
+        """Every transfer of every option set (see :mod:`sigcurl.batch`); the exit status."""
         o = self.o
         urls = list(o["urls"]) + list(o["extra_urls"])
         if o["whoami"]:
             return self.whoami(urls[0] if urls else None)
-        if not urls:
-            raise UsageError("no URL given", "usage: sigcurl [OPTIONS] URL (see sigcurl --help)")
+        groups = [o, *self.groups]
+        for group in groups:
+            self.check_options(group)
+        from sigcurl.batch import run_batch
+
+        return run_batch(self, groups)
+
+    @staticmethod
+    def check_options(o: dict[str, Any]) -> None:
+        """Option combinations that are wrong whatever the URL (one option set)."""
         if o["presign"] and o["sign_only"]:
             raise UsageError("--presign and --sign-only cannot be combined", "choose one")
         if o["expires"] != 900 and not o["presign"]:
@@ -320,18 +378,6 @@ class Invocation:
         _check_header_safe(o)
         if not 1 <= o["expires"] <= 7 * 24 * 3600:
             raise UsageError(f"--expires {o['expires']} is out of range", "use 1 to 604800 seconds (7 days)")
-        code = 0
-        try:
-            for url in urls:
-                try:
-                    self.one(url)
-                except SigcurlError as exc:
-                    self.err.error(exc.line())
-                    code = int(exc.exit_code)
-        finally:
-            if self.transport is not None:
-                self.transport.close()
-        return code
 
     def whoami(self, url: str | None) -> int:
         from sigcurl.credentials.whoami import whoami_lines
@@ -365,7 +411,7 @@ class Invocation:
     def signing_context(self, url: str) -> SigningContext:
         o = self.o
         service, region, sigv4a = self.endpoint_for(url)
-        if o["service"]:
+        if o["service"] is not None:
             service = _check_name(o["service"], "--service", _NAME_CHARS + ".")
         if service is None:
             from sigcurl.signer.request import split_url
@@ -374,7 +420,7 @@ class Invocation:
             raise SigningConfigError(
                 f"cannot tell which AWS service {host} is", "pass --service NAME (e.g. --service execute-api, --service s3)"
             )
-        if o["region"]:
+        if o["region"] is not None:
             region = _check_name(o["region"], "--region", _NAME_CHARS)
         algorithm = "sigv4a" if (o["sigv4a"] or o["region_set"] or sigv4a) else "sigv4"
         if algorithm == "sigv4a":
@@ -385,9 +431,12 @@ class Invocation:
         elif region is None:
             from sigcurl.credentials import resolve_region
 
-            region = resolve_region(profile=o["profile"], environ=self.env.environ) or "us-east-1"
+            def configured() -> str | None:
+                return resolve_region(profile=o["profile"], environ=self.env.environ)
+
+            region = (self.shared.region(o["profile"], self.env.environ, configured) if self.shared else configured()) or "us-east-1"
         fixed = parse_date(o["date_"]) if o["date_"] else None
-        return SigningContext(self.env, o, service, region, algorithm, fixed, secrets=self.secrets)
+        return SigningContext(self.env, o, service, region, algorithm, fixed, secrets=self.secrets, shared=self.shared)
 
     def sign(self, ctx: SigningContext, req: HttpRequest, *, presign: bool = False) -> SignedRequest:
         from sigcurl.signer import presign as presign_fn
@@ -492,19 +541,19 @@ class Invocation:
             from sigcurl.transport import RetryPolicy, Transport, TransportOptions
 
             o = self.o
-            self.transport = Transport(
-                TransportOptions(
-                    insecure=o["insecure"], cacert=o["cacert"], proxy=o["proxy"], noproxy=o["noproxy"],
-                    max_time=o["max_time"], connect_timeout=o["connect_timeout"],
-                    follow=o["follow"] or o["location_trusted"], max_redirs=o["max_redirs"],
-                    location_trusted=o["location_trusted"], compressed=o["compressed"],
-                    resolve=_resolve_table(o["resolve_"], o["connect_to"]),
-                    retry=RetryPolicy(
-                        retries=o["retry"], delay=o["retry_delay"], max_time=o["retry_max_time"],
-                        all_errors=o["retry_all_errors"], fail=o["fail"] or o["fail_with_body"],
-                    ),
-                )
+            options = TransportOptions(
+                insecure=o["insecure"], cacert=o["cacert"], proxy=o["proxy"], noproxy=o["noproxy"],
+                max_time=o["max_time"], connect_timeout=o["connect_timeout"],
+                follow=o["follow"] or o["location_trusted"], max_redirs=o["max_redirs"],
+                location_trusted=o["location_trusted"], compressed=o["compressed"],
+                resolve=_resolve_table(o["resolve_"], o["connect_to"]),
+                retry=RetryPolicy(
+                    retries=o["retry"], delay=o["retry_delay"], max_time=o["retry_max_time"],
+                    all_errors=o["retry_all_errors"], fail=o["fail"] or o["fail_with_body"],
+                ),
             )
+            # the transfers of one run share connection pools (one per thread and per option set)
+            self.transport = self.shared.transport(options, lambda: Transport(options)) if self.shared else Transport(options)
             if o["cacert"] and not os.path.isfile(o["cacert"]):
                 raise SigcurlError(f"cannot read --cacert {o['cacert']}", "give a PEM CA bundle file", exit_code=ExitCode.CA_CERT)
         return self.transport
