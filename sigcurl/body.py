@@ -328,7 +328,11 @@ def stdin_body(stdin: BinaryIO) -> Body:
         fd = stdin.fileno()
         st = os.fstat(fd)
         if stat.S_ISREG(st.st_mode):
-            return FileBody("standard input", fd=fd, offset=os.lseek(fd, 0, os.SEEK_CUR))
+            try:  # the buffered position (bytes already read into Python's buffer count as read)
+                offset = stdin.tell()
+            except (OSError, ValueError):
+                offset = os.lseek(fd, 0, os.SEEK_CUR)
+            return FileBody("standard input", fd=fd, offset=offset)
     except (AttributeError, OSError, ValueError):
         pass
     return SpooledBody(stdin)
