@@ -65,11 +65,12 @@ _sigcurl_options="--url -X --request -H --header -d --data --data-ascii --data-b
 --json -F --form --form-string -T --upload-file -G --get -I --head -A --user-agent --compressed -L
 --location --location-trusted --max-redirs -k --insecure --cacert -x --proxy --noproxy -m --max-time
 --connect-timeout --retry --retry-delay --retry-max-time --retry-all-errors --resolve --connect-to
--i --include -o --output --output-dir --create-dirs -s --silent -S --show-error -v --verbose -f
---fail --fail-with-body -w --write-out --pretty --raw --color --no-color --region --service --sigv4a
---region-set --unsigned-payload --checksum --aws-chunked --no-aws-chunked --presign --expires
---sign-only --sign-host --date --debug-signature --profile --access-key --secret-key --session-token
---role-arn --role-session-name --external-id --duration --whoami -V --version -h --help"
+--url-query -K --config --next -Z --parallel --parallel-max --fail-early -i --include -o --output
+--output-dir --create-dirs -s --silent -S --show-error -v --verbose -f --fail --fail-with-body -w
+--write-out --pretty --raw --color --no-color --region --service --sigv4a --region-set
+--unsigned-payload --checksum --aws-chunked --no-aws-chunked --presign --expires --sign-only
+--sign-host --date --debug-signature --profile --access-key --secret-key --session-token --role-arn
+--role-session-name --external-id --duration --whoami -V --version -h --help"
 
 # Profile names from the shared config and credentials files (read at TAB time).
 _sigcurl_profiles() {
@@ -96,78 +97,77 @@ _sigcurl_profiles() {
     done
 }
 
+# The value of the option in $1, for the word $2: 0 when $1 takes a value.
+_sigcurl_value() {
+    local prev=$1 cur=$2
+    case $prev in
+        --profile)
+            COMPREPLY=($(compgen -W "$(_sigcurl_profiles)" -- "$cur"))
+            return 0 ;;
+        --region)
+            COMPREPLY=($(compgen -W "$_sigcurl_regions" -- "$cur"))
+            return 0 ;;
+        --region-set)
+            local done_part=""
+            [[ $cur == *,* ]] && done_part=${cur%,*},
+            COMPREPLY=($(compgen -P "$done_part" -W "$_sigcurl_regions" -- "${cur##*,}"))
+            return 0 ;;
+        --service)
+            COMPREPLY=($(compgen -W "$_sigcurl_services" -- "$cur"))
+            return 0 ;;
+        -X|--request)
+            COMPREPLY=($(compgen -W 'GET HEAD POST PUT DELETE PATCH OPTIONS' -- "$cur"))
+            return 0 ;;
+        --checksum)
+            COMPREPLY=($(compgen -W 'crc32 crc32c crc64nvme sha1 sha256 none' -- "$cur"))
+            return 0 ;;
+        -T|--upload-file|--cacert|-K|--config|-o|--output)
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -- "$cur"))
+            return 0 ;;
+        --output-dir)
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -d -- "$cur"))
+            return 0 ;;
+        -H|--header|-d|--data|--data-ascii|--data-binary|--data-urlencode|--json|-F|--form|--url-query|-w|--write-out)
+            if [[ $cur == @* ]]; then
+                COMPREPLY=($(compgen -P @ -f -- "${cur#@}"))
+            fi
+            return 0 ;;
+        --url|--data-raw|--form-string|-A|--user-agent|--max-redirs|-x|--proxy|--noproxy|-m|--max-time|--connect-timeout|--retry|--retry-delay|--retry-max-time|--resolve|--connect-to|--parallel-max|--expires|--sign-host|--date|--access-key|--secret-key|--session-token|--role-arn|--role-session-name|--external-id|--duration)
+            :
+            return 0 ;;
+    esac
+    return 1
+}
+
 _sigcurl() {
-    local cur prev prefix=""
+    local cur prev word prefix="" i
     COMPREPLY=()
-    cur=${COMP_WORDS[COMP_CWORD]}
+    # $2 is the text readline replaces; COMP_WORDS is also split at '=' and '@'
+    # (both in the default COMP_WORDBREAKS): --region=eu-we -> --region = eu-we.
+    cur=${2-${COMP_WORDS[COMP_CWORD]}}
+    word=${COMP_WORDS[COMP_CWORD]}
     prev=""
     (( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}
-    # --option=value: bash splits at '=' when it is in COMP_WORDBREAKS (the default).
-    if [[ $cur == = ]]; then
-        cur=""
-    elif [[ $prev == = ]] && (( COMP_CWORD > 1 )); then
+    if [[ $word == [=@] ]]; then
+        [[ $word == = ]] && cur=""
+    elif [[ $prev == [=@] ]] && (( COMP_CWORD > 1 )); then
         prev=${COMP_WORDS[COMP_CWORD-2]}
-    elif [[ $cur == --*=* ]]; then
+    fi
+    if [[ $cur == --*=* ]]; then  # '=' not in COMP_WORDBREAKS: one word
         prev=${cur%%=*}
         prefix=${cur%%=*}=
         cur=${cur#*=}
     fi
 
-    case $prev in
-        --profile)
-            COMPREPLY=($(compgen -W "$(_sigcurl_profiles)" -- "$cur"))
-            return ;;
-        --region)
-            COMPREPLY=($(compgen -W "$_sigcurl_regions" -- "$cur"))
-            return ;;
-        --region-set)
-            local done_part=""
-            [[ $cur == *,* ]] && done_part=${cur%,*},
-            COMPREPLY=($(compgen -P "$done_part" -W "$_sigcurl_regions" -- "${cur##*,}"))
-            return ;;
-        --service)
-            COMPREPLY=($(compgen -W "$_sigcurl_services" -- "$cur"))
-            return ;;
-        -X|--request)
-            COMPREPLY=($(compgen -W 'GET HEAD POST PUT DELETE PATCH OPTIONS' -- "$cur"))
-            return ;;
-        --checksum)
-            COMPREPLY=($(compgen -W 'crc32 crc32c crc64nvme sha1 sha256 none' -- "$cur"))
-            return ;;
-        -T|--upload-file|--cacert|-o|--output)
-            compopt -o filenames 2>/dev/null
-            COMPREPLY=($(compgen -f -- "$cur"))
-            return ;;
-        --output-dir)
-            compopt -o filenames 2>/dev/null
-            COMPREPLY=($(compgen -d -- "$cur"))
-            return ;;
-        -H|--header|-d|--data|--data-ascii|--data-binary|--data-urlencode|--json|-F|--form|-w|--write-out)
-            if [[ $cur == @* ]]; then
-                COMPREPLY=($(compgen -P @ -f -- "${cur#@}"))
-            fi
-            return ;;
-        --url|--data-raw|--form-string|-A|--user-agent|--max-redirs|-x|--proxy|--noproxy|-m|--max-time|--connect-timeout|--retry|--retry-delay|--retry-max-time|--resolve|--connect-to|--expires|--sign-host|--date|--access-key|--secret-key|--session-token|--role-arn|--role-session-name|--external-id|--duration)
-
-            return ;;
-    esac
-
-    if [[ -n $prefix ]]; then
-        :
-    elif [[ $cur == -* ]]; then
+    if _sigcurl_value "$prev" "$cur"; then
+        for i in "${!COMPREPLY[@]}"; do
+            COMPREPLY[i]=$prefix${COMPREPLY[i]}
+        done
+    elif [[ -z $prefix && $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$_sigcurl_options" -- "$cur"))
     fi
 }
 
-_sigcurl_wrap() {
-    _sigcurl "$@"
-    # Values completed inside a single --option=value word need the prefix back.
-    local word=${COMP_WORDS[COMP_CWORD]} i
-    if [[ $word == --*=* ]]; then
-        for i in "${!COMPREPLY[@]}"; do
-            COMPREPLY[i]=${word%%=*}=${COMPREPLY[i]}
-        done
-    fi
-}
-
-complete -F _sigcurl_wrap sigcurl
+complete -F _sigcurl sigcurl

@@ -171,7 +171,7 @@ def render_bash(specs: list[OptionSpec], regions: tuple[str, ...], services: tup
             choice_cases.append(
                 f"        {'|'.join(spec.names)})\n"
                 f"            COMPREPLY=($(compgen -W '{' '.join(spec.choices)}' -- \"$cur\"))\n"
-                "            return ;;"
+                "            return 0 ;;"
             )
         else:
             by_kind.setdefault(spec.kind, []).extend(spec.names)
@@ -179,7 +179,7 @@ def render_bash(specs: list[OptionSpec], regions: tuple[str, ...], services: tup
 
     def case(kind: str, body: str) -> str:
         names = by_kind.get(kind)
-        return f"        {'|'.join(names)})\n{body}\n            return ;;" if names else ""
+        return f"        {'|'.join(names)})\n{body}\n            return 0 ;;" if names else ""
 
     cases = [
         case("profile", '            COMPREPLY=($(compgen -W "$(_sigcurl_profiles)" -- "$cur"))'),
@@ -201,7 +201,7 @@ def render_bash(specs: list[OptionSpec], regions: tuple[str, ...], services: tup
             '                COMPREPLY=($(compgen -P @ -f -- "${cur#@}"))\n'
             "            fi",
         ),
-        case("none", ""),
+        case("none", "            :"),
     ]
     cases_text = "\n".join(c for c in cases if c)
     return f"""\
@@ -241,46 +241,45 @@ _sigcurl_profiles() {{
     done
 }}
 
+# The value of the option in $1, for the word $2: 0 when $1 takes a value.
+_sigcurl_value() {{
+    local prev=$1 cur=$2
+    case $prev in
+{cases_text}
+    esac
+    return 1
+}}
+
 _sigcurl() {{
-    local cur prev prefix=""
+    local cur prev word prefix="" i
     COMPREPLY=()
-    cur=${{COMP_WORDS[COMP_CWORD]}}
+    # $2 is the text readline replaces; COMP_WORDS is also split at '=' and '@'
+    # (both in the default COMP_WORDBREAKS): --region=eu-we -> --region = eu-we.
+    cur=${{2-${{COMP_WORDS[COMP_CWORD]}}}}
+    word=${{COMP_WORDS[COMP_CWORD]}}
     prev=""
     (( COMP_CWORD > 0 )) && prev=${{COMP_WORDS[COMP_CWORD-1]}}
-    # --option=value: bash splits at '=' when it is in COMP_WORDBREAKS (the default).
-    if [[ $cur == = ]]; then
-        cur=""
-    elif [[ $prev == = ]] && (( COMP_CWORD > 1 )); then
+    if [[ $word == [=@] ]]; then
+        [[ $word == = ]] && cur=""
+    elif [[ $prev == [=@] ]] && (( COMP_CWORD > 1 )); then
         prev=${{COMP_WORDS[COMP_CWORD-2]}}
-    elif [[ $cur == --*=* ]]; then
+    fi
+    if [[ $cur == --*=* ]]; then  # '=' not in COMP_WORDBREAKS: one word
         prev=${{cur%%=*}}
         prefix=${{cur%%=*}}=
         cur=${{cur#*=}}
     fi
 
-    case $prev in
-{cases_text}
-    esac
-
-    if [[ -n $prefix ]]; then
-        :
-    elif [[ $cur == -* ]]; then
+    if _sigcurl_value "$prev" "$cur"; then
+        for i in "${{!COMPREPLY[@]}}"; do
+            COMPREPLY[i]=$prefix${{COMPREPLY[i]}}
+        done
+    elif [[ -z $prefix && $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$_sigcurl_options" -- "$cur"))
     fi
 }}
 
-_sigcurl_wrap() {{
-    _sigcurl "$@"
-    # Values completed inside a single --option=value word need the prefix back.
-    local word=${{COMP_WORDS[COMP_CWORD]}} i
-    if [[ $word == --*=* ]]; then
-        for i in "${{!COMPREPLY[@]}}"; do
-            COMPREPLY[i]=${{word%%=*}}=${{COMPREPLY[i]}}
-        done
-    fi
-}}
-
-complete -F _sigcurl_wrap sigcurl
+complete -F _sigcurl sigcurl
 """
 
 
