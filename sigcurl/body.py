@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -33,6 +32,8 @@ from sigcurl.errors import ReadError
 from sigcurl.signer.types import EMPTY_SHA256
 
 if TYPE_CHECKING:
+    import tempfile
+
     from sigcurl.signer.types import Credentials, SignedRequest
 
 CHUNK = 1 << 20  # 1 MiB reads and socket writes: fast, and small for memory
@@ -184,6 +185,8 @@ class SpooledBody(Body):
         if self._stream is None:
             return None
         stream, self._stream = self._stream, None
+        import tempfile  # only when stdin is spooled: costs start-up otherwise
+
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="sigcurl-")  # noqa: SIM115
         self._spool = spool
         h = hashlib.sha256()

@@ -120,6 +120,8 @@ def _collect_data(kind: str) -> Any:
 
 def _collect_form(literal: bool) -> Any:
     def callback(ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+        if not values:  # click calls this for every run: import multipart only for -F
+            return values
         from sigcurl.multipart import FormArg
 
         ctx.meta.setdefault("sigcurl.form", []).extend(FormArg(v, literal) for v in values)

@@ -9,7 +9,6 @@ rich is imported only when something is pretty-printed.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -181,6 +180,8 @@ def pretty_bytes(data: bytes, kind: str, *, color: bool) -> bytes:
     """JSON or XML pretty-printed (highlighted when ``color``); as is if it does not parse."""
     text = data.decode("utf-8", "replace")
     if kind == "json":
+        import json  # only for pretty output: not on the start-up path
+
         try:
             formatted = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
         except ValueError:
@@ -259,6 +260,8 @@ def parse_aws_error(body: bytes, headers: Sequence[tuple[str, str]]) -> AwsError
             )
         return None
     if stripped.startswith(b"{"):
+        import json
+
         try:
             doc = json.loads(body)
         except ValueError:
@@ -461,6 +464,8 @@ def _variable(name: str, info: TransferInfo, raw: str) -> str:
     }
     if name in simple:
         return simple[name]
+    import json
+
     if name == "header_json":
         merged: dict[str, list[str]] = {}
         for n, v in info.headers:
