@@ -340,6 +340,7 @@ def run_batch(top: Invocation, groups: list[dict[str, Any]]) -> int:
     """Run every transfer of ``groups`` (sequentially, or with ``--parallel``); the exit status."""
     env = top.env
     merge_globals(groups)
+    top.err.silent, top.err.show_error = bool(groups[0]["silent"]), bool(groups[0]["show_error"])
     transfers = plan(groups, env.stdin, top.err.info)
     shared = Shared()
     shared.secrets.extend(top.secrets)

@@ -100,7 +100,7 @@ class SigcurlCommand(click.Command):
             return super().parse_args(ctx, args)
         from sigcurl.batch import option_table, split_argv
 
-        groups = split_argv(args, option_table(self), lambda: click.get_binary_stream("stdin"))
+        groups = split_argv(args, option_table(self), _stdin)
         first, rest = (groups[0], groups[1:]) if groups else ([], [])
         parsed = []
         for words in rest:
@@ -108,6 +108,11 @@ class SigcurlCommand(click.Command):
             parsed.append(group_opts(sub, dict(sub.params)))
         ctx.meta["sigcurl.groups"] = parsed
         return super().parse_args(ctx, first)
+
+
+def _stdin() -> BinaryIO:
+    """Standard input as bytes (for ``-K -``)."""
+    return sys.stdin.buffer if sys.stdin is not None else open(os.devnull, "rb")  # noqa: SIM115
 
 
 def _collect_data(kind: str) -> Any:
@@ -628,7 +633,8 @@ class Invocation:
         if failed and req.method != "HEAD" and not o["head"]:
             error_body = resp.read_all(render.ERROR_BODY_LIMIT)
             self.report_aws_error(resp, error_body, signed)
-            body_iter = iter([error_body])
+            # An error body may echo what was signed (S3 returns the canonical request, token included).
+            body_iter = iter([render.scrub_bytes(error_body, self.secrets)])
             rest = resp.iter_body()
             body_iter = _chain(body_iter, rest)
         elif req.method != "HEAD" and not o["head"]:
