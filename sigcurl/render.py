@@ -50,6 +50,14 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
+def scrub_bytes(data: bytes, secrets: Iterable[str | None]) -> bytes:
+    """``data`` with every secret value (UTF-8) replaced, for error bodies that echo the request."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            data = data.replace(secret.encode("utf-8", "replace"), b"<redacted>")
+    return data
+
+
 def request_target(url: str) -> str:
     """The request-target of an absolute URL (path and query)."""
     rest = url.split("://", 1)[-1]

@@ -164,7 +164,7 @@ class Response:
 
     def peek(self, limit: int = INSPECT_LIMIT) -> bytes:
         """Read up to ``limit`` bytes of the body ahead, keeping them for :meth:`iter_body`."""
-        if self.prefix or self.prefix_complete or self.prefix_error is not None:
+        if self.prefix or self.prefix_complete or self.prefix_error is not None or self.size_download:
             return self.prefix
         out = bytearray()
         try:
@@ -182,8 +182,9 @@ class Response:
     def iter_body(self, size: int = 1 << 16) -> Iterator[bytes]:
         """The body as it arrives (decoded only with ``--compressed``)."""
         if self.prefix:
-            self.size_download += len(self.prefix)
-            yield self.prefix
+            prefix, self.prefix = self.prefix, b""  # handed out once
+            self.size_download += len(prefix)
+            yield prefix
         if self.prefix_error is not None:
             raise self.prefix_error
         if self.prefix_complete:
