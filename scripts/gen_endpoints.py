@@ -287,6 +287,8 @@ def main() -> int:
                     continue  # global S3 hosts: region deliberately left to the user
                 hosts[host] = (signing, region, sigv4a)
         tables["HOSTS"] = (tables["HOSTS"][0], hosts)
+        signing_names.update(signing for signing, _, _ in hosts.values())
+        tables["SIGNING_NAMES"] = (tables["SIGNING_NAMES"][0], tuple(sorted(signing_names)))
         new = render(tables)
     finally:
         OUTPUT.write_text(old if args.check and old is not None else new)

@@ -72,7 +72,8 @@ DNS_SUFFIXES: tuple[str, ...] = ('api.amazonwebservices.com.cn',
  'api.aws',
  'on.aws')
 
-SIGNING_NAMES: tuple[str, ...] = ('IoTSecuredTunneling',
+SIGNING_NAMES: tuple[str, ...] = ('IngestionService',
+ 'IoTSecuredTunneling',
  'abuse',
  'access-analyzer',
  'account',
