@@ -242,6 +242,8 @@ class Transport:
         self.session.mount("http://", adapter)
         if options.resolve:
             _install_resolver(options.resolve)
+        if options.insecure:  # -k was asked for explicitly: no multi-line warning per request
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
     def close(self) -> None:
         self.session.close()
