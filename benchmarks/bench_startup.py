@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-awscurl", action="store_true", help="skip awscurl (no network for the first install)")
     args = parser.parse_args(argv)
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    # As a user runs them: bytecode cached (a pip install compiles it; the warm-up writes it here).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(AWS_ACCESS_KEY_ID=ACCESS, AWS_SECRET_ACCESS_KEY=SECRET, AWS_EC2_METADATA_DISABLED="true",
                AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
     server, base = start_server()
