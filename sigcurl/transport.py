@@ -13,6 +13,7 @@ this module only when it really sends something.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -462,7 +463,7 @@ class Transport:
             new_url = parts._replace(netloc=new_netloc).geturl()
             trusted_hosts.add(_host_of(new_url))
             hooks.say(f"re-sending to the bucket's regional endpoint {new_netloc}")
-        return HttpRequest(method=current.method, url=new_url, headers=list(current.headers), body=current.body)
+        return dataclasses.replace(current, url=new_url, headers=list(current.headers))
 
     def _send_once(
         self, method: str, url: str, headers: list[tuple[str, str]], body: Body | None, deadline: float | None
