@@ -37,6 +37,7 @@ _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABC
 #: Fast paths: text made only of characters that encode to themselves.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 _UNRESERVED_OR_SLASH = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch
+_UNRESERVED_QUERY = _UNRESERVED
 
 
 @lru_cache(maxsize=2048)
@@ -87,8 +88,9 @@ def normalize_path(path: str) -> str:
     return first + "/".join(out) + last
 
 
+@lru_cache(maxsize=1024)
 def canonical_uri(path: str, *, normalize: bool, double_encode: bool) -> str:
-    """The canonical URI of ``path`` (the raw path of the URL as sent)."""
+    """The canonical URI of ``path`` (the raw path of the URL as sent); cached, as paths repeat."""
     if not path:
         return "/"
     if double_encode:
@@ -102,6 +104,12 @@ def split_query(query: str) -> list[tuple[str, str, bool]]:
     """Split a raw query into decoded ``(key, value, had_equals)`` triples, in order."""
     pairs: list[tuple[str, str, bool]] = []
     if not query:
+        return pairs
+    if "%" not in query:  # nothing to decode
+        for part in query.split("&"):
+            if part:
+                key, eq, value = part.partition("=")
+                pairs.append((key, value, bool(eq)))
         return pairs
     for part in query.split("&"):
         if not part:
@@ -124,8 +132,13 @@ def canonical_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
     return "&".join([f"{k}={v}" for k, v in encoded])
 
 
-def encode_pairs(pairs: Iterable[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
-    """Decoded query pairs with key and value encoded as SigV4 encodes them (order kept)."""
+def encode_pairs(pairs: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+    """Decoded query pairs with key and value encoded as SigV4 encodes them (order kept).
+
+    Returns ``pairs`` itself when nothing in it needs encoding (the common case).
+    """
+    if _UNRESERVED_QUERY("".join([f"{k}{v}" for k, v, _ in pairs])):
+        return pairs
     enc = uri_encode
     return [(enc(k), enc(v), eq) for k, v, eq in pairs]
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from sigcurl.signer.canonical import canonical_uri, check_header, encode_query, split_query
 from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
@@ -77,6 +78,7 @@ def split_url(url: str) -> tuple[str, str, str, str]:
     return scheme.lower(), netloc, path, query or ""
 
 
+@lru_cache(maxsize=256)
 def host_header(scheme: str, netloc: str) -> str:
     """The Host value for a URL authority: user info dropped, default port omitted."""
     at = netloc.rfind("@")

@@ -21,7 +21,7 @@ from sigcurl.signer.canonical import (
     wire_query_encoded,
 )
 from sigcurl.signer.keys import signature_function
-from sigcurl.signer.settings import resolve
+from sigcurl.signer.settings import preset, resolve
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -63,13 +63,16 @@ def sign(
     ``algorithm="sigv4a"`` signs with SigV4a; ``region`` is then the region
     set (``"*"`` or ``"us-east-1,us-west-2"``).
     """
-    settings = resolve(
-        service,
-        normalize_path=normalize_path,
-        double_encode=double_encode,
-        content_sha256_header=content_sha256_header,
-        sign_session_token=sign_session_token,
-    )
+    if normalize_path is None and double_encode is None and content_sha256_header is None and sign_session_token:
+        settings = preset(service)  # the common case, without resolve()'s keyword call
+    else:
+        settings = resolve(
+            service,
+            normalize_path=normalize_path,
+            double_encode=double_encode,
+            content_sha256_header=content_sha256_header,
+            sign_session_token=sign_session_token,
+        )
     if algorithm == "sigv4a":
         from sigcurl.signer import sigv4a
 
@@ -145,9 +148,9 @@ def sign_with(
     if token and not settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
     return SignedRequest(
-        method=parsed.method,
-        url=rq.wire_url(parsed, query=wire_query_encoded(encoded)),
-        headers=out,
+        parsed.method,
+        rq.wire_url(parsed, query=wire_query_encoded(encoded)),
+        out,
         canonical_request=creq,
         string_to_sign=sts,
         signature=signature,
