@@ -88,9 +88,14 @@ def normalize_path(path: str) -> str:
     return first + "/".join(out) + last
 
 
-@lru_cache(maxsize=1024)
 def canonical_uri(path: str, *, normalize: bool, double_encode: bool) -> str:
-    """The canonical URI of ``path`` (the raw path of the URL as sent); cached, as paths repeat."""
+    """The canonical URI of ``path`` (the raw path of the URL as sent)."""
+    return canonical_uri_cached(path, normalize, double_encode)
+
+
+@lru_cache(maxsize=1024)
+def canonical_uri_cached(path: str, normalize: bool, double_encode: bool) -> str:
+    """:func:`canonical_uri` with positional arguments, cached (paths repeat)."""
     if not path:
         return "/"
     if double_encode:

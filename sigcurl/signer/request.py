@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from sigcurl.signer.canonical import canonical_uri, check_header, encode_query, split_query
+from sigcurl.signer.canonical import canonical_uri_cached, check_header, encode_query, split_query
 from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -107,7 +107,11 @@ def parse(
     drop: frozenset[str],
 ) -> ParsedRequest:
     """Parse and check a request; headers named in ``drop`` (lower-case) are removed."""
-    scheme, netloc, path, query = split_url(url)
+    m = _URL(url)  # split_url, inlined
+    if m is None or not m.group(2):
+        split_url(url)  # raises the right error
+    scheme, netloc, path, query = m.groups()  # type: ignore[union-attr]
+    scheme = scheme.lower()
     pairs = split_query(query) if query else []
     cleaned: list[tuple[str, str]] = []
     host: str | None = None
@@ -131,7 +135,7 @@ def parse(
     if host is None:
         host = host_header(scheme, netloc)
         cleaned.insert(0, ("Host", host))
-    uri = canonical_uri(path, normalize=settings.normalize_path, double_encode=settings.double_encode)
+    uri = canonical_uri_cached(path, settings.normalize_path, settings.double_encode)
     wire_path = (path or "/") if settings.double_encode else uri
     return ParsedRequest(method.upper(), scheme, netloc, host, wire_path, uri, pairs, cleaned)
 

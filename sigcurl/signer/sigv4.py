@@ -136,7 +136,7 @@ def sign_with(
         f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query_encoded(encoded)}\n"
         f"{block}\n{signed}\n{payload_hash}"
     )
-    sts = string_to_sign(algorithm, amz_date, scope, creq)
+    sts = f"{algorithm}\n{amz_date}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"  # string_to_sign
     signature = signature_of(sts)
     out.append(
         (
@@ -149,7 +149,7 @@ def sign_with(
         out.append(("X-Amz-Security-Token", token))
     return SignedRequest(
         parsed.method,
-        rq.wire_url(parsed, query=wire_query_encoded(encoded)),
+        rq.wire_url(parsed, query=wire_query_encoded(encoded) if encoded else ""),
         out,
         canonical_request=creq,
         string_to_sign=sts,
