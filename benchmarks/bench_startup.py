@@ -42,7 +42,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 AWSCURL_VENV = CACHE / "awscurl-venv"
+SIGCURL_VENV = CACHE / "sigcurl-venv"
+ROOT = HERE.parent
 ACCESS, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+PYTHON = sys.executable
+"""The interpreter whose ``sigcurl`` console script is timed (``--installed`` changes it)."""
 TARGETS = {"sigcurl GET": 1.3, "sigcurl --help": 3.0, "sigcurl --sign-only": 3.0, "sigcurl --presign": 3.0}
 
 
@@ -87,8 +91,26 @@ def awscurl_bin() -> Path:
     return exe
 
 
+def installed_sigcurl() -> Path:
+    """This tree installed as a user gets it (a regular, non-editable install), in benchmarks/.cache/sigcurl-venv.
+
+    An editable install adds an import hook that runs at every interpreter
+    start; a user's ``pip install sigcurl`` has none.
+    """
+    python = SIGCURL_VENV / "bin" / "python"
+    if not python.exists():
+        print("creating benchmarks/.cache/sigcurl-venv (once) ...", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(SIGCURL_VENV)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "setuptools>=64", "wheel", str(ROOT)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", "--no-build-isolation", str(ROOT)],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    return python
+
+
 def sigcurl_bin() -> Path:
-    exe = Path(sys.executable).parent / "sigcurl"
+    exe = Path(PYTHON).parent / "sigcurl"
     if not exe.exists():
         sys.exit(f"no sigcurl console script next to {sys.executable}: run with the project's virtualenv's python")
     return exe
@@ -105,7 +127,7 @@ def cases(base: str, use_awscurl: bool) -> dict[str, list[str]]:
         "sigcurl --help": [sig, "--help"],
         "sigcurl --sign-only": [sig, "--sign-only", *signing, url],
         "sigcurl --presign": [sig, "--presign", *signing, url],
-        "python -c 'import click, requests'": [sys.executable, "-c", "import click, requests"],
+        "python -c 'import click, requests'": [PYTHON, "-c", "import click, requests"],
     }
     return {name: argv for name, argv in table.items() if argv}
 
@@ -123,7 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start-up time: sigcurl vs awscurl vs curl --aws-sigv4.")
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (default 15)")
     parser.add_argument("--no-awscurl", action="store_true", help="skip awscurl (no network for the first install)")
+    parser.add_argument(
+        "--installed", action="store_true",
+        help="time a regular install of this tree (benchmarks/.cache/sigcurl-venv) instead of this interpreter's, "
+        "which may be an editable install with an import hook at start-up",
+    )
     args = parser.parse_args(argv)
+    global PYTHON
+    if args.installed:
+        PYTHON = str(installed_sigcurl())
 
     # As a user runs them: bytecode cached (a pip install compiles it; the warm-up writes it here).
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONDONTWRITEBYTECODE"}
@@ -146,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     medians = {name: statistics.median(ts) for name, ts in times.items()}
     ref = medians.get("awscurl GET")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"Start-up, wall time, median of {args.rounds} interleaved rounds "
+    kind = "regular install" if args.installed else f"console script of {PYTHON}"
+    print(f"Start-up, wall time, median of {args.rounds} interleaved rounds, sigcurl from {kind} "
           f"({os.cpu_count()} CPUs, load average {load:.2f}, Python {sys.version.split()[0]}):\n")
     print("| command | median (s) | min (s) | vs awscurl | target |")
     print("| --- | ---: | ---: | ---: | ---: |")
