@@ -298,6 +298,14 @@ def test_bash_without_equals_in_wordbreaks(aws_files: dict[str, str]) -> None:
     assert got == ["--region=eu-west-1", "--region=eu-west-2", "--region=eu-west-3"]
 
 
+def test_zsh_script_sourced_after_compinit(installed_shells: dict[str, str], aws_files: dict[str, str]) -> None:
+    """`source _sigcurl` after compinit (instead of $fpath) registers the completion too."""
+    _need("zsh", installed_shells)
+    setup = ZSH_SETUP.format(compdir="").replace("print -r -- '<''ready>'", f"source {SCRIPTS['zsh']}\nprint -r -- '<''ready>'")
+    got = _pty_complete(["zsh", "-f", "-i"], setup, "sigcurl --region eu-we", aws_files)
+    assert set(got) == EU_WEST
+
+
 def test_missing_config_files_give_no_profiles_and_no_errors(shell: str, aws_files: dict[str, str], tmp_path: Path) -> None:
     env = dict(aws_files, AWS_CONFIG_FILE=str(tmp_path / "nope"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "nope2"))
     assert COMPLETERS[shell]("sigcurl --profile ", env) == []
