@@ -241,6 +241,7 @@ class Transport:
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
+        self._settings_cache: dict[tuple[str, str], dict[str, Any]] = {}
         if options.resolve:
             _install_resolver(options.resolve)
         if options.insecure:  # -k was asked for explicitly: no multi-line warning per request
@@ -250,6 +251,16 @@ class Transport:
         self.session.close()
 
     def _settings(self, url: str) -> dict[str, Any]:
+        """Proxy and TLS settings for ``url``, computed once per origin (scanning the environment
+        for proxy variables per request costs more than signing when one run makes many requests)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        cached = self._settings_cache.get(key)
+        if cached is None:
+            cached = self._settings_cache[key] = self._compute_settings(url)
+        return dict(cached, proxies=dict(cached["proxies"]))
+
+    def _compute_settings(self, url: str) -> dict[str, Any]:
         opts = self.options
         proxies: dict[str, str] = {}
         if opts.proxy:
