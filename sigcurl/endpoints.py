@@ -146,7 +146,7 @@ def _aws_labels(h: str) -> list[str] | None:
 
 def _parse_s3(labels: list[str]) -> Endpoint | None:
     """S3 host forms, found by the rightmost S3 service label."""
-    if labels[-3:] == ["mrap", "accesspoint", "s3-global"] and len(labels) > 3:
+    if labels[-2:] == ["accesspoint", "s3-global"] and len(labels) > 2:
         # alias.mrap.accesspoint.s3-global: Multi-Region Access Point, SigV4a.
         return Endpoint("s3", "*", s3=True, sigv4a=True)
     for i in range(len(labels) - 1, -1, -1):
