@@ -20,6 +20,7 @@ import select
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,18 +104,25 @@ def installed_shells() -> dict[str, str]:
         return reasons
     if os.name != "posix" or os.geteuid() != 0 or shutil.which("apt-get") is None:
         return {s: f"{s} is not installed (and cannot apt-get install it: not root or no apt-get)" for s in missing}
+    import fcntl
+
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
     detail = ""
-    for step in (install, ["apt-get", "update", "-q"], install):
-        try:
-            proc = subprocess.run(step, capture_output=True, text=True, timeout=240, env=env)
-        except subprocess.TimeoutExpired:
-            detail = f"`{' '.join(step)}` timed out"
-            break
-        detail = (proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
-        if step is install and proc.returncode == 0:
-            break
+    # One installer at a time (pytest-xdist workers each run this fixture).
+    with open(os.path.join(tempfile.gettempdir(), "sigcurl-tests-apt.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        missing = [s for s in missing if shutil.which(s) is None]
+        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+        # install; if that fails (no package lists yet on a fresh machine), update and retry
+        for step in ((install, ["apt-get", "update", "-q"], install) if missing else ()):
+            try:
+                proc = subprocess.run(step, capture_output=True, text=True, timeout=240, env=env, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                detail = f"`{' '.join(step)}` timed out"
+                break
+            detail = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            if step is install and proc.returncode == 0:
+                break
     for shell in missing:
         if shutil.which(shell) is None:
             reasons[shell] = f"{shell} is not installed and `apt-get install {shell}` failed: {detail}"
