@@ -9,6 +9,7 @@ travels in the query).  S3 presigned URLs sign ``UNSIGNED-PAYLOAD``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from hashlib import sha256
 from datetime import datetime
 
 from sigcurl.signer import request as rq
@@ -21,8 +22,8 @@ from sigcurl.signer.canonical import (
     wire_query_encoded,
 )
 from sigcurl.signer.keys import signature_function
-from sigcurl.signer.settings import resolve
-from sigcurl.signer.sigv4 import ALGORITHM, string_to_sign
+from sigcurl.signer.settings import preset, resolve
+from sigcurl.signer.sigv4 import ALGORITHM
 from sigcurl.signer.types import UNSIGNED_PAYLOAD, Credentials, SignedRequest, SigningSettings
 
 MAX_EXPIRES = 7 * 24 * 3600
@@ -59,13 +60,16 @@ def presign(
     """
     if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= MAX_EXPIRES:
         raise ValueError(f"expires must be a whole number of seconds from 1 to {MAX_EXPIRES} (7 days)")
-    settings = resolve(
-        service,
-        normalize_path=normalize_path,
-        double_encode=double_encode,
-        content_sha256_header=content_sha256_header,
-        sign_session_token=sign_session_token,
-    )
+    if normalize_path is None and double_encode is None and content_sha256_header is None and sign_session_token:
+        settings = preset(service)  # the common case, without resolve()'s keyword call
+    else:
+        settings = resolve(
+            service,
+            normalize_path=normalize_path,
+            double_encode=double_encode,
+            content_sha256_header=content_sha256_header,
+            sign_session_token=sign_session_token,
+        )
     if algorithm == "sigv4a":
         from sigcurl.signer import sigv4a
 
@@ -108,25 +112,26 @@ def presign_with(
         payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else rq.payload_sha256(body)
     block, signed = canonical_headers_excluding(parsed.headers, UNSIGNED_HEADERS)
     token = credentials.session_token
-    params: list[tuple[str, str]] = [
-        ("X-Amz-Algorithm", algorithm),
-        ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
-        ("X-Amz-Date", amz_date),
-        ("X-Amz-Expires", str(expires)),
-        ("X-Amz-SignedHeaders", signed),
+    # The X-Amz-* parameters, encoded (their names are unreserved characters).
+    encoded_params: list[tuple[str, str, bool]] = [
+        ("X-Amz-Algorithm", uri_encode(algorithm), True),
+        ("X-Amz-Credential", uri_encode(f"{credentials.access_key}/{scope}"), True),
+        ("X-Amz-Date", uri_encode(amz_date), True),
+        ("X-Amz-Expires", str(expires), True),
+        ("X-Amz-SignedHeaders", uri_encode(signed), True),
     ]
-    params.extend(extra_params)
+    if extra_params:
+        encoded_params.extend((uri_encode(k), uri_encode(v), True) for k, v in extra_params)
     if token and settings.sign_session_token:
-        params.append(("X-Amz-Security-Token", token))
+        encoded_params.append(("X-Amz-Security-Token", uri_encode(token), True))
     ours = _OURS.union(k for k, _ in extra_params) if extra_params else _OURS
     user = [p for p in parsed.query if p[0] not in ours] if parsed.query else []
-    encoded_user = encode_pairs(user)
-    encoded_params = [(uri_encode(k), uri_encode(v), True) for k, v in params]
+    encoded_user = encode_pairs(user) if user else user
     creq = (
         f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query_encoded(encoded_params + encoded_user)}\n"
         f"{block}\n{signed}\n{payload_hash}"
     )
-    sts = string_to_sign(algorithm, amz_date, scope, creq)
+    sts = f"{algorithm}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"  # string_to_sign
     signature = signature_of(sts)
     encoded_params.append(("X-Amz-Signature", signature, True))
     if token and not settings.sign_session_token:
@@ -134,7 +139,7 @@ def presign_with(
     extra = wire_query_encoded(encoded_params)
     return SignedRequest(
         method=parsed.method,
-        url=rq.wire_url(parsed, extra, query=wire_query_encoded(encoded_user)),
+        url=rq.wire_url(parsed, extra, query=wire_query_encoded(encoded_user) if encoded_user else ""),
         headers=parsed.headers,
         canonical_request=creq,
         string_to_sign=sts,
