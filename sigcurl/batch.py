@@ -30,7 +30,6 @@ import io
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -305,16 +304,18 @@ class ReplayStdin(io.RawIOBase):
 # --- the transfers --------------------------------------------------------------------
 
 
-@dataclass
 class Transfer:
-    """One URL of one option set, and how it ended."""
+    """One URL of one option set, and how it ended (a plain class: no dataclass cost at import)."""
 
-    index: int
-    group: int
-    url: str
-    opts: dict[str, Any]
-    error: SigcurlError | None = None
-    ran: bool = False
+    __slots__ = ("index", "group", "url", "opts", "error", "ran")
+
+    def __init__(self, index: int, group: int, url: str, opts: dict[str, Any]) -> None:
+        self.index = index
+        self.group = group
+        self.url = url
+        self.opts = opts
+        self.error: SigcurlError | None = None
+        self.ran = False
 
 
 def plan(groups: Sequence[dict[str, Any]], stdin: BinaryIO, warn: Callable[[str], None]) -> list[Transfer]:
@@ -403,16 +404,20 @@ def _run_parallel(
                 progress.done(t)
         return out, err
 
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(transfers)), thread_name_prefix="sigcurl")
     try:
-        with ThreadPoolExecutor(max_workers=min(workers, len(transfers)), thread_name_prefix="sigcurl") as pool:
-            futures = [pool.submit(work, t) for t in transfers]
-            for fut in futures:  # written whole, in the order given
-                out, err = fut.result()
-                try:
-                    _flush(env, out, err, progress)
-                finally:
-                    out.close()
+        futures = [pool.submit(work, t) for t in transfers]
+        for fut in futures:  # written whole, in the order given
+            out, err = fut.result()
+            try:
+                _flush(env, out, err, progress)
+            finally:
+                out.close()
+    except BaseException:
+        stop.set()  # Ctrl-C, a closed stdout: start nothing more
+        raise
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         if progress is not None:
             progress.stop()
 

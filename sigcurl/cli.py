@@ -96,7 +96,7 @@ class SigcurlCommand(click.Command):
         The first set is parsed into ``ctx``; the others are kept, parsed, in
         ``ctx.meta["sigcurl.groups"]`` (see :mod:`sigcurl.batch`).
         """
-        if not args or ctx.resilient_parsing:
+        if not _needs_split(args) or ctx.resilient_parsing:
             return super().parse_args(ctx, args)
         from sigcurl.batch import option_table, split_argv
 
@@ -108,6 +108,20 @@ class SigcurlCommand(click.Command):
             parsed.append(group_opts(sub, dict(sub.params)))
         ctx.meta["sigcurl.groups"] = parsed
         return super().parse_args(ctx, first)
+
+
+def _needs_split(args: Sequence[str]) -> bool:
+    """Whether the words may hold several option sets, a config file, or URLs given both ways.
+
+    Cheap, and allowed to say yes too often: without any of these, click's own
+    parse is the same, and the batch machinery is not even imported.
+    """
+    for a in args:
+        if a in ("--next", "-:", "--url") or a.startswith(("--config", "--url=")):
+            return True
+        if a[:1] == "-" and a[1:2] != "-" and "K" in a:
+            return True
+    return False
 
 
 def _stdin() -> BinaryIO:
@@ -371,9 +385,26 @@ class Invocation:
         groups = [o, *self.groups]
         for group in groups:
             self.check_options(group)
+        if not self.groups and len(urls) == 1 and not o.get("url_query") and (isinstance(o["output"], str) or len(o["output"] or ()) <= 1):
+            return self.single(urls[0])
         from sigcurl.batch import run_batch
 
         return run_batch(self, groups)
+
+    def single(self, url: str) -> int:
+        """The common case, one URL: no batch machinery to import."""
+        outputs = self.o["output"]
+        if not isinstance(outputs, str):
+            self.o = dict(self.o, output=outputs[0] if outputs else None)
+        try:
+            self.one(url)
+        except SigcurlError as exc:
+            self.err.error(exc.line())
+            return int(exc.exit_code)
+        finally:
+            if self.transport is not None:
+                self.transport.close()
+        return 0
 
     @staticmethod
     def check_options(o: dict[str, Any]) -> None:

@@ -10,10 +10,9 @@ receives is verified by an independent signer.
 from __future__ import annotations
 
 import io
-import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -428,4 +427,10 @@ def invoke(
     return Invocation(env, groups[0], groups=groups[1:]).run()
 
 
-_ = (Iterator, re)  # typing helpers kept for readers of the tests
+
+def test_stdin_data_goes_to_every_url(server: VerifyingServer, env: dict[str, str]) -> None:
+    """curl reads ``-d @-`` once and sends it with every URL of the set."""
+    result = run([*API, "-d", "@-", server.url + "/a", server.url + "/b"], env, stdin=b"payload\n")
+    assert result.exit_code == 0, result.stderr
+    assert [r.body for r in server.requests] == [b"payload", b"payload"]
+    _all_verified(server)
