@@ -17,6 +17,8 @@ Bodies (the payload hash of the canonical request):
   bytes, which is what is hashed and sent).
 * a file-like object or an iterator of chunks, for S3 (and its relatives):
   ``UNSIGNED-PAYLOAD``, so an upload is streamed, never held in memory.
+  (S3 wants a Content-Length: give requests a file, whose size it sends;
+  an iterator goes out with ``Transfer-Encoding: chunked``, which S3 refuses.)
 * the same for other services, which do not accept an unsigned payload: a
   seekable file is hashed in 1 MiB blocks and rewound (constant memory); a
   non-seekable file or an iterator is read into memory once and sent as
