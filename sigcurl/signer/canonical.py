@@ -150,7 +150,8 @@ def encode_pairs(pairs: list[tuple[str, str, bool]]) -> list[tuple[str, str, boo
 
 def canonical_query_encoded(encoded: Iterable[tuple[str, str, bool]]) -> str:
     """:func:`canonical_query` of pairs already encoded by :func:`encode_pairs`."""
-    return "&".join([f"{k}={v}" for k, v in sorted([(k, v) for k, v, _ in encoded])])
+    # Sorting the triples orders by key then value; the flag only breaks exact ties.
+    return "&".join([f"{k}={v}" for k, v, _ in sorted(encoded)])
 
 
 def wire_query_encoded(encoded: Iterable[tuple[str, str, bool]]) -> str:
