@@ -83,7 +83,7 @@ class Endpoint:
     sigv4a: bool = False
     """The endpoint requires SigV4a (S3 Multi-Region Access Points); region is then ``"*"``."""
     s3_compatible: str | None = None
-    """The non-AWS S3 store, e.g. ``"r2"``, ``"b2"``, ``"spaces"``, ``"wasabi"``."""
+    """The non-AWS S3 store, e.g. ``"r2"``, ``"b2"``, ``"spaces"``, ``"wasabi"``, ``"minio"``."""
 
 
 def infer_endpoint(host: str) -> Endpoint | None:
@@ -92,6 +92,9 @@ def infer_endpoint(host: str) -> Endpoint | None:
     ``host`` is the URL's host, in any case, optionally with a ``:port`` and a
     trailing dot. Never raises.
     """
+    local = _minio(host)
+    if local is not None:
+        return local
     h = _normalize(host)
     if h is None:
         return None
@@ -99,6 +102,18 @@ def infer_endpoint(host: str) -> Endpoint | None:
     if exact is not None:
         return _endpoint(*exact)
     return _parse(h)
+
+
+MINIO_PORT = "9000"
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+def _minio(host: str) -> Endpoint | None:
+    """MinIO's default address (a loopback host on port 9000) signs as S3 in us-east-1."""
+    name, sep, port = host.strip().lower().rpartition(":")
+    if sep and port == MINIO_PORT and name.rstrip(".") in _LOOPBACK:
+        return Endpoint("s3", "us-east-1", True, False, "minio")
+    return None
 
 
 def _normalize(host: str) -> str | None:

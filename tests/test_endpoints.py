@@ -155,11 +155,14 @@ CASES = [
     ("s3.wasabisys.com", compat("us-east-1", "wasabi"), "wasabi-global"),
     ("s3.eu-central-1.wasabisys.com", compat("eu-central-1", "wasabi"), "wasabi-regional"),
     ("bucket.s3.us-east-2.wasabisys.com", compat("us-east-2", "wasabi"), "wasabi-virtual"),
+    # MinIO's default address on loopback signs as S3
+    ("localhost:9000", compat("us-east-1", "minio"), "minio-localhost"),
+    ("127.0.0.1:9000", compat("us-east-1", "minio"), "minio-ipv4"),
+    ("[::1]:9000", compat("us-east-1", "minio"), "minio-ipv6"),
     # Not inferred: the CLI asks for --service
     ("localhost", None, "localhost"),
-    ("localhost:9000", None, "minio-localhost"),
-    ("127.0.0.1:9000", None, "ipv4"),
-    ("[::1]:9000", None, "ipv6-bracketed"),
+    ("localhost:8080", None, "localhost-other-port"),
+    ("127.0.0.1:9001", None, "ipv4-other-port"),
     ("::1", None, "ipv6-bare"),
     ("10.0.0.5", None, "private-ipv4"),
     ("example.com", None, "unknown-host"),
