@@ -43,8 +43,29 @@ class Opt(click.Option):
         self.section = section
 
 
+class SigcurlContext(click.Context):
+    """Help width as :func:`shutil.get_terminal_size` gives it, without importing shutil (start-up time)."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        width = self.terminal_width
+        if width is None:
+            try:
+                columns = int(os.environ.get("COLUMNS", "0"))
+            except ValueError:
+                columns = 0
+            if columns <= 0:
+                try:
+                    columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+                except (AttributeError, ValueError, OSError):
+                    columns = 0
+            width = max(min(columns or 80, self.max_content_width or 80) - 2, 50)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
+
+
 class SigcurlCommand(click.Command):
     """Grouped option help, and one-line errors with exit codes instead of tracebacks."""
+
+    context_class = SigcurlContext
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         groups: dict[str, list[tuple[str, str]]] = {s: [] for s in SECTIONS}
