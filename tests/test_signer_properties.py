@@ -9,10 +9,9 @@ This is what a server does: it sees sigcurl's wire URL, not the caller's.
 Where the two signers legitimately differ, the strategies are constrained
 and the reason is written next to the constraint:
 
-* Unsigned headers: botocore skips a longer list of hop-by-hop headers
-  (``keep-alive``, ``te``, ``traceparent``...) than sigcurl; which headers a
-  signer leaves out is a policy, not part of the canonicalisation rules, so
-  no header from either list is generated.
+* Unsigned headers: both leave out the same hop-by-hop and tracing headers
+  (``keep-alive``, ``te``, ``traceparent``...; checked in
+  ``test_unsigned_headers_match_botocore``), so none is generated.
 * Headers botocore rewrites itself (``Date``, ``X-Amz-Date``,
   ``Authorization``, ``X-Amz-Security-Token``, ``X-Amz-Content-SHA256``,
   ``Content-MD5`` which switches S3 payload signing, and for presign the
@@ -329,3 +328,13 @@ def test_invalid_utf8_escapes_survive_on_the_wire(service: str) -> None:
     assert "k%C3=v%FF" in out.canonical_request
     req, creq = _botocore_sign("GET", out.url, [], b"", creds, "us-east-1", service)
     assert creq == out.canonical_request
+
+
+def test_unsigned_headers_match_botocore() -> None:
+    """Headers that proxies and tracers change in flight are left unsigned, as botocore does."""
+    assert {n.lower() for n in botocore.auth.SIGNED_HEADERS_BLACKLIST} <= UNSIGNED_HEADERS
+    signed = sigcurl.sign(
+        "GET", "https://example.amazonaws.com/", {"Keep-Alive": "5", "Traceparent": "00-1-2-01", "X-Ok": "1"},
+        credentials=sigcurl.Credentials("AKID", "SECRET"), region="us-east-1", service="svc", time=WHEN,
+    )
+    assert signed.signed_headers == "host;x-amz-date;x-ok"

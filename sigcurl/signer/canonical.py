@@ -28,7 +28,11 @@ from urllib.parse import quote, unquote
 
 #: Headers never signed: proxies and clients change or add them in flight.
 UNSIGNED_HEADERS = frozenset(
-    {"authorization", "user-agent", "expect", "transfer-encoding", "x-amzn-trace-id", "connection"}
+    {
+        "authorization", "baggage", "connection", "expect", "keep-alive", "proxy-authenticate",
+        "proxy-authorization", "te", "traceparent", "tracestate", "trailer", "transfer-encoding",
+        "upgrade", "user-agent", "x-amzn-trace-id",
+    }
 )
 
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
