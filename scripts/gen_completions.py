@@ -287,7 +287,7 @@ complete -F _sigcurl sigcurl
 
 
 def _zsh_action(spec: OptionSpec) -> str:
-    label = spec.metavar.replace(":", " ") or "value"
+    label = " ".join(re.sub(r"[^\w.=@-]+", " ", spec.metavar).split()) or "value"
     action = {
         "profile": "_sigcurl_profiles",
         "region": "_sigcurl_regions",
