@@ -19,8 +19,9 @@ every request of every run was signed.
 Process loops are slow: by default the sigcurl and awscurl loops run
 ``--loop-sample`` (100) times and are scaled to ``--count``, which the
 table says; ``--full`` runs them all.  One-invocation runs and the curl
-loop always run in full.  Each fast case is repeated ``--rounds`` times and
-the median is reported.  Output: a Markdown table.
+loop always run in full, ``--rounds`` times, interleaved (so load from
+elsewhere on the machine hits them alike), and the median is reported.
+Output: a Markdown table.
 
 Run: ``python benchmarks/bench_many.py [--count 1000] [--rounds 3] [--full]``.
 """
@@ -209,11 +210,16 @@ def main() -> None:
         (home / "warm").mkdir()
         for case in cases(server.url, home / "warm", 2, 2):  # write bytecode caches, warm the page cache; not measured
             subprocess.run(case.argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        # Rounds interleave the cases that run in full (load on a shared machine hits them alike);
+        # the sampled process loops run once.
+        times: dict[str, list[float]] = {c.name: [] for c in all_cases}
+        for r in range(args.rounds):
+            for case in all_cases:
+                if case.scale == 1.0 or r == 0:
+                    times[case.name].append(measure(case, server, env))
+                    print(f"  round {r + 1}: {case.name}: {times[case.name][-1] * case.scale:.2f} s", file=sys.stderr)
         for case in all_cases:
-            rounds = args.rounds if case.scale == 1.0 and "loop" not in case.name else 1
-            times = [measure(case, server, env) for _ in range(rounds)]
-            rows.append((case, statistics.median(times) * case.scale, rounds))
-            print(f"  {case.name}: {rows[-1][1]:.2f} s", file=sys.stderr)
+            rows.append((case, statistics.median(times[case.name]) * case.scale, len(times[case.name])))
         _, _, connections = server.stats()
     shutil.rmtree(home, ignore_errors=True)
     base = rows[0][1]
