@@ -434,3 +434,30 @@ def test_stdin_data_goes_to_every_url(server: VerifyingServer, env: dict[str, st
     assert result.exit_code == 0, result.stderr
     assert [r.body for r in server.requests] == [b"payload", b"payload"]
     _all_verified(server)
+
+
+def test_parallel_verbose_output_kept_whole(server: VerifyingServer, env: dict[str, str]) -> None:
+    """Each transfer's -v lines reach stderr as one block: request, then its response, then the next transfer."""
+    n = 6
+    server.handler = _slow_first(n, 10)
+    result = run(["-Zv", *API, *urls(server, n)], env)
+    assert result.exit_code == 0, result.stderr
+    marks = [line for line in result.stderr.splitlines() if line.startswith(("> GET", "< HTTP"))]
+    expected = []
+    for i in range(n):
+        expected += [f"> GET /item/{i} HTTP/1.1", "< HTTP/1.1 200 OK"]
+    assert marks == expected
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--sign-only", "https://sts.amazonaws.com/"]])
+def test_one_url_does_not_import_the_batch_machinery(env: dict[str, str], args: list[str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    full = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    full.update(env)
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "sigcurl", *args], capture_output=True, env=full, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert b"sigcurl.batch" not in proc.stderr
+    assert b"sigcurl.config_file" not in proc.stderr
