@@ -231,6 +231,8 @@ class Shared:
         self._credentials: dict[tuple[Any, ...], ResolvedCredentials] = {}
         self._transports: dict[tuple[Any, ...], Transport] = {}
         self._regions: dict[tuple[Any, ...], str | None] = {}
+        #: server clock minus ours, learnt from a clock-skew error by any transfer of the run
+        self.clock_offset = timedelta()
 
     def credentials(self, ctx: SigningContext) -> ResolvedCredentials:
         """Credentials for ``ctx``'s options: resolved once, again when close to expiry."""

@@ -495,7 +495,10 @@ class Invocation:
 
             region = (self.shared.region(o["profile"], self.env.environ, configured) if self.shared else configured()) or "us-east-1"
         fixed = parse_date(o["date_"]) if o["date_"] else None
-        return SigningContext(self.env, o, service, region, algorithm, fixed, secrets=self.secrets, shared=self.shared)
+        ctx = SigningContext(self.env, o, service, region, algorithm, fixed, secrets=self.secrets, shared=self.shared)
+        if self.shared is not None:
+            ctx.clock_offset = self.shared.clock_offset
+        return ctx
 
     def sign(self, ctx: SigningContext, req: HttpRequest, *, presign: bool = False) -> SignedRequest:
         from sigcurl.signer import presign as presign_fn
@@ -732,6 +735,8 @@ class Invocation:
                 return False
             offset = server_time - self.env.now()
             ctx.clock_offset = offset
+            if self.shared is not None:  # later transfers of this run sign with the corrected clock at once
+                self.shared.clock_offset = offset
             seconds = offset.total_seconds()
             log(
                 f"local clock is {_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead of'} the server's "

@@ -461,3 +461,20 @@ def test_one_url_does_not_import_the_batch_machinery(env: dict[str, str], args: 
     assert proc.returncode == 0, proc.stderr[-500:]
     assert b"sigcurl.batch" not in proc.stderr
     assert b"sigcurl.config_file" not in proc.stderr
+
+
+def test_clock_correction_is_shared_by_later_transfers(server: VerifyingServer, env: dict[str, str]) -> None:
+    """A skew error corrects the clock for the whole run: only the first transfer is re-signed."""
+    server.clock_offset = 2 * 3600
+
+    def handler(r: RecordedRequest) -> Response:
+        if not r.ok and "server clock" in r.verification.reason:
+            return Response.aws_error("RequestTimeTooSkewed", "The difference is too large.", status=403)
+        return _echo_path(r)
+
+    server.handler = handler
+    result = run([*API, *urls(server, 4)], env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == b"".join(f"</item/{i}>\n".encode() for i in range(4))
+    assert server.request_count == 5
+    assert [r.ok for r in server.requests] == [False, True, True, True, True]
