@@ -57,6 +57,7 @@ class _Responder(asyncio.Protocol):
     """Answers every request on a kept-alive connection with a fixed 200 (bodies skipped)."""
 
     stats = {"requests": 0, "signed": 0, "connections": 0}
+    delay = 0.0  # seconds before each answer (a simulated network round trip)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -88,10 +89,14 @@ class _Responder(asyncio.Protocol):
             for line in head.split(b"\r\n"):
                 if line.startswith(b"content-length:"):
                     self.skip = int(line.split(b":", 1)[1])
-            self.transport.write(ANSWER)  # type: ignore[attr-defined]
+            if self.delay:
+                asyncio.get_running_loop().call_later(self.delay, self.transport.write, ANSWER)  # type: ignore[attr-defined]
+            else:
+                self.transport.write(ANSWER)  # type: ignore[attr-defined]
 
 
-async def _serve() -> None:
+async def _serve(delay: float) -> None:
+    _Responder.delay = delay
     loop = asyncio.get_running_loop()
     server = await loop.create_server(_Responder, "127.0.0.1", 0, backlog=1024)
     port = server.sockets[0].getsockname()[1]
@@ -102,8 +107,12 @@ async def _serve() -> None:
 class Server:
     """The responder in a child process."""
 
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+
     def __enter__(self) -> Server:
-        self.proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True)
+        argv = [sys.executable, __file__, "--serve", str(self.delay)]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         self.port = int(self.proc.stdout.readline())
         self.url = f"http://127.0.0.1:{self.port}"
@@ -191,10 +200,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of the fast cases (median)")
     parser.add_argument("--loop-sample", type=int, default=100, help="processes actually run by the slow loops")
     parser.add_argument("--full", action="store_true", help="run every loop in full (slow)")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--latency", type=float, default=20.0, help="ms of simulated round trip for the --parallel rows (0: skip them)")
+    parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        asyncio.run(_serve())
+    if args.serve is not None:
+        asyncio.run(_serve(args.serve))
         return
     sample = args.count if args.full else min(args.loop_sample, args.count)
     # a user's shell: bytecode caches are written and read (not so in some sandboxes)
@@ -221,7 +231,6 @@ def main() -> None:
         for case in all_cases:
             rows.append((case, statistics.median(times[case.name]) * case.scale, len(times[case.name])))
         _, _, connections = server.stats()
-    shutil.rmtree(home, ignore_errors=True)
     base = rows[0][1]
     print(f"{args.count} signed GETs to a loopback keep-alive server (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n")
     print(f"| How | Time for {args.count} | Per request | Time relative to one sigcurl invocation |")
@@ -235,6 +244,23 @@ def main() -> None:
         ratio = "1x" if case is rows[0][0] else f"{total / base:.1f}x"
         print(f"| {how} | {total:.2f} s | {total / args.count * 1000:.2f} ms | {ratio} |")
     print(f"\n(all requests signed and counted by the server; {connections} connections in total)")
+    if args.latency > 0:
+        latency_rows(args.count, args.latency, home, env)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def latency_rows(count: int, latency_ms: float, home: Path, env: dict[str, str]) -> None:
+    """Where --parallel pays: the same one-invocation runs against a server {latency_ms} ms away."""
+    rows = []
+    with Server(delay=latency_ms / 1000) as server:
+        for case in cases(server.url, home, count, 1)[:2]:
+            rows.append((case.name, measure(case, server, env)))
+            print(f"  {latency_ms:g} ms away: {case.name}: {rows[-1][1]:.2f} s", file=sys.stderr)
+    print(f"\nWith {latency_ms:g} ms of simulated round trip per request (one run each):\n")
+    print(f"| How | Time for {count} | Per request |")
+    print("|---|---:|---:|")
+    for name, total in rows:
+        print(f"| {name} | {total:.2f} s | {total / count * 1000:.2f} ms |")
 
 
 if __name__ == "__main__":
