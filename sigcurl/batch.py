@@ -54,7 +54,7 @@ PARALLEL_CEILING = 300
 CREDENTIAL_MARGIN = timedelta(seconds=60)
 
 #: Spooled output of a parallel transfer stays in memory up to this size, then goes to a temporary file.
-SPOOL_MEMORY = 4 << 20
+SPOOL_MEMORY = 1 << 20
 
 _NEXT = ("--next", "-:")
 _CONFIG = ("--config", "-K")
@@ -407,10 +407,21 @@ def _run_parallel(
         return out, err
 
     pool = ThreadPoolExecutor(max_workers=min(workers, len(transfers)), thread_name_prefix="sigcurl")
+    # Outputs are written in the order given, so finished transfers wait for slower earlier ones;
+    # a window of submitted transfers bounds how many spools wait (and so the memory they hold).
+    window = max(2 * workers, workers + 16)
+    queued = iter(transfers)
+    pending: deque[Any] = deque()
+
+    def fill() -> None:
+        while len(pending) < window and (t := next(queued, None)) is not None:
+            pending.append(pool.submit(work, t))
+
     try:
-        futures = [pool.submit(work, t) for t in transfers]
-        for fut in futures:  # written whole, in the order given
-            out, err = fut.result()
+        fill()
+        while pending:  # written whole, in the order given
+            out, err = pending.popleft().result()
+            fill()
             try:
                 _flush(env, out, err, progress)
             finally:
