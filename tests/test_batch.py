@@ -478,3 +478,14 @@ def test_clock_correction_is_shared_by_later_transfers(server: VerifyingServer, 
     assert result.stdout == b"".join(f"</item/{i}>\n".encode() for i in range(4))
     assert server.request_count == 5
     assert [r.ok for r in server.requests] == [False, True, True, True, True]
+
+
+def test_parallel_more_transfers_than_the_window(server: VerifyingServer, env: dict[str, str]) -> None:
+    """More URLs than the submission window (2 workers: 18 queued at a time): all run, output in order."""
+    n = 45
+    server.handler = lambda r: Response(body=f"<{r.path}>\n".encode(), delay=0.01 if r.path.endswith("/0") else 0.0)
+    result = run(["-Z", "--parallel-max", "2", *API, *urls(server, n)], env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == b"".join(f"</item/{i}>\n".encode() for i in range(n))
+    assert server.request_count == n
+    _all_verified(server)
