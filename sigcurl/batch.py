@@ -17,8 +17,11 @@ curl's model, signed:
 * ``--parallel`` runs up to ``--parallel-max`` transfers at once on threads.
   Each transfer's stdout and stderr go to its own spool, written out whole
   and in the order given, so outputs never interleave.
-* The exit status is the last failing transfer's (curl's rule), or the first
-  failure's with ``--fail-early``, which also stops starting new transfers.
+* The exit status is the last failing transfer's, in the order given (as
+  curl's ``--parallel`` does; curl's serial mode returns the last transfer's
+  code, so a later success hides an earlier failure, which a script should
+  never miss), or the first failure's with ``--fail-early``, which also
+  stops starting new transfers.
   When some of several transfers failed, a summary (one line per failed
   transfer) ends stderr.
 """
