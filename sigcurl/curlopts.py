@@ -35,6 +35,7 @@ USER_AGENT = f"sigcurl/{__version__}"
 _URL_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"
 )
+_QUERY_SAFE = "!$%&'()*+,/:;=?@[]~"  # -G data keeps its URL syntax; other bytes are escaped
 _HEX = frozenset("0123456789abcdefABCDEF")
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -171,8 +172,7 @@ def _urlencode_arg(value: str, stdin: BinaryIO) -> str:
         return f"{value[:eq]}={quote(value[eq + 1:], safe='')}"
     if at >= 0:
         name, source = value[:at], value[at + 1 :]
-        content = read_source(source, stdin, what="--data-urlencode").decode("utf-8", "surrogateescape")
-        encoded = quote(content, safe="")
+        encoded = quote(read_source(source, stdin, what="--data-urlencode"), safe="")
         return f"{name}={encoded}" if name else encoded
     return quote(value, safe="")
 
@@ -252,7 +252,7 @@ def build_request(
             assert payload is not None
             raw = payload.in_memory() or b"".join(payload.chunks())
             sep = "&" if "?" in url else "?"
-            url = f"{url}{sep}{raw.decode('utf-8', 'surrogateescape')}"
+            url = f"{url}{sep}{quote(raw, safe=_QUERY_SAFE)}"
         else:
             body = build_data(data, stdin)
             verb = "POST"

@@ -508,3 +508,15 @@ def test_verbose_redacts(server: VerifyingServer, env: dict[str, str]) -> None:
     assert "< HTTP/1.1 200 OK" in result.stderr
     assert SESSION_TOKEN not in result.stderr and SECRET_KEY not in result.stderr
     assert server.last.ok
+
+
+def test_binary_data_urlencoded_and_in_query(server: VerifyingServer, env: dict[str, str], tmp_path: Path) -> None:
+    f = tmp_path / "bin"
+    f.write_bytes(bytes(range(256)))
+    run(["--service", "execute-api", "--data-urlencode", f"v@{f}", server.url], env)
+    from urllib.parse import unquote_to_bytes
+
+    assert unquote_to_bytes(server.last.body.split(b"=", 1)[1]) == bytes(range(256))
+    result = run(["--service", "execute-api", "-G", "--data-binary", f"@{f}", server.url], env)
+    assert result.exit_code == 0, result.stderr
+    _ok(server)
