@@ -305,7 +305,8 @@ def test_clock_skew_is_corrected_from_the_server_date(server: VerifyingServer, r
     assert result.stdout == "in sync"
     first, second = server.requests
     assert not first.ok and second.ok
-    assert re.search(r"local clock is 2 h 2 min [5-9] s behind the server's", result.stderr)  # the fake clock is frozen
+    # The Date header has one-second resolution, so the measured offset may be a second short.
+    assert re.search(r"local clock is 2 h 2 min [4-9] s behind the server's", result.stderr)
 
 
 def test_clock_ahead_json_service_signature_expired(server: VerifyingServer, run: Any) -> None:
