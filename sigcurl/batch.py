@@ -41,7 +41,7 @@ from sigcurl.errors import SigcurlError, UsageError
 if TYPE_CHECKING:
     import click
 
-    from sigcurl.cli import Invocation, SigningContext
+    from sigcurl.invocation import Invocation, SigningContext
     from sigcurl.credentials import ResolvedCredentials
     from sigcurl.environment import Env
     from sigcurl.transport import Transport

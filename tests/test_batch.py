@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 import sigcurl.credentials
-from sigcurl.cli import Invocation, cli, group_opts
+from sigcurl.cli import cli, group_opts
+from sigcurl.invocation import Invocation
 from sigcurl.environment import Env
 from support.server import RecordedRequest, Response, VerifyingServer
 from tests.cli_helpers import base_env, run, run_process

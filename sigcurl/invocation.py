@@ -1,0 +1,613 @@
+"""One run of the command: options -> requests -> signer -> transport -> render.
+
+:class:`Invocation` turns the parsed options of ``sigcurl`` into signed
+requests and sends them: it infers the service and region
+(:mod:`sigcurl.endpoints`), resolves credentials once
+(:mod:`sigcurl.credentials`), signs each attempt (:mod:`sigcurl.signer`),
+sends through :mod:`sigcurl.transport` and writes through
+:mod:`sigcurl.render`.  Several URLs and option sets are driven by
+:mod:`sigcurl.batch`.  The click command in :mod:`sigcurl.cli` imports this
+module only when it runs, so ``--help`` does not pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from sigcurl.curlopts import HttpRequest, build_request
+from sigcurl.environment import Env
+from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError, SigningConfigError, UsageError, WriteError
+from sigcurl.render import Stderr
+
+if TYPE_CHECKING:
+    from sigcurl.batch import Shared
+    from sigcurl.credentials import ResolvedCredentials
+    from sigcurl.signer.types import SignedRequest
+    from sigcurl.transport import Hooks, Response, Transport
+
+
+
+def parse_date(text: str) -> datetime:
+    """``--date``: ISO 8601 (``2015-08-30T12:36:00Z``) or the basic ``20150830T123600Z``."""
+    value = text.strip()
+    try:
+        if len(value) == 16 and value[8] == "T" and value.endswith("Z"):
+            return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        if value.endswith(("Z", "z")):
+            value = value[:-1] + "+00:00"
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"bad --date {text!r}", "use 2015-08-30T12:36:00Z or 20150830T123600Z") from None
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise UsageError(f"--date {text!r} is out of range", "use a date between years 1 and 9999") from None
+
+
+def _check_name(value: str, what: str, allowed: str) -> str:
+    if not value or any(c not in allowed for c in value):
+        raise UsageError(f"bad {what} {value!r}", f"use lower-case letters, digits and '-' (e.g. {'us-east-1' if 'region' in what else 's3'})")
+    return value
+
+
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-"
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _check_header_safe(o: dict[str, Any]) -> None:
+    """Reject option values that would end up in the request line or a header with control characters."""
+    method = o.get("method")
+    if method is not None and (not method or not _TOKEN_CHARS.issuperset(method)):
+        raise UsageError(f"bad -X method {method!r}", "use a method name such as GET, PUT, POST or DELETE")
+    for key, flag in (("access_key", "--access-key"), ("secret_key", "--secret-key"), ("session_token", "--session-token")):
+        value = o.get(key)
+        if value is not None and (not value or any(ord(c) < 0x21 or ord(c) == 0x7F or ord(c) > 0x7E for c in value)):
+            # never echo the value: it may be a secret
+            raise UsageError(f"{flag} contains spaces, control or non-ASCII characters", f"check the value given to {flag}")
+
+
+class SigningContext:
+    """How every request of one URL is signed (credentials resolved on first use).
+
+    Mutable on purpose: a clock-skew error sets ``clock_offset`` and an S3
+    region redirect sets ``region`` for the attempts that follow.  (A plain
+    slotted class: a dataclass costs about a millisecond of start-up.)
+    """
+
+    __slots__ = ("env", "opts", "service", "region", "algorithm", "fixed_time", "resolved", "secrets",
+                 "clock_offset", "shared")
+
+    def __init__(
+        self, env: Env, opts: dict[str, Any], service: str, region: str, algorithm: str,
+        fixed_time: datetime | None, *, secrets: list[str | None] | None = None, shared: Shared | None = None,
+    ) -> None:
+        self.env = env
+        self.opts = opts
+        self.service = service
+        self.region = region
+        self.algorithm = algorithm
+        self.fixed_time = fixed_time
+        self.resolved: ResolvedCredentials | None = None
+        self.secrets: list[str | None] = [] if secrets is None else secrets
+        self.clock_offset = timedelta()  # server clock minus ours, after a skew error
+        self.shared = shared  # the invocation's credential cache (resolved once, refreshed near expiry)
+
+    def credentials(self) -> ResolvedCredentials:
+        """The signing credentials (from the invocation's cache when there is one)."""
+        if self.shared is not None:
+            return self.shared.credentials(self)
+        if self.resolved is None:
+            self.resolved = self.resolve_credentials()
+            creds = self.resolved.credentials
+            self.secrets.extend([creds.secret_key, creds.session_token])
+        return self.resolved
+
+    def resolve_credentials(self) -> ResolvedCredentials:
+        """Run the credential chain for these options."""
+        from sigcurl.credentials import resolve_credentials
+
+        o = self.opts
+        return resolve_credentials(
+            profile=o["profile"], access_key=o["access_key"], secret_key=o["secret_key"],
+            session_token=o["session_token"], role_arn=o["role_arn"], role_session_name=o["role_session_name"],
+            external_id=o["external_id"], duration_seconds=o["duration"], environ=self.env.environ,
+            interactive=sys.stdin is not None and _isatty(sys.stdin),
+        )
+
+    def now(self) -> datetime:
+        """The signing time: --date, else the local clock corrected by the server's (clock skew)."""
+        return self.fixed_time or self.env.now() + self.clock_offset
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class Invocation:
+    """One run of the command (``run``), or one transfer of it (``one``, with ``shared`` state).
+
+    ``groups`` are the option sets after the first (``--next``); ``shared``
+    is the state the transfers of one run share (credentials, connections).
+    """
+
+    def __init__(
+        self, env: Env, opts: dict[str, Any], *, groups: Sequence[dict[str, Any]] = (), shared: Shared | None = None
+    ) -> None:
+        self.env = env
+        self.o = opts
+        self.groups = list(groups)
+        self.shared = shared
+        self.secrets: list[str | None] = shared.secrets if shared is not None else []
+        self.secrets.extend(v for v in (opts.get("secret_key"), opts.get("session_token")) if v and v not in self.secrets)
+        self.err = Stderr(env.stderr, silent=opts["silent"], show_error=opts["show_error"], secrets=self.secrets)
+        self.transport: Transport | None = None
+
+    # -- entry ---------------------------------------------------------------
+    def run(self) -> int:
+        """Every transfer of every option set (see :mod:`sigcurl.batch`); the exit status."""
+        o = self.o
+        urls = list(o["urls"]) + list(o["extra_urls"])
+        if o["whoami"]:
+            return self.whoami(urls[0] if urls else None)
+        groups = [o, *self.groups]
+        for group in groups:
+            self.check_options(group)
+        if not self.groups and len(urls) == 1 and not o.get("url_query") and (isinstance(o["output"], str) or len(o["output"] or ()) <= 1):
+            return self.single(urls[0])
+        from sigcurl.batch import run_batch
+
+        return run_batch(self, groups)
+
+    def single(self, url: str) -> int:
+        """The common case, one URL: no batch machinery to import."""
+        outputs = self.o["output"]
+        if not isinstance(outputs, str):
+            self.o = dict(self.o, output=outputs[0] if outputs else None)
+        try:
+            self.one(url)
+        except SigcurlError as exc:
+            self.err.error(exc.line())
+            return int(exc.exit_code)
+        finally:
+            if self.transport is not None:
+                self.transport.close()
+        return 0
+
+    @staticmethod
+    def check_options(o: dict[str, Any]) -> None:
+        """Option combinations that are wrong whatever the URL (one option set)."""
+        if o["presign"] and o["sign_only"]:
+            raise UsageError("--presign and --sign-only cannot be combined", "choose one")
+        if o["expires"] != 900 and not o["presign"]:
+            raise UsageError("--expires only applies to --presign", "add --presign, or drop --expires")
+        _check_header_safe(o)
+        if not 1 <= o["expires"] <= 7 * 24 * 3600:
+            raise UsageError(f"--expires {o['expires']} is out of range", "use 1 to 604800 seconds (7 days)")
+
+    def whoami(self, url: str | None) -> int:
+        from sigcurl.credentials.whoami import whoami_lines
+
+        region = self.o["region"]
+        if region is None and url:
+            region = self.endpoint_for(url)[1]
+        if region is None:
+            from sigcurl.credentials import resolve_region
+
+            region = resolve_region(profile=self.o["profile"], environ=self.env.environ)
+        ctx = SigningContext(self.env, self.o, "sts", region or "us-east-1", "sigv4", None, secrets=self.secrets)
+        for line in whoami_lines(ctx.credentials(), region):
+            self.env.stdout.write((line + "\n").encode())
+        self.env.stdout.flush()
+        return 0
+
+    # -- signing setup ---------------------------------------------------------
+    def endpoint_for(self, url: str) -> tuple[str | None, str | None, bool]:
+        """(service, region, sigv4a) inferred from the URL's host."""
+        from sigcurl.endpoints import infer_endpoint
+        from sigcurl.signer.request import split_url
+
+        netloc = split_url(url)[1]
+        host = (self.o["sign_host"] or netloc).rpartition("@")[2]
+        ep = infer_endpoint(host)
+        if ep is None:
+            return None, None, False
+        return ep.service, ep.region, ep.sigv4a
+
+    def signing_context(self, url: str) -> SigningContext:
+        o = self.o
+        service, region, sigv4a = self.endpoint_for(url)
+        if o["service"] is not None:
+            service = _check_name(o["service"], "--service", _NAME_CHARS + ".")
+        if service is None:
+            from sigcurl.signer.request import split_url
+
+            host = split_url(url)[1]
+            raise SigningConfigError(
+                f"cannot tell which AWS service {host} is", "pass --service NAME (e.g. --service execute-api, --service s3)"
+            )
+        if o["region"] is not None:
+            region = _check_name(o["region"], "--region", _NAME_CHARS)
+        algorithm = "sigv4a" if (o["sigv4a"] or o["region_set"] or sigv4a) else "sigv4"
+        if algorithm == "sigv4a":
+            region_set = o["region_set"] or (o["region"] if o["region"] else "*")
+            if any(c not in _NAME_CHARS + ",*" for c in region_set):
+                raise UsageError(f"bad --region-set {region_set!r}", "use '*' or a comma-separated list such as us-east-1,us-west-2")
+            region = region_set
+        elif region is None:
+            from sigcurl.credentials import resolve_region
+
+            def configured() -> str | None:
+                return resolve_region(profile=o["profile"], environ=self.env.environ)
+
+            region = (self.shared.region(o["profile"], self.env.environ, configured) if self.shared else configured()) or "us-east-1"
+        fixed = parse_date(o["date_"]) if o["date_"] else None
+        ctx = SigningContext(self.env, o, service, region, algorithm, fixed, secrets=self.secrets, shared=self.shared)
+        if self.shared is not None:
+            ctx.clock_offset = self.shared.clock_offset
+        return ctx
+
+    def sign(self, ctx: SigningContext, req: HttpRequest, *, presign: bool = False) -> SignedRequest:
+        from sigcurl.signer import presign as presign_fn
+        from sigcurl.signer import sign as sign_fn
+        from sigcurl.signer.types import UNSIGNED_PAYLOAD
+
+        o = self.o
+        headers = req.headers
+        if o["sign_host"]:
+            headers = [(n, v) for n, v in headers if n.lower() != "host"]
+            headers.insert(0, ("Host", o["sign_host"]))
+        creds = ctx.credentials().credentials
+        payload_hash = UNSIGNED_PAYLOAD if o["unsigned_payload"] else None
+        try:
+            if presign:
+                return presign_fn(
+                    req.method, req.url, headers, credentials=creds, region=ctx.region, service=ctx.service,
+                    time=ctx.now(), expires=o["expires"], payload_hash=payload_hash, algorithm=ctx.algorithm,
+                    body=b"" if req.body is None else (req.body.in_memory() or b""),
+                )
+            if req.body is not None:
+                # A streamed body (sigcurl.streaming) signs with its marker; else the SHA-256 pass.
+                payload_hash = req.body.marker or payload_hash or req.body.sha256()
+            signed = sign_fn(
+                req.method, req.url, headers, b"", credentials=creds, region=ctx.region, service=ctx.service,
+                time=ctx.now(), payload_hash=payload_hash, algorithm=ctx.algorithm,
+            )
+            if req.body is not None:
+                req.body.bind(signed, creds, ctx.region, ctx.service, ctx.algorithm)
+            return signed
+        except ValueError as exc:
+            raise UsageError(str(exc), "check the headers and the URL") from None
+
+    def debug_signature(self, signed: SignedRequest, creds_token: str | None) -> None:
+        text = f"--- canonical request ---\n{signed.canonical_request}\n--- string to sign ---\n{signed.string_to_sign}\n---\n"
+        if creds_token:
+            text = text.replace(creds_token, "<session-token>")
+        self.err.write(text)
+
+    # -- one URL -----------------------------------------------------------------
+    def build(self, url: str) -> HttpRequest:
+        o = self.o
+        return build_request(
+            url=url, method=o["method"], headers=o["headers"], data=o["data_args"], get=o["get"],
+            head=o["head"], upload=o["upload"], user_agent=o["user_agent"], compressed=o["compressed"],
+            stdin=self.env.stdin, forms=o.get("form_args", ()),
+        )
+
+    def one(self, url: str) -> None:
+        o = self.o
+        req = self.build(url)
+        ctx = self.signing_context(req.url)
+        if o["presign"]:
+            presign_req = HttpRequest(req.method if o["method"] or req.method != "POST" else "GET", req.url,
+                                      [(n, v) for n, v in req.headers if n.lower() in {h.split(":")[0].strip().lower() for h in o["headers"]} or n.lower() == "host"],
+                                      None)
+            signed = self.sign(ctx, presign_req, presign=True)
+            if o["debug_signature"]:
+                self.debug_signature(signed, ctx.credentials().credentials.session_token)
+            self.stdout_write((signed.url + "\n").encode())
+            return
+        req = self.plan_body(ctx, req)
+        if o["sign_only"]:
+            signed = self.sign(ctx, req)
+            if o["debug_signature"]:
+                self.debug_signature(signed, ctx.credentials().credentials.session_token)
+            from sigcurl.render import request_target
+
+            lines = [f"{signed.method} {request_target(signed.url)} HTTP/1.1"]
+            lines += [f"{n}: {v}" for n, v in signed.headers]
+            if req.body is not None and not any(n.lower() == "content-length" for n, _ in signed.headers):
+                lines.append(f"Content-Length: {req.body.length}")
+            self.stdout_write(("\n".join(lines) + "\n").encode())
+            return
+        self.transfer(ctx, req)
+
+    def plan_body(self, ctx: SigningContext, req: HttpRequest) -> HttpRequest:
+        """How the body is signed and framed (sigcurl.streaming); unchanged without a body."""
+        o = self.o
+        if req.body is None and o.get("checksum") in (None, "none") and not o.get("aws_chunked"):
+            return req
+        from sigcurl.streaming import plan_upload
+
+        req, plan = plan_upload(
+            req, service=ctx.service, algorithm=ctx.algorithm, unsigned=o["unsigned_payload"],
+            checksum=o.get("checksum"), aws_chunked=o.get("aws_chunked"),
+        )
+        if plan is not None and plan.notice and req.body is not None and req.body.length > 8 << 20:
+            self.err.info(plan.notice)
+        return req
+
+    def stdout_write(self, data: bytes) -> None:
+        try:
+            self.env.stdout.write(data)
+            self.env.stdout.flush()
+        except BrokenPipeError:
+            raise WriteError("output closed early", "read all of the output") from None
+
+    # -- sending -------------------------------------------------------------------
+    def transport_for(self) -> Transport:
+        if self.transport is None:
+            from sigcurl.transport import RetryPolicy, Transport, TransportOptions
+
+            o = self.o
+            options = TransportOptions(
+                insecure=o["insecure"], cacert=o["cacert"], proxy=o["proxy"], noproxy=o["noproxy"],
+                max_time=o["max_time"], connect_timeout=o["connect_timeout"],
+                follow=o["follow"] or o["location_trusted"], max_redirs=o["max_redirs"],
+                location_trusted=o["location_trusted"], compressed=o["compressed"],
+                resolve=_resolve_table(o["resolve_"], o["connect_to"]),
+                retry=RetryPolicy(
+                    retries=o["retry"], delay=o["retry_delay"], max_time=o["retry_max_time"],
+                    all_errors=o["retry_all_errors"], fail=o["fail"] or o["fail_with_body"],
+                ),
+            )
+            # the transfers of one run share connection pools (one per thread and per option set)
+            self.transport = self.shared.transport(options, lambda: Transport(options)) if self.shared else Transport(options)
+            if o["cacert"] and not os.path.isfile(o["cacert"]):
+                raise SigcurlError(f"cannot read --cacert {o['cacert']}", "give a PEM CA bundle file", exit_code=ExitCode.CA_CERT)
+        return self.transport
+
+    def transfer(self, ctx: SigningContext, req: HttpRequest) -> None:
+        import time as _time
+
+        o = self.o
+        transport = self.transport_for()
+        last: dict[str, Any] = {}
+
+        def sign_hop(hop: HttpRequest, trusted: bool) -> tuple[str, list[tuple[str, str]]]:
+            if not trusted:
+                headers = [(n, v) for n, v in hop.headers if n.lower() not in ("authorization", "x-amz-security-token")]
+                if o["verbose"]:
+                    self.err.write(f"* not signing the request to another host ({_host(hop.url)}): use --location-trusted to sign it\n")
+                    _verbose_request(self.err, hop.method, hop.url, headers)
+                return hop.url, headers
+            signed = self.sign(ctx, hop)
+            last["signed"] = signed
+            if o["debug_signature"]:
+                self.debug_signature(signed, ctx.credentials().credentials.session_token)
+            if o["verbose"]:
+                resolved = ctx.credentials()
+                alg = "AWS4-ECDSA-P256-SHA256" if ctx.algorithm == "sigv4a" else "AWS4-HMAC-SHA256"
+                self.err.write(f"* signing {alg} for service {ctx.service} in {ctx.region} with {resolved.source}\n")
+                _verbose_request(self.err, signed.method, signed.url, signed.headers)
+            return signed.url, signed.headers
+
+        started = _time.monotonic()
+        req = self.meter_upload(req)
+        resp = transport.send(req, sign_hop, self.transport_hooks(ctx))
+        try:
+            self.handle_response(resp, req, last.get("signed"), started)
+        finally:
+            resp.close()
+
+    def meter_upload(self, req: HttpRequest) -> HttpRequest:
+        """``req`` with its body shown on a progress meter when that is wanted (sigcurl.progress)."""
+        body = req.body
+        if body is None or not self.env.stderr_isatty or self.o["silent"] or body.in_memory() is not None:
+            return req
+        from dataclasses import replace
+
+        from sigcurl.progress import Meter, MeteredBody
+
+        return replace(req, body=MeteredBody(body, Meter(self.env.stderr, "upload", body.length)))
+
+    def meter_download(self, chunks: Any, resp: Response, terminal: bool) -> Any:
+        """The response body counted on a progress meter (not when it goes to the terminal)."""
+        if terminal or not self.env.stderr_isatty or self.o["silent"]:
+            return chunks
+        from sigcurl.progress import Meter
+
+        length = resp.header("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        return Meter(self.env.stderr, "download", total).wrap(chunks)
+
+    def handle_response(self, resp: Response, req: HttpRequest, signed: SignedRequest | None, started: float) -> None:
+        import time as _time
+
+        from sigcurl import render
+
+        o = self.o
+        if o["verbose"]:
+            render.verbose_response(self.err, resp)
+        failed = resp.status >= 400
+        body_iter = iter(())  # type: ignore[var-annotated]
+        error_body: bytes | None = None
+        if failed and req.method != "HEAD" and not o["head"]:
+            error_body = resp.read_all(render.ERROR_BODY_LIMIT)
+            self.report_aws_error(resp, error_body, signed)
+            # An error body may echo what was signed (S3 returns the canonical request, token included).
+            body_iter = iter([render.scrub_bytes(error_body, self.secrets)])
+            rest = resp.iter_body()
+            body_iter = _chain(body_iter, rest)
+        elif req.method != "HEAD" and not o["head"]:
+            body_iter = resp.iter_body(1 << 20)  # streamed in 1 MiB pieces, never held whole
+        sink, close_sink, terminal = self.open_sink(req.url)
+        if not failed:
+            body_iter = self.meter_download(body_iter, resp, terminal)
+        exit_error: SigcurlError | None = None
+        try:
+            if o["include"] or o["head"]:
+                render._write(sink, render.head_block(resp))
+            if failed and o["fail"] and not o["fail_with_body"]:
+                pass
+            else:
+                pretty = o["pretty"] if o["pretty"] is not None else terminal
+                color = o["color"] if o["color"] is not None else (terminal and "NO_COLOR" not in self.env.environ)
+                render.write_body(sink, body_iter, resp.header("Content-Type"), render.OutputSettings(pretty=pretty, color=color, terminal=terminal))
+        except SigcurlError as exc:
+            exit_error = exc
+        finally:
+            close_sink()
+        if failed and (o["fail"] or o["fail_with_body"]) and exit_error is None:
+            exit_error = HTTPStatusError(f"the requested URL returned error: {resp.status}", "")
+            exit_error.what = f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {_host(resp.url)} (-f)"
+        if o["write_out"]:
+            self.write_out(resp, req, started, exit_error)
+        if exit_error is not None:
+            raise exit_error
+
+    def transport_hooks(self, ctx: SigningContext) -> Hooks:
+        """How the transport reports retries and asks for clock and region corrections."""
+        from sigcurl.transport import Hooks
+
+        verbose = self.o["verbose"]
+
+        def log(message: str) -> None:
+            if verbose:
+                self.err.write(f"* {message}\n")
+
+        def correct_clock(server_time: datetime) -> bool:
+            if ctx.fixed_time is not None:
+                log("the service says the signing time is off, but --date fixes it: not correcting")
+                return False
+            offset = server_time - self.env.now()
+            ctx.clock_offset = offset
+            if self.shared is not None:  # later transfers of this run sign with the corrected clock at once
+                self.shared.clock_offset = offset
+            seconds = offset.total_seconds()
+            log(
+                f"local clock is {_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead of'} the server's "
+                f"(Date: {server_time.strftime('%a, %d %b %Y %H:%M:%S GMT')}): re-signing with the server's time"
+            )
+            return True
+
+        def correct_region(region: str) -> str | None:
+            if ctx.service != "s3" or ctx.algorithm != "sigv4" or region == ctx.region:
+                return None
+            previous, ctx.region = ctx.region, region
+            log(f"S3 bucket is in {region}, not {previous}: re-signing for {region}")
+            return previous
+
+        return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region)
+
+    def report_aws_error(self, resp: Response, body: bytes, signed: SignedRequest | None) -> None:
+        from sigcurl import render
+
+        err = render.parse_aws_error(body, resp.headers)
+        if err is None:
+            return
+        self.err.info(render.error_summary(resp.status, _host(resp.url), err))
+        if signed is None or not (err.canonical_request or err.string_to_sign):
+            return
+        if not self.o["verbose"]:
+            self.err.info("sigcurl: the service sent back what it signed — rerun with -v to see the difference")
+            return
+        # Signature mismatch diagnosis (issue 7.4): diff what we signed against what the service computed.
+        for label, ours, theirs in (
+            ("canonical request", signed.canonical_request, err.canonical_request),
+            ("string to sign", signed.string_to_sign, err.string_to_sign),
+        ):
+            if theirs is None:
+                continue
+            if ours == theirs:
+                self.err.write(f"* the {label} matches what the service computed\n")
+            else:
+                self.err.write(render.signature_diff(label, ours, theirs) + "\n")
+        hints = render.mismatch_hints(signed.canonical_request, err.canonical_request, signed.string_to_sign, err.string_to_sign)
+        for hint in hints or [render.MISMATCH_HINT]:
+            self.err.write(f"* hint: {hint}\n")
+
+    def open_sink(self, url: str) -> tuple[BinaryIO, Any, bool]:
+        o = self.o
+        path = o["output"]
+        if path is None or path == "-":
+            return self.env.stdout, lambda: None, self.env.stdout_isatty
+        if o["output_dir"] and not os.path.isabs(path):
+            path = os.path.join(o["output_dir"], path)
+        if o["create_dirs"]:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        try:
+            f = open(path, "wb")  # noqa: SIM115
+        except OSError as exc:
+            raise WriteError(f"cannot write {path}: {exc.strerror or exc}", "check the path, or add --create-dirs") from None
+        return f, f.close, False
+
+    def write_out(self, resp: Response, req: HttpRequest, started: float, error: SigcurlError | None) -> None:
+        import time as _time
+
+        from sigcurl import render
+        from sigcurl.body import read_source
+
+        fmt = self.o["write_out"]
+        if fmt.startswith("@"):
+            fmt = read_source(fmt[1:], self.env.stdin, what="-w").decode("utf-8", "replace")
+        info = render.TransferInfo(
+            http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
+            content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,
+            size_upload=req.body.length if req.body is not None else 0, size_header=len(render.head_block(resp)),
+            time_total=_time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
+            exitcode=int(error.exit_code) if error else 0, errormsg=error.line() if error else "",
+        )
+        out, err = render.write_out(fmt, info)
+        if out:
+            self.stdout_write(out.encode())
+        if err:
+            self.err.write(err)
+
+
+def _duration(seconds: float) -> str:
+    """``3725`` -> ``1 h 2 min 5 s``."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else []) + [f"{secs} s"]
+    return " ".join(parts)
+
+
+def _chain(*iterables: Any) -> Any:
+    for it in iterables:
+        yield from it
+
+
+def _verbose_request(err: Stderr, method: str, url: str, headers: Sequence[tuple[str, str]]) -> None:
+    from sigcurl import render
+
+    render.verbose_request(err, method, url, headers)
+
+
+def _host(url: str) -> str:
+    rest = url.split("://", 1)[-1]
+    return rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+
+
+def _resolve_table(resolve: Sequence[str], connect_to: Sequence[str]) -> tuple[tuple[str, int, str, int], ...]:
+    table: list[tuple[str, int, str, int]] = []
+    for item in resolve:
+        parts = item.split(":", 2)
+        if len(parts) != 3 or not parts[1].isdigit():
+            raise UsageError(f"bad --resolve {item!r}", "use HOST:PORT:ADDRESS, e.g. example.com:443:127.0.0.1")
+        addr = parts[2].strip("[]").split(",")[0]
+        table.append((parts[0], int(parts[1]), addr, int(parts[1])))
+    for item in connect_to:
+        parts = item.split(":")
+        if len(parts) != 4 or any(p and not p.isdigit() for p in (parts[1], parts[3])):
+            raise UsageError(f"bad --connect-to {item!r}", "use HOST1:PORT1:HOST2:PORT2 (empty parts allowed)")
+        table.append((parts[0], int(parts[1] or 0), parts[2], int(parts[3] or 0)))
+    return tuple(table)
