@@ -170,7 +170,7 @@ def cases(url: str, workdir: Path, count: int, sample: int) -> list[Case]:
     out: list[Case] = [
         Case("sigcurl, one invocation (-K, sequential)", [sigcurl, "-s", *sign.split(), "-K", str(cfg)], count, 1.0),
         Case("sigcurl, one invocation (-K, --parallel)", [sigcurl, "-s", "--parallel", *sign.split(), "-K", str(cfg)], count, 1.0),
-        Case(f"shell loop of sigcurl", _loop(f"{sigcurl} -s {sign}", url, sample), sample, count / sample),
+        Case("shell loop of sigcurl", _loop(f"{sigcurl} -s {sign}", url, sample), sample, count / sample),
     ]
     if shutil.which("curl"):
         curl = f"curl -s --aws-sigv4 aws:amz:{REGION}:{SERVICE} --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\""

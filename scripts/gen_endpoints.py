@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import pprint
-import re
 import sys
 import warnings
 from collections import Counter, defaultdict

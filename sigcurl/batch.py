@@ -28,7 +28,6 @@ curl's model, signed:
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import threading
 from collections import deque
@@ -378,7 +377,7 @@ def _run_one(top: Invocation, t: Transfer, env: Env, shared: Shared) -> None:
 
 def _run_serial(top: Invocation, transfers: list[Transfer], shared: Shared, make_stdin: Callable[[], BinaryIO], fail_early: bool) -> None:
     for t in transfers:
-        env = top.env if len(transfers) == 1 else dataclasses.replace(top.env, stdin=make_stdin())
+        env = top.env if len(transfers) == 1 else top.env._replace(stdin=make_stdin())
         _run_one(top, t, env, shared)
         if t.error is not None and fail_early:
             break
@@ -399,7 +398,7 @@ def _run_parallel(
         err = io.StringIO()
         if stop.is_set():
             return out, err
-        tenv = dataclasses.replace(env, stdin=make_stdin(), stdout=out, stderr=err, stderr_isatty=False)
+        tenv = env._replace(stdin=make_stdin(), stdout=out, stderr=err, stderr_isatty=False)
         try:
             _run_one(top, t, tenv, shared)
         finally:

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO, NamedTuple, TYPE_CHECKING
 from urllib.parse import quote
 
 from sigcurl import __version__
@@ -40,16 +39,14 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-@dataclass(frozen=True, slots=True)
-class DataArg:
+class DataArg(NamedTuple):
     """One data option as given: which option and its value."""
 
     kind: str  # "data", "binary", "raw", "urlencode", "json"
     value: str
 
 
-@dataclass(slots=True)
-class HttpRequest:
+class HttpRequest(NamedTuple):
     """A request ready to sign: the headers are those to sign and send."""
 
     method: str

@@ -28,8 +28,9 @@ asks for ``--service``.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import re
-from dataclasses import dataclass
 
 from sigcurl import _endpoint_data as _data
 
@@ -70,8 +71,7 @@ _S3_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """How to sign for one host."""
 
     service: str

@@ -10,17 +10,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, NamedTuple, TextIO
 
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass(frozen=True)
-class Env:
+class Env(NamedTuple):
     """Where input comes from and output goes."""
 
     stdin: BinaryIO
@@ -29,7 +27,7 @@ class Env:
     stdout_isatty: bool
     stderr_isatty: bool
     environ: Mapping[str, str]
-    now: Callable[[], datetime] = field(default=_utcnow)
+    now: Callable[[], datetime] = _utcnow
 
     @classmethod
     def from_process(cls) -> Env:

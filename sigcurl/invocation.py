@@ -412,11 +412,9 @@ class Invocation:
         body = req.body
         if body is None or not self.env.stderr_isatty or self.o["silent"] or body.in_memory() is not None:
             return req
-        from dataclasses import replace
-
         from sigcurl.progress import Meter, MeteredBody
 
-        return replace(req, body=MeteredBody(body, Meter(self.env.stderr, "upload", body.length)))
+        return req._replace(body=MeteredBody(body, Meter(self.env.stderr, "upload", body.length)))
 
     def meter_download(self, chunks: Any, resp: Response, terminal: bool) -> Any:
         """The response body counted on a progress meter (not when it goes to the terminal)."""
@@ -429,7 +427,6 @@ class Invocation:
         return Meter(self.env.stderr, "download", total).wrap(chunks)
 
     def handle_response(self, resp: Response, req: HttpRequest, signed: SignedRequest | None, started: float) -> None:
-        import time as _time
 
         from sigcurl import render
 

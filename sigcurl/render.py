@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import BinaryIO, NamedTuple, TYPE_CHECKING, TextIO
 
 from sigcurl.errors import ExitCode, SigcurlError, WriteError
 
@@ -114,8 +113,7 @@ def head_block(resp: Response) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
 
 
-@dataclass(frozen=True)
-class OutputSettings:
+class OutputSettings(NamedTuple):
     """How the body is written."""
 
     pretty: bool
@@ -241,8 +239,7 @@ _HINTS = {
 }
 
 
-@dataclass(frozen=True)
-class AwsError:
+class AwsError(NamedTuple):
     """The parts of an AWS error response worth showing."""
 
     code: str
@@ -403,8 +400,7 @@ MISMATCH_HINT = (
 _WRITEOUT_RE = re.compile(r"%\{([a-z_]+)\}|%header\{([^}]*)\}|%%|\\[nrt\\]")
 
 
-@dataclass(frozen=True)
-class TransferInfo:
+class TransferInfo(NamedTuple):
     """What ``-w`` variables are computed from."""
 
     http_code: int

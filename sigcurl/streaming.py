@@ -38,7 +38,7 @@ a background reader, so reading, hashing and sending overlap.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -279,11 +279,11 @@ def plan_upload(
     headers = list(req.headers)
     if plan.mode in (Mode.SIGNED_CHUNKS, Mode.UNSIGNED_TRAILER):
         chunked = AwsChunkedBody(body, signed=plan.mode is Mode.SIGNED_CHUNKS, algorithm=algorithm, checksum=plan.checksum)
-        return replace(req, headers=chunked.headers(headers), body=chunked), plan
+        return req._replace(headers=chunked.headers(headers), body=chunked), plan
     if plan.checksum:
         _, value = body.digests(plan.checksum)
         name = f"x-amz-checksum-{plan.checksum}"
         headers = [(n, v) for n, v in headers if n.lower() != name] + [(name, value or "")]
     if plan.mode is Mode.UNSIGNED:
-        return replace(req, headers=headers, body=UnsignedBody(body)), plan
-    return replace(req, headers=headers), plan
+        return req._replace(headers=headers, body=UnsignedBody(body)), plan
+    return req._replace(headers=headers), plan

@@ -13,12 +13,10 @@ this module only when it really sends something.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -77,8 +75,7 @@ def _jitter(upper: float) -> float:
     return random.uniform(0.0, upper)  # noqa: S311 - timing jitter, not cryptography
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """``--retry`` and friends, with curl's meaning.
 
     ``retries`` transient failures are retried: timeouts, connection
@@ -97,8 +94,7 @@ class RetryPolicy:
     fail: bool = False
 
 
-@dataclass
-class Hooks:
+class Hooks(NamedTuple):
     """How the transport tells its caller what it is doing, and asks it to re-sign differently.
 
     * ``log``: one ``-v`` line (without ``* `` and newline);
@@ -118,8 +114,7 @@ class Hooks:
             self.log(message)
 
 
-@dataclass(frozen=True)
-class TransportOptions:
+class TransportOptions(NamedTuple):
     """Connection settings shared by every transfer of one invocation."""
 
     insecure: bool = False
@@ -133,28 +128,37 @@ class TransportOptions:
     location_trusted: bool = False
     compressed: bool = False
     resolve: tuple[tuple[str, int, str, int], ...] = ()  # (host, port) -> (address, port)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = RetryPolicy()
 
 
-@dataclass
 class Response:
-    """A response whose body has not been read yet."""
+    """A response whose body has not been read yet (mutable: the transport fills it in)."""
 
-    status: int
-    reason: str
-    http_version: str
-    headers: list[tuple[str, str]]
-    url: str  # the effective URL (after redirects)
-    redirects: int
-    started: float
-    raw: Any = field(repr=False)
-    compressed: bool = False
-    deadline: float | None = None
-    size_download: int = 0
-    #: the start of the body, already read by the transport to classify an error
-    prefix: bytes = field(default=b"", repr=False)
-    prefix_complete: bool = False  # the prefix is the whole body
-    prefix_error: SigcurlError | None = field(default=None, repr=False)  # reading stopped with this
+    __slots__ = ("status", "reason", "http_version", "headers", "url", "redirects", "started", "raw",
+                 "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error")
+
+    def __init__(
+        self, *, status: int, reason: str, http_version: str, headers: list[tuple[str, str]], url: str,
+        redirects: int, started: float, raw: Any, compressed: bool = False, deadline: float | None = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.http_version = http_version
+        self.headers = headers
+        self.url = url  # the effective URL (after redirects)
+        self.redirects = redirects
+        self.started = started
+        self.raw = raw
+        self.compressed = compressed
+        self.deadline = deadline
+        self.size_download = 0
+        #: the start of the body, already read by the transport to classify an error
+        self.prefix = b""
+        self.prefix_complete = False  # the prefix is the whole body
+        self.prefix_error: SigcurlError | None = None  # reading stopped with this
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status}, url={self.url!r}, redirects={self.redirects})"
 
     def header(self, name: str) -> str | None:
         lname = name.lower()
@@ -307,7 +311,6 @@ class Transport:
         """
         hooks = hooks or Hooks()
         opts = self.options
-        policy = opts.retry
         started = time.monotonic()
         deadline = started + opts.max_time if opts.max_time else None
         origin = _host_of(request.url)
@@ -474,7 +477,7 @@ class Transport:
             new_url = parts._replace(netloc=new_netloc).geturl()
             trusted_hosts.add(_host_of(new_url))
             hooks.say(f"re-sending to the bucket's regional endpoint {new_netloc}")
-        return dataclasses.replace(current, url=new_url, headers=list(current.headers))
+        return current._replace(url=new_url, headers=list(current.headers))
 
     def _send_once(
         self, method: str, url: str, headers: list[tuple[str, str]], body: Body | None, deadline: float | None

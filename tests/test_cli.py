@@ -300,7 +300,7 @@ def test_explicit_key_flags(server: VerifyingServer, tmp_path: Path) -> None:
 
 
 def test_profile_static_keys(server: VerifyingServer, tmp_path: Path) -> None:
-    (tmp_path / "credentials").write_text(f"[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+    (tmp_path / "credentials").write_text("[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
     env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"), "AWS_EC2_METADATA_DISABLED": "true"}
     result = run(["--profile", "dev", "--service", "execute-api", server.url], env)
     assert result.exit_code == 0, result.stderr

@@ -8,10 +8,11 @@ standard library: this module is imported on the environment-variable path.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sigcurl.signer.types import Credentials
@@ -23,8 +24,7 @@ from sigcurl.signer.types import Credentials
 REFRESH_WINDOW_SECONDS = 15 * 60
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedCredentials:
+class ResolvedCredentials(NamedTuple):
     """Credentials and the source that supplied them.
 
     ``source`` is a human description ("environment", "profile dev in

@@ -146,7 +146,7 @@ def _parse_ini(path: str, environ: Mapping[str, str]) -> dict[str, Section]:
     except OSError as exc:
         raise CredentialSourceError(
             f"cannot read {shown}: {exc.strerror or type(exc).__name__}",
-            f"check the file's permissions or set AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE",
+            "check the file's permissions or set AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE",
         ) from None
     except UnicodeDecodeError:
         raise CredentialSourceError(f"{shown} is not UTF-8 text", f"fix or remove {shown}") from None

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import NamedTuple
 
 from sigcurl.signer.canonical import canonical_uri_cached, check_header, encode_query, split_query
 from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
@@ -27,13 +27,8 @@ _CHECKED_NAMES: set[str] = set()
 _URL = re.compile(r"(.+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.DOTALL).match
 
 
-@dataclass(slots=True)
-class ParsedRequest:
-    """A request split into what the signer needs.
-
-    Not frozen: it never leaves the signer, and a frozen dataclass's
-    ``__init__`` costs about a microsecond more on every signature.
-    """
+class ParsedRequest(NamedTuple):
+    """A request split into what the signer needs (a named tuple: cheap to create)."""
 
     method: str
     scheme: str

@@ -32,7 +32,6 @@ install command.  aws-chunked uploads continue a SigV4a seed request with
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
