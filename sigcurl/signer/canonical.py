@@ -128,6 +128,19 @@ def split_query(query: str) -> list[tuple[str, str, bool]]:
     return pairs
 
 
+@lru_cache(maxsize=1024)
+def split_query_cached(query: str) -> tuple[tuple[str, str, bool], ...]:
+    """:func:`split_query`, cached and immutable (queries repeat from request to request)."""
+    return tuple(split_query(query))
+
+
+@lru_cache(maxsize=1024)
+def query_forms(query: str) -> tuple[str, str]:
+    """(canonical query, wire query) of a raw query string, cached."""
+    encoded = encode_pairs(list(split_query_cached(query)))
+    return canonical_query_encoded(encoded), wire_query_encoded(encoded)
+
+
 def encode_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
     """The wire form of decoded query pairs: each part encoded as SigV4 encodes it."""
     enc = uri_encode

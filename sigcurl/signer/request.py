@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import NamedTuple
 
-from sigcurl.signer.canonical import canonical_uri_cached, check_header, encode_query, split_query
+from sigcurl.signer.canonical import canonical_uri_cached, check_header, encode_query, split_query_cached
 from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -36,8 +36,9 @@ class ParsedRequest(NamedTuple):
     host: str  # the Host header value that is signed and sent
     path: str  # the path as sent on the wire
     canonical_uri: str
-    query: list[tuple[str, str, bool]]  # decoded (key, value, had '=') pairs, in order
+    query: Sequence[tuple[str, str, bool]]  # decoded (key, value, had '=') pairs, in order
     headers: list[tuple[str, str]]  # caller's headers, checked, Host first
+    raw_query: str = ""  # the query as given (the key of the cached canonical forms)
 
 
 def amz_date(time: datetime) -> str:
@@ -107,7 +108,7 @@ def parse(
         split_url(url)  # raises the right error
     scheme, netloc, path, query = m.groups()  # type: ignore[union-attr]
     scheme = scheme.lower()
-    pairs = split_query(query) if query else []
+    pairs = split_query_cached(query) if query else ()
     cleaned: list[tuple[str, str]] = []
     host: str | None = None
     items = headers.items() if isinstance(headers, (dict, Mapping)) else headers
@@ -132,7 +133,7 @@ def parse(
         cleaned.insert(0, ("Host", host))
     uri = canonical_uri_cached(path, settings.normalize_path, settings.double_encode)
     wire_path = (path or "/") if settings.double_encode else uri
-    return ParsedRequest(method.upper(), scheme, netloc, host, wire_path, uri, pairs, cleaned)
+    return ParsedRequest(method.upper(), scheme, netloc, host, wire_path, uri, pairs, cleaned, query or "")
 
 
 def wire_url(parsed: ParsedRequest, extra_query: str = "", *, query: str | None = None) -> str:

@@ -13,13 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sigcurl.signer import request as rq
-from sigcurl.signer.canonical import (
-    UNSIGNED_HEADERS,
-    canonical_headers_excluding,
-    canonical_query_encoded,
-    encode_pairs,
-    wire_query_encoded,
-)
+from sigcurl.signer.canonical import UNSIGNED_HEADERS, canonical_headers_excluding, query_forms
 from sigcurl.signer.keys import signature_function
 from sigcurl.signer.settings import preset, resolve
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
@@ -151,11 +145,8 @@ def _sign_with(
     if token and settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
     block, signed = canonical_headers_excluding(out, UNSIGNED_HEADERS)
-    encoded = encode_pairs(parsed.query) if parsed.query else []
-    creq = (
-        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query_encoded(encoded)}\n"
-        f"{block}\n{signed}\n{payload_hash}"
-    )
+    canonical_q, wire_q = query_forms(parsed.raw_query) if parsed.raw_query else ("", "")
+    creq = f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_q}\n{block}\n{signed}\n{payload_hash}"
     sts = f"{algorithm}\n{amz_date}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"  # string_to_sign
     signature = signature_of(sts)
     out.append(
@@ -169,7 +160,7 @@ def _sign_with(
         out.append(("X-Amz-Security-Token", token))
     return SignedRequest(
         parsed.method,
-        rq.wire_url(parsed, query=wire_query_encoded(encoded) if encoded else ""),
+        rq.wire_url(parsed, query=wire_q),
         out,
         canonical_request=creq,
         string_to_sign=sts,
