@@ -186,7 +186,7 @@ def canonical_headers_excluding(
         if lname in excluded:
             continue
         if "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " ":
-            value = " ".join(value.split())  # fold_value, inlined: this loop is hot
+            value = " ".join(value.split())  # trim, and fold inner whitespace runs to one space
         if lname in merged:
             merged[lname] = f"{merged[lname]},{value}"
         else:
@@ -211,27 +211,9 @@ def check_header(name: str, value: str) -> None:
                 raise ValueError(f"invalid value for header {name}: it contains a line break")
 
 
-def fold_value(value: str) -> str:
-    """Trim a header value and fold inner runs of whitespace into one space."""
-    if "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " ":
-        return " ".join(value.split())
-    return value
-
-
 def canonical_headers(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
     """``(canonical headers block, signed headers list)`` for the headers to sign.
 
     The block ends with a newline, as the canonical request needs.
     """
-    merged: dict[str, str] = {}
-    for name, value in headers:
-        lname = name.lower()
-        if "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " ":
-            value = " ".join(value.split())  # fold_value, inlined: this loop is hot
-        if lname in merged:
-            merged[lname] = f"{merged[lname]},{value}"
-        else:
-            merged[lname] = value
-    names = sorted(merged)
-    block = "".join([f"{n}:{merged[n]}\n" for n in names])
-    return block, ";".join(names)
+    return canonical_headers_excluding(headers, frozenset())

@@ -22,7 +22,7 @@ from sigcurl.signer.canonical import (
     wire_query_encoded,
 )
 from sigcurl.signer.keys import signature_function
-from sigcurl.signer.settings import preset, resolve
+from sigcurl.signer.settings import resolve
 from sigcurl.signer.sigv4 import ALGORITHM
 from sigcurl.signer.types import UNSIGNED_PAYLOAD, Credentials, SignedRequest, SigningSettings
 
@@ -60,16 +60,7 @@ def presign(
     """
     if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= MAX_EXPIRES:
         raise ValueError(f"expires must be a whole number of seconds from 1 to {MAX_EXPIRES} (7 days)")
-    if normalize_path is None and double_encode is None and content_sha256_header is None and sign_session_token:
-        settings = preset(service)  # the common case, without resolve()'s keyword call
-    else:
-        settings = resolve(
-            service,
-            normalize_path=normalize_path,
-            double_encode=double_encode,
-            content_sha256_header=content_sha256_header,
-            sign_session_token=sign_session_token,
-        )
+    settings = resolve(service, normalize_path, double_encode, content_sha256_header, sign_session_token)
     if algorithm == "sigv4a":
         from sigcurl.signer import sigv4a
 

@@ -28,20 +28,18 @@ def preset(service: str) -> SigningSettings:
 
 def resolve(
     service: str,
-    *,
     normalize_path: bool | None = None,
     double_encode: bool | None = None,
     content_sha256_header: bool | None = None,
     sign_session_token: bool = True,
 ) -> SigningSettings:
-    """The service's preset with the explicitly given settings applied."""
-    base = preset(service)
-    if (
-        normalize_path is None
-        and double_encode is None
-        and content_sha256_header is None
-        and sign_session_token
-    ):
+    """The service's preset with the explicitly given settings applied.
+
+    Positional parameters on purpose: ``sign`` and ``presign`` call this for
+    every signature, and a call with keywords costs measurably more.
+    """
+    base = S3 if service in S3_SERVICES else DEFAULT
+    if normalize_path is None and double_encode is None and content_sha256_header is None and sign_session_token:
         return base
     return SigningSettings(
         normalize_path=base.normalize_path if normalize_path is None else normalize_path,

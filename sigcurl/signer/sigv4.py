@@ -15,7 +15,7 @@ from datetime import datetime
 from sigcurl.signer import request as rq
 from sigcurl.signer.canonical import UNSIGNED_HEADERS, canonical_headers_excluding, query_forms
 from sigcurl.signer.keys import signature_function
-from sigcurl.signer.settings import preset, resolve
+from sigcurl.signer.settings import resolve
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -57,16 +57,7 @@ def sign(
     ``algorithm="sigv4a"`` signs with SigV4a; ``region`` is then the region
     set (``"*"`` or ``"us-east-1,us-west-2"``).
     """
-    if normalize_path is None and double_encode is None and content_sha256_header is None and sign_session_token:
-        settings = preset(service)  # the common case, without resolve()'s keyword call
-    else:
-        settings = resolve(
-            service,
-            normalize_path=normalize_path,
-            double_encode=double_encode,
-            content_sha256_header=content_sha256_header,
-            sign_session_token=sign_session_token,
-        )
+    settings = resolve(service, normalize_path, double_encode, content_sha256_header, sign_session_token)
     if algorithm == "sigv4a":
         from sigcurl.signer import sigv4a
 
