@@ -401,9 +401,10 @@ class Invocation:
 
         started = _time.monotonic()
         req = self.meter_upload(req)
-        resp = transport.send(req, sign_hop, self.transport_hooks(ctx))
+        hops: list[bytes] = []  # the header blocks of followed redirects (shown with -i, as curl does)
+        resp = transport.send(req, sign_hop, self.transport_hooks(ctx, hops))
         try:
-            self.handle_response(resp, req, last.get("signed"), started)
+            self.handle_response(resp, req, last.get("signed"), started, hops)
         finally:
             resp.close()
 
@@ -426,8 +427,9 @@ class Invocation:
         total = int(length) if length and length.isdigit() else None
         return Meter(self.env.stderr, "download", total).wrap(chunks)
 
-    def handle_response(self, resp: Response, req: HttpRequest, signed: SignedRequest | None, started: float) -> None:
-
+    def handle_response(
+        self, resp: Response, req: HttpRequest, signed: SignedRequest | None, started: float, hops: Sequence[bytes] = ()
+    ) -> None:
         from sigcurl import render
 
         o = self.o
@@ -451,7 +453,7 @@ class Invocation:
         exit_error: SigcurlError | None = None
         try:
             if o["include"] or o["head"]:
-                render._write(sink, render.head_block(resp))
+                render._write(sink, b"".join(hops) + render.head_block(resp))
             if failed and o["fail"] and not o["fail_with_body"]:
                 pass
             else:
@@ -466,15 +468,24 @@ class Invocation:
             exit_error = HTTPStatusError(f"the requested URL returned error: {resp.status}", "")
             exit_error.what = f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {_host(resp.url)} (-f)"
         if o["write_out"]:
-            self.write_out(resp, req, started, exit_error)
+            self.write_out(resp, req, started, exit_error, hops)
         if exit_error is not None:
             raise exit_error
 
-    def transport_hooks(self, ctx: SigningContext) -> Hooks:
-        """How the transport reports retries and asks for clock and region corrections."""
+    def transport_hooks(self, ctx: SigningContext, hops: list[bytes]) -> Hooks:
+        """How the transport reports retries and redirects and asks for clock and region corrections.
+
+        The header block of each followed redirect is appended to ``hops``.
+        """
+        from sigcurl import render
         from sigcurl.transport import Hooks
 
         verbose = self.o["verbose"]
+
+        def redirected(resp: Response) -> None:
+            if verbose:
+                render.verbose_response(self.err, resp)
+            hops.append(render.head_block(resp))
 
         def log(message: str) -> None:
             if verbose:
@@ -502,7 +513,7 @@ class Invocation:
             log(f"S3 bucket is in {region}, not {previous}: re-signing for {region}")
             return previous
 
-        return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region)
+        return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region, redirected=redirected)
 
     def report_aws_error(self, resp: Response, body: bytes, signed: SignedRequest | None) -> None:
         from sigcurl import render
@@ -546,7 +557,9 @@ class Invocation:
             raise WriteError(f"cannot write {path}: {exc.strerror or exc}", "check the path, or add --create-dirs") from None
         return f, f.close, False
 
-    def write_out(self, resp: Response, req: HttpRequest, started: float, error: SigcurlError | None) -> None:
+    def write_out(
+        self, resp: Response, req: HttpRequest, started: float, error: SigcurlError | None, hops: Sequence[bytes]
+    ) -> None:
         import time as _time
 
         from sigcurl import render
@@ -558,7 +571,7 @@ class Invocation:
         info = render.TransferInfo(
             http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
             content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,
-            size_upload=req.body.length if req.body is not None else 0, size_header=len(render.head_block(resp)),
+            size_upload=req.body.length if req.body is not None else 0, size_header=sum(map(len, hops)) + len(render.head_block(resp)),
             time_total=_time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
             exitcode=int(error.exit_code) if error else 0, errormsg=error.line() if error else "",
         )

@@ -102,12 +102,15 @@ class Hooks(NamedTuple):
       clock; False when the caller cannot (``--date`` fixes the time);
     * ``correct_region(region)``: sign from now on for ``region``; returns
       the previous region, or None when that is not a correction (not S3,
-      SigV4a, already that region).
+      SigV4a, already that region);
+    * ``redirected(response)``: a redirect response that is being followed
+      (its headers are shown with ``-i`` and ``-v``, as curl does).
     """
 
     log: Callable[[str], None] | None = None
     correct_clock: Callable[[datetime], bool] | None = None
     correct_region: Callable[[str], str | None] | None = None
+    redirected: Callable[[Response], None] | None = None
 
     def say(self, message: str) -> None:
         if self.log is not None:
@@ -366,6 +369,8 @@ class Transport:
                 resp.started = started
                 resp.deadline = deadline
                 return resp
+            if hooks.redirected is not None:
+                hooks.redirected(resp)
             resp.discard()
             redirects += 1
             if redirects > opts.max_redirs:

@@ -245,6 +245,21 @@ def test_redirect_followed_and_resigned(server: VerifyingServer, env: dict[str, 
     _ok(server)
 
 
+def test_include_and_verbose_show_every_followed_redirect(server: VerifyingServer, env: dict[str, str]) -> None:
+    # curl -i -L writes the header block of each hop, then the body; -v shows each response too.
+    server.queue(Response.redirect("/second", status=302, headers=[("X-Hop", "1")]), Response(body=b"done"))
+    result = run(["-i", "-v", "-L", "-w", "%{size_header}", "--service", "execute-api", server.url + "/first"], env)
+    assert result.exit_code == 0, result.stderr
+    blocks = result.stdout.split(b"\r\n\r\n")
+    assert blocks[0].startswith(b"HTTP/1.1 302") and b"X-Hop: 1" in blocks[0]
+    assert blocks[1].startswith(b"HTTP/1.1 200")
+    body, size_header = blocks[2][:4], blocks[2][4:]
+    assert body == b"done"
+    assert int(size_header) == len(blocks[0]) + len(blocks[1]) + 8
+    assert "< HTTP/1.1 302" in result.stderr and "< X-Hop: 1" in result.stderr
+    assert result.stderr.index("< HTTP/1.1 302") < result.stderr.index("> GET /second")
+
+
 def test_redirect_not_followed_without_location(server: VerifyingServer, env: dict[str, str]) -> None:
     server.queue(Response.redirect("/second", status=302))
     result = run(["--service", "execute-api", "-w", "%{http_code}", server.url + "/first"], env)
