@@ -221,7 +221,9 @@ def build_request(
     """Apply curl's rules to the options of one transfer (``forms``: ``-F``/``--form-string``)."""
     url = wire_url(url)
     body: Body | None = None
-    defaults: list[tuple[str, str]] = [("User-Agent", user_agent or USER_AGENT), ("Accept", "*/*")]
+    agent = USER_AGENT if user_agent is None else user_agent  # curl: -A '' sends no User-Agent
+    defaults: list[tuple[str, str]] = [("User-Agent", agent)] if agent else []
+    defaults.append(("Accept", "*/*"))
     if compressed:
         defaults.append(("Accept-Encoding", "gzip, deflate"))
     verb = "HEAD" if head else "GET"
@@ -231,6 +233,9 @@ def build_request(
         raise UsageError("-F cannot be combined with -d/--data/--json or -T", "send a form with -F, or the data with -d")
     if forms and get:
         raise UsageError("-F cannot be combined with -G", "drop -G to POST the form")
+    if head and (upload is not None or forms or (data and not get)):
+        # curl: "You can only select one HTTP request method!"
+        raise UsageError("-I (HEAD) cannot send a body (-d/--json, -F or -T)", "drop -I, or add -G to put -d data in the query")
     if upload is not None:
         if url.endswith("/") and upload != "-":
             url += quote(os.path.basename(upload))

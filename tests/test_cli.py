@@ -176,6 +176,25 @@ def test_head_and_include(server: VerifyingServer, env: dict[str, str]) -> None:
     _ok(server)
 
 
+def test_empty_user_agent_sends_none(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["--service", "execute-api", "-A", "", server.url], env)
+    assert result.exit_code == 0, result.stderr
+    assert server.last.header("User-Agent") is None
+    _ok(server)
+
+
+@pytest.mark.parametrize("extra", [["-d", "a=1"], ["--json", "{}"], ["-T", "__file__"], ["-F", "a=1"]], ids=["d", "json", "T", "F"])
+def test_head_with_a_body_is_a_usage_error(server: VerifyingServer, env: dict[str, str], extra: list[str]) -> None:
+    # curl: "You can only select one HTTP request method!" (exit 2); sigcurl sent a POST or PUT instead.
+    extra = [__file__ if x == "__file__" else x for x in extra]
+    result = run(["--service", "execute-api", "-I", *extra, server.url], env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("sigcurl: -I") and result.stderr.count("\n") == 1
+    assert server.request_count == 0
+    result = run(["--service", "execute-api", "-I", "-G", "-d", "a=1", server.url], env)
+    assert result.exit_code == 0 and server.last.method == "HEAD" and server.last.query == "a=1"
+
+
 def test_method_override(server: VerifyingServer, env: dict[str, str]) -> None:
     run(["--service", "execute-api", "-X", "DELETE", server.url + "/x"], env)
     assert server.last.method == "DELETE"
