@@ -58,7 +58,9 @@ CredentialsSource = Credentials | Callable[[], Any]
 
 _BLOCK = 1024 * 1024
 #: Headers the signer sets; removed from a request that requests is about to redirect.
-_SIGNING_HEADERS = ("Authorization", "X-Amz-Security-Token", "X-Amz-Date", "X-Amz-Content-SHA256")
+_SIGNING_HEADERS = ("Authorization", "X-Amz-Security-Token", "X-Amz-Date", "X-Amz-Content-SHA256", "X-Amz-Region-Set")
+#: The same plus the Host the signer added (a Host the caller set is theirs to keep).
+_SIGNING_HEADERS_AND_HOST = (*_SIGNING_HEADERS, "Host")
 
 
 class SigV4Auth(AuthBase):
@@ -175,6 +177,7 @@ class SigV4Auth(AuthBase):
                     _set_body(r, body)
         if "x-amz-content-sha256" in headers:
             payload_hash = None  # the caller's header is the payload hash
+        strip = _SIGNING_HEADERS if "host" in headers else _SIGNING_HEADERS_AND_HOST
         signed = signer.sign(
             r.method or "GET",
             url,
@@ -193,16 +196,24 @@ class SigV4Auth(AuthBase):
             out[name] = f"{out[name]},{value}" if name in out else value
         r.headers = out
         r.url = signed.url
-        r.register_hook("response", _strip_on_redirect)
+        r.register_hook("response", _strip_on_redirect(strip))
         return r
 
 
-def _strip_on_redirect(response: Response, **_: Any) -> Response:
-    """Remove the signature and token before requests copies the request to follow a redirect."""
-    if response.is_redirect and response.request is not None:
-        for name in _SIGNING_HEADERS:
-            response.request.headers.pop(name, None)
-    return response
+def _strip_on_redirect(names: tuple[str, ...]) -> Callable[..., Response]:
+    """A response hook removing ``names`` before requests copies the request to follow a redirect.
+
+    Without it the signature and token would go to the redirect target, and
+    the Host the signer added would name the old host there.
+    """
+
+    def hook(response: Response, **_: Any) -> Response:
+        if response.is_redirect and response.request is not None:
+            for name in names:
+                response.request.headers.pop(name, None)
+        return response
+
+    return hook
 
 
 def _text(value: str | bytes) -> str:

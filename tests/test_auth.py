@@ -83,10 +83,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         body = self._body()
         headers = list(self.headers.items())
-        if self.path.startswith("/redirect"):
+        if self.path.startswith(("/redirect", "/elsewhere")):
             self.server.seen.append({"path": self.path, "headers": headers, "body": body, "error": None})
             self.send_response(302)
-            self.send_header("Location", "/target")
+            port = self.server.server_address[1]
+            self.send_header("Location", "/target" if self.path.startswith("/redirect") else f"http://localhost:{port}/target")
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -220,6 +221,23 @@ def test_redirect_is_not_followed_with_stale_credentials(base: str, server: _Ser
     assert r.status_code == 403  # unsigned: the server refuses, nothing leaked
     r = requests.get(f"{base}/redirect", auth=_auth(), allow_redirects=False)
     assert r.status_code == 302
+
+
+def test_redirect_to_another_host_does_not_keep_the_signed_host(base: str, server: _Server) -> None:
+    # requests copies the request's headers to follow a redirect; the Host the
+    # signer added must not go with it, or the next hop is sent to the new
+    # address with the old host's name.
+    port = server.server_address[1]
+    requests.get(f"{base}/elsewhere", auth=_auth())
+    second = dict(server.seen[-1]["headers"])
+    assert server.seen[-1]["path"] == "/target"
+    assert second["Host"] == f"localhost:{port}"
+    assert not {n.lower() for n in second} & {"authorization", "x-amz-date", "x-amz-security-token"}
+
+
+def test_redirect_keeps_a_host_header_the_caller_set(base: str, server: _Server) -> None:
+    requests.get(f"{base}/elsewhere", auth=_auth(), headers={"Host": "api.example.com"})
+    assert dict(server.seen[-1]["headers"])["Host"] == "api.example.com"
 
 
 def test_infers_region_and_service_from_host() -> None:
