@@ -47,7 +47,7 @@ from requests.auth import AuthBase
 from requests.models import PreparedRequest, Response
 from requests.structures import CaseInsensitiveDict
 
-import sigcurl.signer as signer
+from sigcurl import signer
 from sigcurl.signer.request import host_header, split_url
 from sigcurl.signer.settings import S3_SERVICES
 from sigcurl.signer.types import UNSIGNED_PAYLOAD, Credentials
@@ -191,9 +191,10 @@ class SigV4Auth(AuthBase):
             content_sha256_header=True if payload_hash == UNSIGNED_PAYLOAD else None,
             algorithm=self.algorithm,
         )
-        out: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        out: CaseInsensitiveDict[str | bytes] = CaseInsensitiveDict()
         for name, value in signed.headers:
-            out[name] = f"{out[name]},{value}" if name in out else value
+            prev = out.get(name)
+            out[name] = value if prev is None else f"{_text(prev)},{value}"
         r.headers = out
         r.url = signed.url
         r.register_hook("response", _strip_on_redirect(strip))

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 from sigcurl.credentials._types import ResolvedCredentials, parse_timestamp
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sigcurl.credentials._http import HTTPResponse
     from sigcurl.credentials.chain import Resolver
 
@@ -35,9 +37,9 @@ TOKEN_TTL_SECONDS = "21600"
 _CREDS_PATH = "latest/meta-data/iam/security-credentials/"
 
 
-def _number(value: str | None, default: float, kind: type) -> float:
+def _number(value: str | None, default: float, kind: Callable[[str], float]) -> float:
     try:
-        return kind(value) if value else default  # type: ignore[no-any-return]
+        return kind(value) if value else default
     except ValueError:
         return default
 
