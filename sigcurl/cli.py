@@ -198,7 +198,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--compressed", is_flag=True, cls=Opt, help="Ask for a compressed response and decompress it.")
 @click.option("-L", "--location", "follow", is_flag=True, cls=Opt, help="Follow redirects (each hop signed afresh).")
 @click.option("--location-trusted", is_flag=True, cls=Opt, help="Like -L, and sign requests to other hosts too.")
-@click.option("--max-redirs", type=int, default=50, show_default=True, cls=Opt, metavar="N", help="Maximum redirects to follow.")
+@click.option("--max-redirs", type=click.IntRange(-1), default=50, show_default=True, cls=Opt, metavar="N", help="Maximum redirects to follow (-1: no limit).")
 @click.option("-k", "--insecure", is_flag=True, cls=Opt, help="Do not verify the server's TLS certificate.")
 @click.option("--cacert", cls=Opt, metavar="FILE", help="CA bundle to verify the server with.")
 @click.option("-x", "--proxy", cls=Opt, metavar="[PROTOCOL://]HOST[:PORT]", help="Use this proxy.")

@@ -127,7 +127,7 @@ class TransportOptions(NamedTuple):
     max_time: float | None = None
     connect_timeout: float | None = None
     follow: bool = False
-    max_redirs: int = 50
+    max_redirs: int = 50  # -1: no limit (curl's --max-redirs -1)
     location_trusted: bool = False
     compressed: bool = False
     resolve: tuple[tuple[str, int, str, int], ...] = ()  # (host, port) -> (address, port)
@@ -349,9 +349,7 @@ class Transport:
                 if moved is not None:
                     region_corrected = True
                     resp.discard()
-                    redirects += 1
-                    if redirects > opts.max_redirs:
-                        raise _too_many_redirects(opts.max_redirs)
+                    redirects = _count_redirect(redirects, opts.max_redirs)
                     current = moved
                     continue
             reason = self._status_retry_reason(resp, err)
@@ -372,9 +370,7 @@ class Transport:
             if hooks.redirected is not None:
                 hooks.redirected(resp)
             resp.discard()
-            redirects += 1
-            if redirects > opts.max_redirs:
-                raise _too_many_redirects(opts.max_redirs)
+            redirects = _count_redirect(redirects, opts.max_redirs)
             current = redirect_request(current, resp.status, urljoin(url, location))
 
     # -- retry decisions ---------------------------------------------------------
@@ -530,11 +526,15 @@ class Transport:
         )
 
 
-def _too_many_redirects(limit: int) -> TransferError:
-    return TransferError(
-        f"maximum ({limit}) redirects followed", "raise --max-redirs, or check the redirect loop",
-        exit_code=ExitCode.TOO_MANY_REDIRECTS,
-    )
+def _count_redirect(redirects: int, limit: int) -> int:
+    """``redirects + 1``, or curl's error 47 when that is more than ``limit`` (-1: no limit)."""
+    redirects += 1
+    if 0 <= limit < redirects:
+        raise TransferError(
+            f"maximum ({limit}) redirects followed", "raise --max-redirs, or check the redirect loop",
+            exit_code=ExitCode.TOO_MANY_REDIRECTS,
+        )
+    return redirects
 
 
 def _is_skew(code: str, message: str) -> bool:

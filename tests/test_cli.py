@@ -290,6 +290,11 @@ def test_max_redirs(server: VerifyingServer, env: dict[str, str]) -> None:
     server.queue(*[Response.redirect("/again", status=302) for _ in range(5)])
     result = run(["-L", "--max-redirs", "2", "--service", "execute-api", server.url], env)
     assert result.exit_code == 47
+    # curl: -1 means no limit; below that is a usage error
+    server.queue(*[Response.redirect("/again", status=302) for _ in range(60)])
+    result = run(["-L", "--max-redirs", "-1", "--service", "execute-api", "-w", "%{num_redirects}", server.url], env)
+    assert result.exit_code == 0 and int(result.stdout.rpartition(b"}")[2]) >= 60  # more than the default 50
+    assert run(["-L", "--max-redirs", "-2", "--service", "execute-api", server.url], env).exit_code == 2
 
 
 def test_cross_host_redirect_sends_no_credentials(server: VerifyingServer, other_server: VerifyingServer, env: dict[str, str]) -> None:
