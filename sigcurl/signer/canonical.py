@@ -41,7 +41,6 @@ _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABC
 #: Fast paths: text made only of characters that encode to themselves.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 _UNRESERVED_OR_SLASH = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch
-_UNRESERVED_QUERY = _UNRESERVED
 
 
 @lru_cache(maxsize=2048)
@@ -92,14 +91,9 @@ def normalize_path(path: str) -> str:
     return first + "/".join(out) + last
 
 
-def canonical_uri(path: str, *, normalize: bool, double_encode: bool) -> str:
-    """The canonical URI of ``path`` (the raw path of the URL as sent)."""
-    return canonical_uri_cached(path, normalize, double_encode)
-
-
 @lru_cache(maxsize=1024)
-def canonical_uri_cached(path: str, normalize: bool, double_encode: bool) -> str:
-    """:func:`canonical_uri` with positional arguments, cached (paths repeat)."""
+def canonical_uri(path: str, normalize: bool, double_encode: bool) -> str:
+    """The canonical URI of ``path`` (the raw path of the URL as sent); cached, paths repeat."""
     if not path:
         return "/"
     if double_encode:
@@ -141,45 +135,36 @@ def query_forms(query: str) -> tuple[str, str]:
     return canonical_query_encoded(encoded), wire_query_encoded(encoded)
 
 
-def encode_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
-    """The wire form of decoded query pairs: each part encoded as SigV4 encodes it."""
-    enc = uri_encode
-    return "&".join(f"{enc(k)}={enc(v)}" if eq else enc(k) for k, v, eq in pairs)
-
-
-def canonical_query(pairs: Iterable[tuple[str, str, bool]]) -> str:
-    """The canonical query string of decoded pairs (sorted by encoded key, then value)."""
-    enc = uri_encode
-    encoded = sorted([(enc(k), enc(v)) for k, v, _ in pairs])
-    return "&".join([f"{k}={v}" for k, v in encoded])
-
-
 def encode_pairs(pairs: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
     """Decoded query pairs with key and value encoded as SigV4 encodes them (order kept).
 
     Returns ``pairs`` itself when nothing in it needs encoding (the common case).
     """
-    if _UNRESERVED_QUERY("".join([f"{k}{v}" for k, v, _ in pairs])):
+    if _UNRESERVED("".join([f"{k}{v}" for k, v, _ in pairs])):
         return pairs
     enc = uri_encode
     return [(enc(k), enc(v), eq) for k, v, eq in pairs]
 
 
 def canonical_query_encoded(encoded: Iterable[tuple[str, str, bool]]) -> str:
-    """:func:`canonical_query` of pairs already encoded by :func:`encode_pairs`."""
+    """The canonical query string of pairs encoded by :func:`encode_pairs` (sorted by key, then value)."""
     # Sorting the triples orders by key then value; the flag only breaks exact ties.
     return "&".join([f"{k}={v}" for k, v, _ in sorted(encoded)])
 
 
 def wire_query_encoded(encoded: Iterable[tuple[str, str, bool]]) -> str:
-    """:func:`encode_query` of pairs already encoded by :func:`encode_pairs`."""
+    """The wire query of pairs encoded by :func:`encode_pairs` (order kept, ``=`` only where given)."""
     return "&".join([f"{k}={v}" if eq else k for k, v, eq in encoded])
 
 
 def canonical_headers_excluding(
     headers: Iterable[tuple[str, str]], excluded: frozenset[str]
 ) -> tuple[str, str]:
-    """:func:`canonical_headers` of the headers whose lower-case name is not in ``excluded``."""
+    """``(canonical headers block, signed headers list)`` of the headers not named in ``excluded``.
+
+    ``excluded`` holds lower-case names.  The block ends with a newline, as
+    the canonical request needs.
+    """
     merged: dict[str, str] = {}
     for name, value in headers:
         lname = name.lower()
@@ -209,11 +194,3 @@ def check_header(name: str, value: str) -> None:
         for i, ch in enumerate(value):
             if ch == "\n" and (i + 1 == len(value) or value[i + 1] not in " \t"):
                 raise ValueError(f"invalid value for header {name}: it contains a line break")
-
-
-def canonical_headers(headers: Iterable[tuple[str, str]]) -> tuple[str, str]:
-    """``(canonical headers block, signed headers list)`` for the headers to sign.
-
-    The block ends with a newline, as the canonical request needs.
-    """
-    return canonical_headers_excluding(headers, frozenset())

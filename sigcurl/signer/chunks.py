@@ -39,7 +39,7 @@ class ChunkSigner:
     signatures never contain ``*``).
     """
 
-    __slots__ = ("_algorithm", "_amz_date", "_scope", "_previous", "_sign")
+    __slots__ = ("_algorithm", "_amz_date", "_previous", "_scope", "_sign")
 
     def __init__(
         self,

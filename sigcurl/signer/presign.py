@@ -9,8 +9,8 @@ travels in the query).  S3 presigned URLs sign ``UNSIGNED-PAYLOAD``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from hashlib import sha256
 from datetime import datetime
+from hashlib import sha256
 
 from sigcurl.signer import request as rq
 from sigcurl.signer.canonical import (
@@ -24,7 +24,12 @@ from sigcurl.signer.canonical import (
 from sigcurl.signer.keys import signature_function
 from sigcurl.signer.settings import resolve
 from sigcurl.signer.sigv4 import ALGORITHM
-from sigcurl.signer.types import UNSIGNED_PAYLOAD, Credentials, SignedRequest, SigningSettings
+from sigcurl.signer.types import (
+    UNSIGNED_PAYLOAD,
+    Credentials,
+    SignedRequest,
+    SigningSettings,
+)
 
 MAX_EXPIRES = 7 * 24 * 3600
 
@@ -142,7 +147,8 @@ def _presign_with(
         f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query_encoded(encoded_params + encoded_user)}\n"
         f"{block}\n{signed}\n{payload_hash}"
     )
-    sts = f"{algorithm}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"  # string_to_sign
+    # Task 2: the string to sign, over the SHA-256 of the canonical request.
+    sts = f"{algorithm}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
     encoded_params.append(("X-Amz-Signature", signature, True))
     if token and not settings.sign_session_token:
@@ -150,7 +156,7 @@ def _presign_with(
     extra = wire_query_encoded(encoded_params)
     return SignedRequest(
         method=parsed.method,
-        url=rq.wire_url(parsed, extra, query=wire_query_encoded(encoded_user) if encoded_user else ""),
+        url=rq.wire_url(parsed, wire_query_encoded(encoded_user) if encoded_user else "", extra),
         headers=parsed.headers,
         canonical_request=creq,
         string_to_sign=sts,

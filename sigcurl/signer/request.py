@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import NamedTuple
 
-from sigcurl.signer.canonical import canonical_uri_cached, check_header, encode_query, split_query_cached
+from sigcurl.signer.canonical import canonical_uri, check_header, split_query_cached
 from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -131,18 +131,14 @@ def parse(
     if host is None:
         host = host_header(scheme, netloc)
         cleaned.insert(0, ("Host", host))
-    uri = canonical_uri_cached(path, settings.normalize_path, settings.double_encode)
+    uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
     wire_path = (path or "/") if settings.double_encode else uri
     return ParsedRequest(method.upper(), scheme, netloc, host, wire_path, uri, pairs, cleaned, query or "")
 
 
-def wire_url(parsed: ParsedRequest, extra_query: str = "", *, query: str | None = None) -> str:
-    """The URL to send: the wire path and the query in its signed encoding.
-
-    ``query`` is the caller's query already encoded (saves encoding it twice).
-    """
-    if query is None:
-        query = encode_query(parsed.query)
+def wire_url(parsed: ParsedRequest, query: str, extra_query: str = "") -> str:
+    """The URL to send: the wire path, ``query`` (the caller's query in its
+    signed encoding) and ``extra_query`` (the signer's parameters) after it."""
     if extra_query:
         query = f"{query}&{extra_query}" if query else extra_query
     base = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"

@@ -21,11 +21,6 @@ S3 = SigningSettings(
 )
 
 
-def preset(service: str) -> SigningSettings:
-    """The settings a service needs by default."""
-    return S3 if service in S3_SERVICES else DEFAULT
-
-
 def resolve(
     service: str,
     normalize_path: bool | None = None,
@@ -33,7 +28,7 @@ def resolve(
     content_sha256_header: bool | None = None,
     sign_session_token: bool = True,
 ) -> SigningSettings:
-    """The service's preset with the explicitly given settings applied.
+    """The service's preset (:data:`S3` or :data:`DEFAULT`) with the explicitly given settings applied.
 
     Positional parameters on purpose: ``sign`` and ``presign`` call this for
     every signature, and a call with keywords costs measurably more.

@@ -13,7 +13,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sigcurl.signer import request as rq
-from sigcurl.signer.canonical import UNSIGNED_HEADERS, canonical_headers_excluding, query_forms
+from sigcurl.signer.canonical import (
+    UNSIGNED_HEADERS,
+    canonical_headers_excluding,
+    query_forms,
+)
 from sigcurl.signer.keys import signature_function
 from sigcurl.signer.settings import resolve
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
@@ -22,12 +26,6 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 
 _DROP = frozenset({"authorization", "x-amz-date"})
 _DROP_TOKEN = _DROP | {"x-amz-security-token"}
-
-
-def string_to_sign(algorithm: str, amz_date: str, scope: str, canonical_request: str) -> str:
-    """Task 2: the string to sign over the SHA-256 of the canonical request."""
-    digest = hashlib.sha256(canonical_request.encode()).hexdigest()
-    return f"{algorithm}\n{amz_date}\n{scope}\n{digest}"
 
 
 def sign(
@@ -138,7 +136,8 @@ def _sign_with(
     block, signed = canonical_headers_excluding(out, UNSIGNED_HEADERS)
     canonical_q, wire_q = query_forms(parsed.raw_query) if parsed.raw_query else ("", "")
     creq = f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_q}\n{block}\n{signed}\n{payload_hash}"
-    sts = f"{algorithm}\n{amz_date}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"  # string_to_sign
+    # Task 2: the string to sign, over the SHA-256 of the canonical request.
+    sts = f"{algorithm}\n{amz_date}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
     out.append(
         (
@@ -151,7 +150,7 @@ def _sign_with(
         out.append(("X-Amz-Security-Token", token))
     return SignedRequest(
         parsed.method,
-        rq.wire_url(parsed, query=wire_q),
+        rq.wire_url(parsed, wire_q),
         out,
         canonical_request=creq,
         string_to_sign=sts,
