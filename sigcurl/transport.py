@@ -278,8 +278,8 @@ class Transport:
             proxies = {"no_proxy": opts.noproxy}
         verify: bool | str = False if opts.insecure else (opts.cacert or True)
         merged = self.session.merge_environment_settings(url, proxies, True, verify, None)
-        if opts.noproxy and not opts.proxy and requests.utils.should_bypass_proxies(url, opts.noproxy):
-            merged["proxies"] = {}
+        if opts.proxy == "" or (opts.noproxy and not opts.proxy and requests.utils.should_bypass_proxies(url, opts.noproxy)):
+            merged["proxies"] = {}  # curl: -x "" uses no proxy, whatever the environment says
         merged["proxies"].pop("no_proxy", None)
         merged.pop("stream", None)
         if merged.get("verify") is True:

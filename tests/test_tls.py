@@ -141,6 +141,12 @@ def test_noproxy_flag_bypasses_the_proxy(server: VerifyingServer, other_server: 
     assert server.request_count == 1 and other_server.request_count == 0
 
 
+def test_empty_proxy_flag_ignores_the_proxy_variables(server: VerifyingServer, other_server: VerifyingServer, run: Any) -> None:
+    result = run("-x", "", server.url_for("/direct"), env={"HTTP_PROXY": other_server.url, "http_proxy": other_server.url})
+    assert result.exit_code == 0, result.stderr
+    assert server.request_count == 1 and other_server.request_count == 0
+
+
 def test_https_goes_through_the_proxy_with_connect(tls_server: VerifyingServer, other_server: VerifyingServer, run: Any) -> None:
     result = run("-m", "5", "--cacert", str(tls_server.ca_bundle), tls_server.url_for("/k"),
                  env={"HTTPS_PROXY": other_server.url})
