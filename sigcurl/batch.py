@@ -199,11 +199,11 @@ def url_query_part(arg: str, stdin: BinaryIO) -> str:
     the content percent-encoded (a space as ``%20``, which every AWS
     service reads the same way; curl writes ``+``).
     """
-    from sigcurl.curlopts import _urlencode_arg
+    from sigcurl.curlopts import urlencode_arg
 
     if arg.startswith("+"):
         return arg[1:]
-    return _urlencode_arg(arg, stdin)
+    return urlencode_arg(arg, stdin, what="--url-query")
 
 
 def add_query(url: str, parts: Sequence[str]) -> str:

@@ -159,8 +159,8 @@ def expand_header_args(args: Sequence[str], stdin: BinaryIO) -> list[str]:
     return out
 
 
-def _urlencode_arg(value: str, stdin: BinaryIO) -> str:
-    # curl: "content", "=content", "name=content", "@file", "name@file".
+def urlencode_arg(value: str, stdin: BinaryIO, *, what: str = "--data-urlencode") -> str:
+    """One ``--data-urlencode`` (or ``--url-query``) value: ``content``, ``=content``, ``name=content``, ``@file``, ``name@file``."""
     eq = value.find("=")
     at = value.find("@")
     if eq == 0:
@@ -169,7 +169,7 @@ def _urlencode_arg(value: str, stdin: BinaryIO) -> str:
         return f"{value[:eq]}={quote(value[eq + 1:], safe='')}"
     if at >= 0:
         name, source = value[:at], value[at + 1 :]
-        encoded = quote(read_source(source, stdin, what="--data-urlencode"), safe="")
+        encoded = quote(read_source(source, stdin, what=what), safe="")
         return f"{name}={encoded}" if name else encoded
     return quote(value, safe="")
 
@@ -195,7 +195,7 @@ def build_data(parts: Sequence[DataArg], stdin: BinaryIO) -> Body | None:
         elif part.kind == "raw":
             data = v.encode()
         else:
-            data = _urlencode_arg(v, stdin).encode()
+            data = urlencode_arg(v, stdin).encode()
         if part.kind == "json" and json_run:
             pieces[-1] += data
         else:

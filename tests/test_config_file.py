@@ -210,3 +210,10 @@ def test_url_query_from_file(tmp_path: Path) -> None:
 )
 def test_add_query(url: str, expected: str) -> None:
     assert add_query(url, ["a=1", "b=2"]) == expected
+
+
+def test_url_query_unreadable_file_names_the_option(tmp_path: Path) -> None:
+    from sigcurl.errors import ReadError
+
+    with pytest.raises(ReadError, match="for --url-query"):
+        url_query_part(f"n@{tmp_path / 'missing'}", io.BytesIO())
