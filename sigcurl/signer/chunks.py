@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from sigcurl.signer.keys import hmac_hex, signing_key
+from sigcurl.signer.keys import signature_function
 from sigcurl.signer.types import EMPTY_SHA256, Credentials, SignedRequest
 
 CRLF = b"\r\n"
@@ -61,12 +61,11 @@ class ChunkSigner:
         cls, signed: SignedRequest, credentials: Credentials, region: str, service: str
     ) -> ChunkSigner:
         """The chunk signer that continues a SigV4 seed request ``signed``."""
-        key = signing_key(credentials.secret_key, signed.amz_date[:8], region, service)
         return cls(
             amz_date=signed.amz_date,
             scope=signed.credential_scope,
             seed_signature=signed.signature,
-            signature_of=lambda sts: hmac_hex(key, sts),
+            signature_of=signature_function(credentials.secret_key, signed.amz_date[:8], region, service),
         )
 
     def chunk_string_to_sign(self, chunk: bytes) -> str:
