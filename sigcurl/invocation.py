@@ -186,6 +186,8 @@ class Invocation:
         """Option combinations that are wrong whatever the URL (one option set)."""
         if o["presign"] and o["sign_only"]:
             raise UsageError("--presign and --sign-only cannot be combined", "choose one")
+        if o["fail"] and o["fail_with_body"]:
+            raise UsageError("-f/--fail and --fail-with-body cannot be combined", "choose one (as in curl)")
         if o["expires"] != 900 and not o["presign"]:
             raise UsageError("--expires only applies to --presign", "add --presign, or drop --expires")
         _check_header_safe(o)
@@ -465,8 +467,7 @@ class Invocation:
         finally:
             close_sink()
         if failed and (o["fail"] or o["fail_with_body"]) and exit_error is None:
-            exit_error = HTTPStatusError(f"the requested URL returned error: {resp.status}", "")
-            exit_error.what = f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {_host(resp.url)} (-f)"
+            exit_error = HTTPStatusError(f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {_host(resp.url)} (-f)")
         if o["write_out"]:
             self.write_out(resp, req, started, exit_error, hops)
         if exit_error is not None:
@@ -573,7 +574,7 @@ class Invocation:
             content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,
             size_upload=req.body.length if req.body is not None else 0, size_header=sum(map(len, hops)) + len(render.head_block(resp)),
             time_total=_time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
-            exitcode=int(error.exit_code) if error else 0, errormsg=error.line() if error else "",
+            exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else "",
         )
         out, err = render.write_out(fmt, info)
         if out:

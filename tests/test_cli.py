@@ -236,6 +236,11 @@ def test_fail_and_fail_with_body(server: VerifyingServer, env: dict[str, str]) -
     result = run(["--service", "s3", server.url + "/b/k"], env)
     assert result.exit_code == 0
     assert b"AccessDenied" in result.stdout
+    # curl: both at once is a usage error; %{errormsg} is the message alone
+    assert run(["--service", "s3", "-f", "--fail-with-body", server.url + "/b/k"], env).exit_code == 2
+    server.queue(Response(status=404))
+    result = run(["--service", "s3", "-sf", "-w", "%{errormsg}", server.url + "/b/k"], env)
+    assert (result.exit_code, result.stdout) == (22, f"HTTP 404 Not Found from {server.host} (-f)".encode())
 
 
 def test_silent_fail_prints_nothing_unless_show_error(server: VerifyingServer, env: dict[str, str]) -> None:
