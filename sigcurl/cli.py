@@ -171,11 +171,19 @@ def _first_undecodable(argv: Sequence[str]) -> int | None:
     return None
 
 
+MAX_SECONDS = 1e9  # about 31 years; the socket layer overflows not far above (curl: "too large number")
+
+
 def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is not None and (value != value or value in (float("inf"), float("-inf"))):
+    """A number of seconds: finite, not negative, at most :data:`MAX_SECONDS`."""
+    if value is None:
+        return value
+    if value != value or value in (float("inf"), float("-inf")):
         raise click.BadParameter("must be a finite number of seconds", ctx=ctx, param=param)
-    if value is not None and value < 0:
+    if value < 0:
         raise click.BadParameter("must not be negative", ctx=ctx, param=param)
+    if value > MAX_SECONDS:
+        raise click.BadParameter(f"too large (at most {MAX_SECONDS:.0f} seconds)", ctx=ctx, param=param)
     return value
 
 
