@@ -217,8 +217,12 @@ def build_request(
     compressed: bool,
     stdin: BinaryIO,
     forms: Sequence[FormArg] = (),
+    default_headers: bool = True,
 ) -> HttpRequest:
-    """Apply curl's rules to the options of one transfer (``forms``: ``-F``/``--form-string``)."""
+    """Apply curl's rules to the options of one transfer (``forms``: ``-F``/``--form-string``).
+
+    Without ``default_headers`` (``--presign``) only the user's ``-H`` headers are kept.
+    """
     url = wire_url(url)
     body: Body | None = None
     agent = USER_AGENT if user_agent is None else user_agent  # curl: -A '' sends no User-Agent
@@ -263,6 +267,8 @@ def build_request(
                 defaults = [(n, "application/json") if n == "Accept" else (n, v) for n, v in defaults]
             else:
                 defaults.append(("Content-Type", "application/x-www-form-urlencoded"))
+    if not default_headers:
+        defaults = []
     user: list[tuple[str, str]] = []
     for arg in expand_header_args(headers, stdin):
         action, name, value = parse_header(arg)

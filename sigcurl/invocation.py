@@ -300,7 +300,7 @@ class Invocation:
         return build_request(
             url=url, method=o["method"], headers=o["headers"], data=o["data_args"], get=o["get"],
             head=o["head"], upload=o["upload"], user_agent=o["user_agent"], compressed=o["compressed"],
-            stdin=self.env.stdin, forms=o.get("form_args", ()),
+            stdin=self.env.stdin, forms=o.get("form_args", ()), default_headers=not o["presign"],
         )
 
     def one(self, url: str) -> None:
@@ -308,10 +308,9 @@ class Invocation:
         req = self.build(url)
         ctx = self.signing_context(req.url)
         if o["presign"]:
-            presign_req = HttpRequest(req.method if o["method"] or req.method != "POST" else "GET", req.url,
-                                      [(n, v) for n, v in req.headers if n.lower() in {h.split(":")[0].strip().lower() for h in o["headers"]} or n.lower() == "host"],
-                                      None)
-            signed = self.sign(ctx, presign_req, presign=True)
+            # the user's -H headers are signed (the URL's user must send them); -d alone does not make it a POST
+            method = req.method if o["method"] or req.method != "POST" else "GET"
+            signed = self.sign(ctx, HttpRequest(method, req.url, req.headers, None), presign=True)
             if o["debug_signature"]:
                 self.debug_signature(signed, ctx.credentials().credentials.session_token)
             self.stdout_write((signed.url + "\n").encode())

@@ -391,6 +391,15 @@ def test_presigned_url_works(server: VerifyingServer, env: dict[str, str]) -> No
     assert server.last.ok, server.last.verification.reason
 
 
+def test_presign_signs_every_user_header(env: dict[str, str], tmp_path: Path) -> None:
+    headers = tmp_path / "h.txt"
+    headers.write_text("X-From-File: 1\n")
+    result = run(["--presign", "--service", "s3", "-A", "agent", "-H", f"@{headers}", "-H", "X-Empty;", "-H", "X-A: 1",
+                  "-d", "x=1", "https://bucket.s3.amazonaws.com/k"], env)
+    assert result.exit_code == 0, result.stderr
+    assert "X-Amz-SignedHeaders=host%3Bx-a%3Bx-empty%3Bx-from-file&" in result.stdout.decode()
+
+
 def test_debug_signature_prints_exact_text(env: dict[str, str]) -> None:
     env = dict(env, AWS_SESSION_TOKEN=SESSION_TOKEN)
     result = run(["--sign-only", "--debug-signature", "--date", "20150830T123600Z", "--service", "service", "--region", "us-east-1", "https://example.amazonaws.com/"], env)
