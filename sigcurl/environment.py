@@ -36,13 +36,14 @@ class Env(NamedTuple):
             stdin=sys.stdin.buffer if sys.stdin is not None else open(os.devnull, "rb"),  # noqa: SIM115
             stdout=sys.stdout.buffer,
             stderr=sys.stderr,
-            stdout_isatty=_isatty(sys.stdout),
-            stderr_isatty=_isatty(sys.stderr),
+            stdout_isatty=isatty(sys.stdout),
+            stderr_isatty=isatty(sys.stderr),
             environ=os.environ,
         )
 
 
-def _isatty(stream: object) -> bool:
+def isatty(stream: object) -> bool:
+    """Whether ``stream`` is a terminal (False for a closed or replaced stream)."""
     try:
         return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError, OSError):

@@ -12,16 +12,17 @@ module only when it runs, so ``--help`` does not pay for it.
 
 from __future__ import annotations
 
+import itertools
 import os
-import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from sigcurl import render
 from sigcurl.curlopts import HttpRequest, build_request
-from sigcurl.environment import Env
+from sigcurl.environment import Env, isatty
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError, SigningConfigError, UsageError, WriteError
-from sigcurl.render import Stderr
 
 if TYPE_CHECKING:
     from sigcurl.batch import Shared
@@ -116,19 +117,12 @@ class SigningContext:
             profile=o["profile"], access_key=o["access_key"], secret_key=o["secret_key"],
             session_token=o["session_token"], role_arn=o["role_arn"], role_session_name=o["role_session_name"],
             external_id=o["external_id"], duration_seconds=o["duration"], environ=self.env.environ,
-            interactive=sys.stdin is not None and _isatty(sys.stdin),
+            interactive=isatty(self.env.stdin),
         )
 
     def now(self) -> datetime:
         """The signing time: --date, else the local clock corrected by the server's (clock skew)."""
         return self.fixed_time or self.env.now() + self.clock_offset
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):
-        return False
 
 
 class Invocation:
@@ -147,7 +141,7 @@ class Invocation:
         self.shared = shared
         self.secrets: list[str | None] = shared.secrets if shared is not None else []
         self.secrets.extend(v for v in (opts.get("secret_key"), opts.get("session_token")) if v and v not in self.secrets)
-        self.err = Stderr(env.stderr, silent=opts["silent"], show_error=opts["show_error"], secrets=self.secrets)
+        self.err = render.Stderr(env.stderr, silent=opts["silent"], show_error=opts["show_error"], secrets=self.secrets)
         self.transport: Transport | None = None
 
     # -- entry ---------------------------------------------------------------
@@ -376,8 +370,6 @@ class Invocation:
         return self.transport
 
     def transfer(self, ctx: SigningContext, req: HttpRequest) -> None:
-        import time as _time
-
         o = self.o
         transport = self.transport_for()
         last: dict[str, Any] = {}
@@ -387,7 +379,7 @@ class Invocation:
                 headers = [(n, v) for n, v in hop.headers if n.lower() not in ("authorization", "x-amz-security-token")]
                 if o["verbose"]:
                     self.err.write(f"* not signing the request to another host ({_host(hop.url)}): use --location-trusted to sign it\n")
-                    _verbose_request(self.err, hop.method, hop.url, headers)
+                    render.verbose_request(self.err, hop.method, hop.url, headers)
                 return hop.url, headers
             signed = self.sign(ctx, hop)
             last["signed"] = signed
@@ -397,10 +389,10 @@ class Invocation:
                 resolved = ctx.credentials()
                 alg = "AWS4-ECDSA-P256-SHA256" if ctx.algorithm == "sigv4a" else "AWS4-HMAC-SHA256"
                 self.err.write(f"* signing {alg} for service {ctx.service} in {ctx.region} with {resolved.source}\n")
-                _verbose_request(self.err, signed.method, signed.url, signed.headers)
+                render.verbose_request(self.err, signed.method, signed.url, signed.headers)
             return signed.url, signed.headers
 
-        started = _time.monotonic()
+        started = time.monotonic()
         req = self.meter_upload(req)
         hops: list[bytes] = []  # the header blocks of followed redirects (shown with -i, as curl does)
         resp = transport.send(req, sign_hop, self.transport_hooks(ctx, hops))
@@ -431,33 +423,28 @@ class Invocation:
     def handle_response(
         self, resp: Response, req: HttpRequest, signed: SignedRequest | None, started: float, hops: Sequence[bytes] = ()
     ) -> None:
-        from sigcurl import render
-
         o = self.o
         if o["verbose"]:
             render.verbose_response(self.err, resp)
         failed = resp.status >= 400
-        body_iter = iter(())  # type: ignore[var-annotated]
-        error_body: bytes | None = None
-        if failed and req.method != "HEAD" and not o["head"]:
+        body_iter: Iterator[bytes] = iter(())
+        if req.method == "HEAD" or o["head"]:
+            pass
+        elif failed:
             error_body = resp.read_all(render.ERROR_BODY_LIMIT)
             self.report_aws_error(resp, error_body, signed)
             # An error body may echo what was signed (S3 returns the canonical request, token included).
-            body_iter = iter([render.scrub_bytes(error_body, self.secrets)])
-            rest = resp.iter_body()
-            body_iter = _chain(body_iter, rest)
-        elif req.method != "HEAD" and not o["head"]:
+            body_iter = itertools.chain([render.scrub_bytes(error_body, self.secrets)], resp.iter_body())
+        else:
             body_iter = resp.iter_body(1 << 20)  # streamed in 1 MiB pieces, never held whole
-        sink, close_sink, terminal = self.open_sink(req.url)
+        sink, close_sink, terminal = self.open_sink()
         if not failed:
             body_iter = self.meter_download(body_iter, resp, terminal)
         exit_error: SigcurlError | None = None
         try:
             if o["include"] or o["head"]:
                 render._write(sink, b"".join(hops) + render.head_block(resp))
-            if failed and o["fail"] and not o["fail_with_body"]:
-                pass
-            else:
+            if not (failed and o["fail"]):  # -f writes no body (--fail-with-body does)
                 pretty = o["pretty"] if o["pretty"] is not None else terminal
                 color = o["color"] if o["color"] is not None else (terminal and "NO_COLOR" not in self.env.environ)
                 render.write_body(sink, body_iter, resp.header("Content-Type"), render.OutputSettings(pretty=pretty, color=color, terminal=terminal))
@@ -477,7 +464,6 @@ class Invocation:
 
         The header block of each followed redirect is appended to ``hops``.
         """
-        from sigcurl import render
         from sigcurl.transport import Hooks
 
         verbose = self.o["verbose"]
@@ -516,7 +502,6 @@ class Invocation:
         return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region, redirected=redirected)
 
     def report_aws_error(self, resp: Response, body: bytes, signed: SignedRequest | None) -> None:
-        from sigcurl import render
 
         err = render.parse_aws_error(body, resp.headers)
         if err is None:
@@ -542,7 +527,8 @@ class Invocation:
         for hint in hints or [render.MISMATCH_HINT]:
             self.err.write(f"* hint: {hint}\n")
 
-    def open_sink(self, url: str) -> tuple[BinaryIO, Any, bool]:
+    def open_sink(self) -> tuple[BinaryIO, Callable[[], None], bool]:
+        """Where the response goes (stdout or the -o file), how to close it, and whether it is a terminal."""
         o = self.o
         path = o["output"]
         if path is None or path == "-":
@@ -560,9 +546,6 @@ class Invocation:
     def write_out(
         self, resp: Response, req: HttpRequest, started: float, error: SigcurlError | None, hops: Sequence[bytes]
     ) -> None:
-        import time as _time
-
-        from sigcurl import render
         from sigcurl.body import read_source
 
         fmt = self.o["write_out"]
@@ -572,7 +555,7 @@ class Invocation:
             http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
             content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,
             size_upload=req.body.length if req.body is not None else 0, size_header=sum(map(len, hops)) + len(render.head_block(resp)),
-            time_total=_time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
+            time_total=time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
             exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else "",
         )
         out, err = render.write_out(fmt, info)
@@ -589,17 +572,6 @@ def _duration(seconds: float) -> str:
     minutes, secs = divmod(rest, 60)
     parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else []) + [f"{secs} s"]
     return " ".join(parts)
-
-
-def _chain(*iterables: Any) -> Any:
-    for it in iterables:
-        yield from it
-
-
-def _verbose_request(err: Stderr, method: str, url: str, headers: Sequence[tuple[str, str]]) -> None:
-    from sigcurl import render
-
-    render.verbose_request(err, method, url, headers)
 
 
 def _host(url: str) -> str:
