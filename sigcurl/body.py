@@ -305,10 +305,6 @@ def prefetch(chunks: Iterable[bytes], depth: int = PREFETCH_DEPTH) -> Iterator[b
         stop.set()
 
 
-def _is_regular(mode: int) -> bool:
-    return stat.S_ISREG(mode)
-
-
 def read_source(source: str, stdin: BinaryIO, *, what: str) -> bytes:
     """The bytes of ``@``-style source ``source`` (a file name, or ``-`` for stdin), in memory."""
     if source == "-":
@@ -349,7 +345,7 @@ def open_source(source: str, stdin: BinaryIO) -> Body:
         st = os.stat(source)
     except OSError as exc:
         raise ReadError(f"cannot read {source}: {exc.strerror or exc}", "check the file name and permissions") from None
-    if _is_regular(st.st_mode):
+    if stat.S_ISREG(st.st_mode):
         return FileBody(source)
     try:
         f = open(source, "rb")  # noqa: SIM115 - a pipe or device: spooled like stdin

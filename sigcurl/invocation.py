@@ -199,9 +199,7 @@ class Invocation:
 
             region = resolve_region(profile=self.o["profile"], environ=self.env.environ)
         ctx = SigningContext(self.env, self.o, "sts", region or "us-east-1", "sigv4", None, secrets=self.secrets)
-        for line in whoami_lines(ctx.credentials(), region):
-            self.env.stdout.write((line + "\n").encode())
-        self.env.stdout.flush()
+        self.stdout_write("".join(line + "\n" for line in whoami_lines(ctx.credentials(), region)).encode())
         return 0
 
     # -- signing setup ---------------------------------------------------------
@@ -340,11 +338,7 @@ class Invocation:
         return req
 
     def stdout_write(self, data: bytes) -> None:
-        try:
-            self.env.stdout.write(data)
-            self.env.stdout.flush()
-        except BrokenPipeError:
-            raise WriteError("output closed early", "read all of the output") from None
+        render.write_bytes(self.env.stdout, data)
 
     # -- sending -------------------------------------------------------------------
     def transport_for(self) -> Transport:
@@ -443,7 +437,7 @@ class Invocation:
         exit_error: SigcurlError | None = None
         try:
             if o["include"] or o["head"]:
-                render._write(sink, b"".join(hops) + render.head_block(resp))
+                render.write_bytes(sink, b"".join(hops) + render.head_block(resp))
             if not (failed and o["fail"]):  # -f writes no body (--fail-with-body does)
                 pretty = o["pretty"] if o["pretty"] is not None else terminal
                 color = o["color"] if o["color"] is not None else (terminal and "NO_COLOR" not in self.env.environ)

@@ -20,11 +20,6 @@ if TYPE_CHECKING:
 THRESHOLD = 4 << 20
 
 
-def wanted(stderr_isatty: bool, silent: bool) -> bool:
-    """Whether a meter may be shown at all."""
-    return stderr_isatty and not silent
-
-
 class Meter:
     """One transfer's meter: counts bytes, draws a rich bar once it is worth it."""
 

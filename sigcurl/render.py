@@ -132,7 +132,8 @@ def _kind(content_type: str | None) -> str:
     return "binary"
 
 
-def _write(sink: BinaryIO, data: bytes) -> None:
+def write_bytes(sink: BinaryIO, data: bytes) -> None:
+    """Write and flush ``data``; a closed pipe or a full disk is a :class:`WriteError` (exit 23)."""
     try:
         sink.write(data)
         sink.flush()
@@ -147,7 +148,7 @@ def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None
     kind = _kind(content_type)
     if not out.terminal and not out.pretty:
         for chunk in chunks:
-            _write(sink, chunk)
+            write_bytes(sink, chunk)
         return
     first = next(chunks, b"")
     if out.terminal and (b"\x00" in first[:8192] or kind == "binary" and _looks_binary(first)):
@@ -157,19 +158,19 @@ def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None
             exit_code=ExitCode.WRITE_ERROR,
         )
     if not (out.pretty and kind in ("json", "xml")):
-        _write(sink, first)
+        write_bytes(sink, first)
         for chunk in chunks:
-            _write(sink, chunk)
+            write_bytes(sink, chunk)
         return
     buf = bytearray(first)
     for chunk in chunks:
         buf += chunk
         if len(buf) > PRETTY_LIMIT:
-            _write(sink, bytes(buf))
+            write_bytes(sink, bytes(buf))
             for rest in chunks:
-                _write(sink, rest)
+                write_bytes(sink, rest)
             return
-    _write(sink, pretty_bytes(bytes(buf), kind, color=out.color))
+    write_bytes(sink, pretty_bytes(bytes(buf), kind, color=out.color))
 
 
 def _looks_binary(data: bytes) -> bool:
