@@ -282,8 +282,9 @@ class Invocation:
 
     def debug_signature(self, signed: SignedRequest, creds_token: str | None) -> None:
         text = f"--- canonical request ---\n{signed.canonical_request}\n--- string to sign ---\n{signed.string_to_sign}\n---\n"
-        if creds_token:
-            text = text.replace(creds_token, "<session-token>")
+        if creds_token:  # in a header as is, in a presigned query URI-encoded
+            for form in render.secret_forms(creds_token):
+                text = text.replace(form, "<session-token>")
         self.err.write(text)
 
     # -- one URL -----------------------------------------------------------------

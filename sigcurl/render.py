@@ -41,11 +41,20 @@ def redact_url(url: str) -> str:
     return _QUERY_SECRET_RE.sub(r"\1<redacted>", url)
 
 
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """``secret`` as it may appear in output: as is, and URI-encoded as in a (presigned) query."""
+    from urllib.parse import quote
+
+    encoded = quote(secret, safe="-_.~")
+    return (secret,) if encoded == secret else (secret, encoded)
+
+
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
     """``text`` with every secret value replaced (a last line of defence)."""
     for secret in secrets:
         if secret and len(secret) >= 4:
-            text = text.replace(secret, "<redacted>")
+            for form in secret_forms(secret):
+                text = text.replace(form, "<redacted>")
     return text
 
 
@@ -53,7 +62,8 @@ def scrub_bytes(data: bytes, secrets: Iterable[str | None]) -> bytes:
     """``data`` with every secret value (UTF-8) replaced, for error bodies that echo the request."""
     for secret in secrets:
         if secret and len(secret) >= 4:
-            data = data.replace(secret.encode("utf-8", "replace"), b"<redacted>")
+            for form in secret_forms(secret):
+                data = data.replace(form.encode("utf-8", "replace"), b"<redacted>")
     return data
 
 

@@ -391,6 +391,17 @@ def test_presigned_url_works(server: VerifyingServer, env: dict[str, str]) -> No
     assert server.last.ok, server.last.verification.reason
 
 
+def test_debug_signature_masks_the_token_in_a_presigned_query(env: dict[str, str]) -> None:
+    from urllib.parse import quote
+
+    env = dict(env, AWS_SESSION_TOKEN=SESSION_TOKEN)  # has '+', '/' and '=': URI-encoded in the query
+    result = run(["--presign", "--debug-signature", "--service", "s3", "https://bucket.s3.amazonaws.com/k"], env)
+    assert result.exit_code == 0, result.stderr
+    assert "X-Amz-Security-Token=<session-token>&" in result.stderr
+    assert quote(SESSION_TOKEN, safe="") not in result.stderr and SESSION_TOKEN not in result.stderr
+    assert quote(SESSION_TOKEN, safe="") in result.stdout.decode()  # the URL itself needs it
+
+
 def test_presign_signs_every_user_header(env: dict[str, str], tmp_path: Path) -> None:
     headers = tmp_path / "h.txt"
     headers.write_text("X-From-File: 1\n")
