@@ -33,7 +33,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from sigcurl.errors import SigcurlError, UsageError
 
@@ -398,7 +398,7 @@ def _run_parallel(
         err = io.StringIO()
         if stop.is_set():
             return out, err
-        tenv = env._replace(stdin=make_stdin(), stdout=out, stderr=err, stderr_isatty=False)
+        tenv = env._replace(stdin=make_stdin(), stdout=cast(BinaryIO, out), stderr=err, stderr_isatty=False)
         try:
             _run_one(top, t, tenv, shared)
         finally:

@@ -176,8 +176,8 @@ class SpooledBody(Body):
         self._spool: tempfile.SpooledTemporaryFile[bytes] | None = None
         self._length = 0
 
-    @property  # type: ignore[override]
-    def length(self) -> int:
+    @property
+    def length(self) -> int:  # type: ignore[override]
         self._fill(None)
         return self._length
 

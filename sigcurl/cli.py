@@ -261,7 +261,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--whoami", is_flag=True, cls=Opt, section="credentials", help="Show which credentials and region would be used, then exit.")
 @click.version_option(__version__, "-V", "--version", prog_name="sigcurl", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, **opts: Any) -> None:
+def cli(ctx: click.Context, /, **opts: Any) -> None:
     """curl for AWS-signed HTTP: signs each request with SigV4 (or SigV4a) and sends it.
 
     \b

@@ -661,7 +661,7 @@ def _install_resolver(table: tuple[tuple[str, int, str, int], ...]) -> None:
             address = (addr or host, aport or port)
         return original(address, *args, **kwargs)
 
-    conn.create_connection = create_connection  # type: ignore[assignment]
+    conn.create_connection = create_connection
 
 
 def _before_sending(exc: BaseException) -> bool:
