@@ -493,8 +493,9 @@ class Transport:
             else:
                 merged[key] = f"{merged[key]},{value}"
         prepared.headers = requests.structures.CaseInsensitiveDict(merged)
-        if "user-agent" not in prepared.headers:
-            prepared.headers["User-Agent"] = urllib3.util.SKIP_HEADER
+        for name in ("User-Agent", "Accept-Encoding"):  # nothing unsigned that -v does not show (curl sends neither)
+            if name not in prepared.headers:
+                prepared.headers[name] = urllib3.util.SKIP_HEADER
         if body is not None:
             data = body.in_memory()
             prepared.body = data if data is not None else body.chunks()

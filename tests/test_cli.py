@@ -180,6 +180,7 @@ def test_empty_user_agent_sends_none(server: VerifyingServer, env: dict[str, str
     result = run(["--service", "execute-api", "-A", "", server.url], env)
     assert result.exit_code == 0, result.stderr
     assert server.last.header("User-Agent") is None
+    assert server.last.header("Accept-Encoding") is None  # http.client's "identity" is not added either
     _ok(server)
 
 
