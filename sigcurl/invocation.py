@@ -448,7 +448,8 @@ class Invocation:
         finally:
             close_sink()
         if failed and (o["fail"] or o["fail_with_body"]) and exit_error is None:
-            exit_error = HTTPStatusError(f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {_host(resp.url)} (-f)")
+            fix = "use --fail-with-body to see the response body" if o["fail"] else "the response body is in the output"
+            exit_error = HTTPStatusError(f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {_host(resp.url)} (-f)", fix)
         if o["write_out"]:
             self.write_out(resp, req, started, exit_error, hops)
         if exit_error is not None:
@@ -553,7 +554,9 @@ class Invocation:
             time_total=time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
             exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else "",
         )
-        out, err = render.write_out(fmt, info)
+        out, err, unknown = render.write_out(fmt, info)
+        for name in dict.fromkeys(unknown):
+            self.err.info(f"sigcurl: unknown --write-out variable %{{{name}}} — see 'sigcurl --help' for the variables")
         if out:
             self.stdout_write(out.encode())
         if err:

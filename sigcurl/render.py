@@ -430,10 +430,15 @@ class TransferInfo(NamedTuple):
     errormsg: str
 
 
-def write_out(fmt: str, info: TransferInfo) -> tuple[str, str]:
-    """Expand a ``-w`` format: (text for stdout, text for stderr) (``%{stderr}`` switches)."""
+def write_out(fmt: str, info: TransferInfo) -> tuple[str, str, list[str]]:
+    """Expand a ``-w`` format: (text for stdout, text for stderr, unknown variable names).
+
+    ``%{stderr}`` and ``%{stdout}`` switch where the text goes; an unknown
+    variable expands to nothing, as in curl, and is reported to the caller.
+    """
     out: list[str] = []
     err: list[str] = []
+    unknown: list[str] = []
     target = out
     pos = 0
     for m in _WRITEOUT_RE.finditer(fmt):
@@ -454,12 +459,16 @@ def write_out(fmt: str, info: TransferInfo) -> tuple[str, str]:
             elif name == "stdout":
                 target = out
             else:
-                target.append(_variable(name, info, m.group(0)))
+                value = _variable(name, info)
+                if value is None:
+                    unknown.append(name)
+                else:
+                    target.append(value)
     target.append(fmt[pos:])
-    return "".join(out), "".join(err)
+    return "".join(out), "".join(err), unknown
 
 
-def _variable(name: str, info: TransferInfo, raw: str) -> str:
+def _variable(name: str, info: TransferInfo) -> str | None:
     simple = {
         "http_code": f"{info.http_code:03d}",
         "response_code": f"{info.http_code:03d}",
@@ -487,5 +496,5 @@ def _variable(name: str, info: TransferInfo, raw: str) -> str:
             merged.setdefault(n.lower(), []).append(v)
         return json.dumps(merged)
     if name == "json":
-        return json.dumps({k: _variable(k, info, "") for k in ("http_code", "method", "url_effective", "content_type", "size_download", "time_total", "num_redirects", "exitcode")})
-    return raw
+        return json.dumps({k: (_variable(k, info) or "") for k in ("http_code", "method", "url_effective", "content_type", "size_download", "time_total", "num_redirects", "exitcode")})
+    return None

@@ -587,3 +587,19 @@ def test_binary_data_urlencoded_and_in_query(server: VerifyingServer, env: dict[
     result = run(["--service", "execute-api", "-G", "--data-binary", f"@{f}", server.url], env)
     assert result.exit_code == 0, result.stderr
     _ok(server)
+
+
+def test_write_out_unknown_variable_warns(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["--service", "execute-api", "-o", "/dev/null", "-w", "[%{nope}%{http_code}]", server.url], env)
+    assert result.stdout == b"[200]"
+    assert "unknown --write-out variable %{nope}" in result.stderr
+    quiet = run(["-s", "--service", "execute-api", "-o", "/dev/null", "-w", "%{nope}", server.url], env)
+    assert (quiet.stdout, quiet.stderr) == (b"", "")
+
+
+def test_fail_error_line_says_how_to_see_the_body(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response(status=404, body=b"missing"))
+    result = run(["-f", "--service", "execute-api", server.url], env)
+    assert result.exit_code == 22
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("sigcurl: HTTP 404") and " — use --fail-with-body" in line
