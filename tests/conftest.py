@@ -1,6 +1,6 @@
 """Shared pytest fixtures: loopback servers that record and verify signed requests.
 
-``tests/`` is not a package.  This file puts the ``tests/`` directory on
+This file also puts the ``tests/`` directory on
 ``sys.path`` so helpers import as ``from support.server import Response,
 VerifyingServer`` from any test module.
 

@@ -11,7 +11,7 @@ of :class:`Response` objects (queue, handler or default), including faults:
 delays, dropped connections, truncated bodies, redirects, skewed ``Date``
 headers and generated multi-GiB bodies.
 
-Import: ``tests/`` is not a package.  ``tests/conftest.py`` puts the
+Import: ``tests/conftest.py`` puts the
 ``tests/`` directory on ``sys.path``, so test modules write
 ``from support.server import Response, VerifyingServer``.
 """
