@@ -78,7 +78,7 @@ def presign(
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{region}/{service}/aws4_request"
     signature_of = signature_function(credentials.secret_key, date_time[:8], region, service)
-    return _presign_with(
+    return presign_with(
         method, url, headers, body, credentials, settings, payload_hash, expires,
         ALGORITHM, date_time, scope, signature_of, (),
     )
@@ -89,7 +89,6 @@ def presign_with(
     url: str,
     headers: rq.HeadersInput,
     body: bytes | str | None,
-    *,
     credentials: Credentials,
     settings: SigningSettings,
     payload_hash: str | None,
@@ -100,29 +99,10 @@ def presign_with(
     signature_of: Callable[[str], str],
     extra_params: tuple[tuple[str, str], ...],
 ) -> SignedRequest:
-    """Query signing for any algorithm: ``signature_of`` turns a string to sign into a signature."""
-    return _presign_with(
-        method, url, headers, body, credentials, settings, payload_hash, expires,
-        algorithm, amz_date, scope, signature_of, extra_params,
-    )
+    """Query signing for any algorithm: ``signature_of`` turns a string to sign into a signature.
 
-
-def _presign_with(
-    method: str,
-    url: str,
-    headers: rq.HeadersInput,
-    body: bytes | str | None,
-    credentials: Credentials,
-    settings: SigningSettings,
-    payload_hash: str | None,
-    expires: int,
-    algorithm: str,
-    amz_date: str,
-    scope: str,
-    signature_of: Callable[[str], str],
-    extra_params: tuple[tuple[str, str], ...],
-) -> SignedRequest:
-    # presign_with with positional parameters (cheaper to call on the hot path).
+    Positional parameters: cheaper to call on the hot path than keywords.
+    """
     parsed = rq.parse(method, url, headers, settings, _DROP)
     if payload_hash is None:
         payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else rq.payload_sha256(body)

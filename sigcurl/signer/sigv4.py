@@ -68,7 +68,7 @@ def sign(
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{region}/{service}/aws4_request"
     signature_of = signature_function(credentials.secret_key, date_time[:8], region, service)
-    return _sign_with(
+    return sign_with(
         method, url, headers, body, credentials, settings, payload_hash,
         ALGORITHM, date_time, scope, signature_of, (),
     )
@@ -79,7 +79,6 @@ def sign_with(
     url: str,
     headers: rq.HeadersInput,
     body: bytes | str | None,
-    *,
     credentials: Credentials,
     settings: SigningSettings,
     payload_hash: str | None,
@@ -89,29 +88,11 @@ def sign_with(
     signature_of: Callable[[str], str],
     extra_headers: tuple[tuple[str, str], ...],
 ) -> SignedRequest:
-    """Header signing for any algorithm: ``signature_of`` turns a string to sign into a signature."""
-    return _sign_with(
-        method, url, headers, body, credentials, settings, payload_hash,
-        algorithm, amz_date, scope, signature_of, extra_headers,
-    )
+    """Header signing for any algorithm: ``signature_of`` turns a string to sign into a signature.
 
-
-def _sign_with(
-    method: str,
-    url: str,
-    headers: rq.HeadersInput,
-    body: bytes | str | None,
-    credentials: Credentials,
-    settings: SigningSettings,
-    payload_hash: str | None,
-    algorithm: str,
-    amz_date: str,
-    scope: str,
-    signature_of: Callable[[str], str],
-    extra_headers: tuple[tuple[str, str], ...],
-) -> SignedRequest:
-    # sign_with with positional parameters: a call with a dozen keywords costs
-    # about a microsecond, a noticeable part of signing a small request.
+    Positional parameters: a call with a dozen keywords costs about a
+    microsecond, a noticeable part of signing a small request.
+    """
     token = credentials.session_token
     parsed = rq.parse(method, url, headers, settings, _DROP_TOKEN if token else _DROP)
     out = parsed.headers

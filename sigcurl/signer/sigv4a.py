@@ -194,11 +194,9 @@ def sign_headers(
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{service}/aws4_request"
     return sign_with(
-        method, url, _without_region_set(headers), body,
-        credentials=credentials, settings=settings, payload_hash=payload_hash,
-        algorithm=ALGORITHM, amz_date=date_time, scope=scope,
-        signature_of=lambda sts: signature_of(credentials, sts),
-        extra_headers=(("X-Amz-Region-Set", regions),),
+        method, url, _without_region_set(headers), body, credentials, settings, payload_hash,
+        ALGORITHM, date_time, scope, lambda sts: signature_of(credentials, sts),
+        (("X-Amz-Region-Set", regions),),
     )
 
 
@@ -222,11 +220,9 @@ def presign_query(
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{service}/aws4_request"
     return presign_with(
-        method, url, _without_region_set(headers), body,
-        credentials=credentials, settings=settings, payload_hash=payload_hash, expires=expires,
-        algorithm=ALGORITHM, amz_date=date_time, scope=scope,
-        signature_of=lambda sts: signature_of(credentials, sts),
-        extra_params=(("X-Amz-Region-Set", regions),),
+        method, url, _without_region_set(headers), body, credentials, settings, payload_hash, expires,
+        ALGORITHM, date_time, scope, lambda sts: signature_of(credentials, sts),
+        (("X-Amz-Region-Set", regions),),
     )
 
 
