@@ -135,6 +135,8 @@ complete -c sigcurl -l parallel-max -x -d 'At most N transfers at once with --pa
 complete -c sigcurl -l fail-early -d 'Stop at the first failed transfer and exit with its code'
 complete -c sigcurl -s i -l include -d 'Write the status line and headers before the body'
 complete -c sigcurl -s o -l output -r -F -d 'Write the body to FILE instead of stdout'
+complete -c sigcurl -s O -l remote-name -d 'Write the body to a file named like the URLs last path segment'
+complete -c sigcurl -l remote-name-all -d 'As -O for every URL that has no -o or -O'
 complete -c sigcurl -l output-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Directory for -o files'
 complete -c sigcurl -l create-dirs -d 'Create the directories -o needs'
 complete -c sigcurl -s s -l silent -d 'No progress and no error messages'

@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from sigcurl.curlopts import REMOTE_NAME
 from sigcurl.errors import SigcurlError, UsageError
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ CREDENTIAL_MARGIN = timedelta(seconds=60)
 SPOOL_MEMORY = 1 << 20
 
 _NEXT = ("--next", "-:")
+_REMOTE_WORD = "--output=" + REMOTE_NAME  # -O / --remote-name: an -o whose name comes from the URL
 _CONFIG = ("--config", "-K")
 
 
@@ -125,6 +127,8 @@ def split_argv(args: Sequence[str], table: dict[str, bool], stdin: Callable[[], 
             only_urls = True
         elif word in _NEXT:
             groups.append([])
+        elif word == "--remote-name":
+            cur.append(_REMOTE_WORD)
         elif word.startswith("--"):
             name, eq, value = word.partition("=")
             if name == "--config":
@@ -143,25 +147,31 @@ def split_argv(args: Sequence[str], table: dict[str, bool], stdin: Callable[[], 
 
 
 def _split_short(word: str, words: deque[str], cur: list[str], table: dict[str, bool], expand: Callable[[str], None]) -> None:
-    """A short option or cluster (``-s``, ``-sSL``, ``-XPOST``, ``-sK file``)."""
+    """A short option or cluster (``-s``, ``-sSL``, ``-XPOST``, ``-sK file``, ``-sO``)."""
+    kept = "-"  # the cluster's flags, without -O (which becomes an -o of its own)
     for i, ch in enumerate(word[1:], 1):
+        if ch == "O":
+            cur.append(_REMOTE_WORD)
+            continue
         takes = table.get("-" + ch)
         if not takes:
-            continue  # a flag (or unknown: click reports it)
+            kept += ch  # a flag (or unknown: click reports it)
+            continue
         attached = word[i + 1 :]
         value = attached if attached else (words.popleft() if words else None)
         if ch == "K":
             if value is None:
                 raise UsageError("-K needs a file name", "use -K FILE (- for standard input)")
-            if i > 1:
-                cur.append(word[:i])
+            if len(kept) > 1:
+                cur.append(kept)
             expand(value)
             return
-        cur.append(word)
+        cur.append(kept + word[i:])
         if not attached and value is not None:
             cur.append(value)
         return
-    cur.append(word)
+    if len(kept) > 1:
+        cur.append(kept)
 
 
 def merge_globals(groups: list[dict[str, Any]]) -> None:

@@ -127,7 +127,7 @@ def _needs_split(args: Sequence[str]) -> bool:
     for a in args:
         if a in ("--next", "-:", "--url") or a.startswith(("--config", "--url=")):
             return True
-        if a[:1] == "-" and a[1:2] != "-" and "K" in a:
+        if a == "--remote-name" or a[:1] == "-" and a[1:2] != "-" and ("K" in a or "O" in a):
             return True
     return False
 
@@ -227,6 +227,8 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--fail-early", is_flag=True, cls=Opt, section="transfers", help="Stop at the first failed transfer and exit with its code.")
 @click.option("-i", "--include", is_flag=True, cls=Opt, section="output", help="Write the status line and headers before the body.")
 @click.option("-o", "--output", multiple=True, cls=Opt, section="output", metavar="FILE", help="Write the body to FILE instead of stdout (one -o per URL, in order).")
+@click.option("-O", "--remote-name", "remote_name", is_flag=True, cls=Opt, section="output", help="Write the body to a file named like the URL's last path segment (one -O per URL, in order, like -o).")
+@click.option("--remote-name-all", is_flag=True, cls=Opt, section="output", help="As -O for every URL that has no -o or -O.")
 @click.option("--output-dir", cls=Opt, section="output", metavar="DIR", help="Directory for -o files.")
 @click.option("--create-dirs", is_flag=True, cls=Opt, section="output", help="Create the directories -o needs.")
 @click.option("-s", "--silent", is_flag=True, cls=Opt, section="output", help="No progress and no error messages.")

@@ -24,12 +24,26 @@ from urllib.parse import quote
 
 from sigcurl import __version__
 from sigcurl.body import Body, BytesBody, open_source, read_source
-from sigcurl.errors import BadURLError, ExitCode, SigcurlError, UsageError
+from sigcurl.errors import BadURLError, ExitCode, SigcurlError, UsageError, WriteError
 
 if TYPE_CHECKING:
     from sigcurl.multipart import FormArg
 
 USER_AGENT = f"sigcurl/{__version__}"
+
+#: The ``-o`` value that ``-O/--remote-name`` stands for (NUL cannot be in a file name).
+REMOTE_NAME = "\x00remote-name"
+
+
+def remote_file_name(url: str) -> str:
+    """``-O``: the last segment of the URL's path, as curl names the file (still percent-encoded)."""
+    path = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    name = path.partition("/")[2].rpartition("/")[2]
+    if not name or name in (".", ".."):
+        raise WriteError(
+            f"the URL {url} has no file name for -O", "add a file name to the URL's path, or use -o FILE"
+        )
+    return name
 
 _URL_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sigcurl import render
-from sigcurl.curlopts import HttpRequest, build_request
+from sigcurl.curlopts import REMOTE_NAME, HttpRequest, build_request, remote_file_name
 from sigcurl.environment import Env, isatty
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError, SigningConfigError, UsageError, WriteError
 
@@ -432,7 +432,7 @@ class Invocation:
             body_iter = itertools.chain([render.scrub_bytes(error_body, self.secrets)], resp.iter_body())
         else:
             body_iter = resp.iter_body(1 << 20)  # streamed in 1 MiB pieces, never held whole
-        sink, close_sink, terminal = self.open_sink()
+        sink, close_sink, terminal = self.open_sink(req.url)
         if not failed:
             body_iter = self.meter_download(body_iter, resp, terminal)
         exit_error: SigcurlError | None = None
@@ -523,12 +523,16 @@ class Invocation:
         for hint in hints or [render.MISMATCH_HINT]:
             self.err.write(f"* hint: {hint}\n")
 
-    def open_sink(self) -> tuple[BinaryIO, Callable[[], None], bool]:
-        """Where the response goes (stdout or the -o file), how to close it, and whether it is a terminal."""
+    def open_sink(self, url: str) -> tuple[BinaryIO, Callable[[], None], bool]:
+        """Where the response goes (stdout, the -o file or -O's name), how to close it, and whether it is a terminal."""
         o = self.o
         path = o["output"]
+        if path is None and o.get("remote_name_all"):
+            path = REMOTE_NAME
         if path is None or path == "-":
             return self.env.stdout, lambda: None, self.env.stdout_isatty
+        if path == REMOTE_NAME:
+            path = remote_file_name(url)
         if o["output_dir"] and not os.path.isabs(path):
             path = os.path.join(o["output_dir"], path)
         if o["create_dirs"]:

@@ -10,6 +10,7 @@ receives is verified by an independent signer.
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 from collections.abc import Sequence
@@ -490,3 +491,38 @@ def test_parallel_more_transfers_than_the_window(server: VerifyingServer, env: d
     assert result.stdout == b"".join(f"</item/{i}>\n".encode() for i in range(n))
     assert server.request_count == n
     _all_verified(server)
+
+
+# --- -O / --remote-name ---------------------------------------------------------------
+
+
+def test_remote_name_single_url(server: VerifyingServer, env: dict[str, str], tmp_path: Path) -> None:
+    result = run(["-O", "--service", "s3", "--output-dir", str(tmp_path), server.url + "/bucket/report%20v1.json?x=1"], env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == b""
+    assert json.loads((tmp_path / "report%20v1.json").read_bytes())["ok"] is True
+
+
+def test_remote_name_pairs_in_order_with_o(server: VerifyingServer, env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "named.json"
+    args = ["-s", "--service", "s3", "--output-dir", str(tmp_path),
+            "-O", server.url + "/b/first.json", "-o", str(out), server.url + "/b/second.json", "-sO", server.url + "/b/third.json"]
+    result = run(args, env)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "first.json").read_bytes())["target"] == "/b/first.json"
+    assert json.loads(out.read_bytes())["target"] == "/b/second.json"
+    assert json.loads((tmp_path / "third.json").read_bytes())["target"] == "/b/third.json"
+    assert result.stdout == b""
+
+
+def test_remote_name_all(server: VerifyingServer, env: dict[str, str], tmp_path: Path) -> None:
+    args = ["--remote-name-all", "--service", "s3", "--output-dir", str(tmp_path), server.url + "/b/a.txt", server.url + "/b/b.txt"]
+    result = run(args, env)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "a.txt").exists() and (tmp_path / "b.txt").exists()
+
+
+def test_remote_name_needs_a_file_name(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["-O", "--service", "s3", server.url + "/bucket/"], env)
+    assert result.exit_code == 23
+    assert result.stderr.startswith("sigcurl: ") and "-o FILE" in result.stderr
