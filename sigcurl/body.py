@@ -197,10 +197,8 @@ class SpooledBody(Body):
             c = Checksum(checksum)
         length = 0
         try:
-            while True:
-                chunk = stream.read(CHUNK)
-                if not chunk:
-                    break
+            # Reading the pipe (a background thread) overlaps hashing and spooling.
+            for chunk in prefetch(iter(lambda: stream.read(CHUNK), b"")):
                 h.update(chunk)
                 if c is not None:
                     c.update(chunk)
