@@ -13,6 +13,7 @@ this module only when it really sends something.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -233,6 +234,11 @@ class Response:
         self.close()
 
 
+def parts_scheme(url: str) -> str:
+    """The lower-case scheme of an absolute URL."""
+    return url.partition("://")[0].lower()
+
+
 def _host_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
@@ -281,11 +287,15 @@ class Transport:
         if opts.proxy == "" or (opts.noproxy and not opts.proxy and requests.utils.should_bypass_proxies(url, opts.noproxy)):
             merged["proxies"] = {}  # curl: -x "" uses no proxy, whatever the environment says
         merged["proxies"].pop("no_proxy", None)
+        upper = os.environ.get("HTTP_PROXY")
+        if parts_scheme(url) == "http" and not opts.proxy and upper and "http_proxy" not in os.environ:
+            # curl reads only the lower-case http_proxy: a CGI program's HTTP_PROXY can come
+            # from a request header ("httpoxy"); requests would use it.
+            if merged["proxies"].get("http") == upper:
+                del merged["proxies"]["http"]
         merged.pop("stream", None)
         if merged.get("verify") is True:
             # requests honours REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE; OpenSSL's own variables too.
-            import os
-
             for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
                 path = os.environ.get(var)
                 if path and os.path.exists(path):

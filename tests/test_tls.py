@@ -127,12 +127,20 @@ def test_proxy_flag_is_used(server: VerifyingServer, other_server: VerifyingServ
 
 
 def test_proxy_from_the_environment_and_no_proxy(server: VerifyingServer, other_server: VerifyingServer, run: Any) -> None:
-    run(server.url_for("/a"), env={"HTTP_PROXY": other_server.url})
+    run(server.url_for("/a"), env={"http_proxy": other_server.url})
     assert other_server.request_count == 1 and server.request_count == 0
-    result = run(server.url_for("/b"), env={"HTTP_PROXY": other_server.url, "NO_PROXY": "127.0.0.1"})
+    result = run(server.url_for("/b"), env={"http_proxy": other_server.url, "NO_PROXY": "127.0.0.1"})
     assert result.exit_code == 0
     assert server.request_count == 1 and server.last.ok
     assert other_server.request_count == 1
+
+
+def test_upper_case_http_proxy_is_ignored_for_http_as_curl_does(
+    server: VerifyingServer, other_server: VerifyingServer, run: Any
+) -> None:
+    result = run(server.url_for("/direct"), env={"HTTP_PROXY": other_server.url})
+    assert result.exit_code == 0, result.stderr
+    assert server.request_count == 1 and other_server.request_count == 0
 
 
 def test_noproxy_flag_bypasses_the_proxy(server: VerifyingServer, other_server: VerifyingServer, run: Any) -> None:
