@@ -202,7 +202,8 @@ class Response:
             for chunk in self.raw.stream(size, decode_content=self.compressed):
                 if self.deadline is not None and time.monotonic() > self.deadline:
                     raise TransferError("operation timed out while receiving the response", "raise -m/--max-time", exit_code=ExitCode.TIMEOUT)
-                self.size_download += len(chunk)
+                # curl counts the bytes received: with --compressed, before decoding
+                self.size_download = self.raw.tell() if self.compressed else self.size_download + len(chunk)
                 yield chunk
         except SigcurlError:
             raise

@@ -603,3 +603,16 @@ def test_fail_error_line_says_how_to_see_the_body(server: VerifyingServer, env: 
     assert result.exit_code == 22
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("sigcurl: HTTP 404") and " — use --fail-with-body" in line
+
+
+def test_compressed_decodes_and_counts_bytes_received(server: VerifyingServer, env: dict[str, str]) -> None:
+    import gzip
+
+    payload = b'{"items": ' + b"[1, 2, 3], " * 200 + b"}"
+    packed = gzip.compress(payload)
+    server.queue(Response(body=packed, headers=[("Content-Type", "application/json"), ("Content-Encoding", "gzip")]))
+    result = run(["-s", "--compressed", "--service", "execute-api", "-w", "\\n%{size_download}", server.url], env)
+    body, _, size = result.stdout.rpartition(b"\n")
+    assert body == payload
+    assert int(size) == len(packed)
+    assert "gzip" in (server.last.header("Accept-Encoding") or "")
