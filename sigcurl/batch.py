@@ -31,11 +31,12 @@ from __future__ import annotations
 import io
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from sigcurl.curlopts import REMOTE_NAME
+from sigcurl.urlglob import expand, has_glob, output_name
 from sigcurl.errors import SigcurlError, UsageError
 
 if TYPE_CHECKING:
@@ -346,9 +347,18 @@ def plan(groups: Sequence[dict[str, Any]], stdin: BinaryIO, warn: Callable[[str]
             warn(f"sigcurl: warning: {len(outputs) - len(urls)} more -o/--output than URLs; the extra ones are ignored")
         query = [url_query_part(q, stdin) for q in g.get("url_query") or ()]
         for k, url in enumerate(urls):
-            opts = dict(g, output=outputs[k] if k < len(outputs) else None)
-            transfers.append(Transfer(len(transfers), gi, add_query(url, query), opts))
+            output = outputs[k] if k < len(outputs) else None
+            for one, values in _globbed(url, g.get("globoff", False)):
+                opts = dict(g, output=output_name(output, values) if output else output)
+                transfers.append(Transfer(len(transfers), gi, add_query(one, query), opts))
     return transfers
+
+
+def _globbed(url: str, globoff: bool) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The URLs of a pattern (curl's globbing), or the URL itself with ``-g``."""
+    if globoff or not has_glob(url):
+        return iter([(url, ())])
+    return expand(url)
 
 
 def run_batch(top: Invocation, groups: list[dict[str, Any]]) -> int:

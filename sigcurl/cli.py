@@ -219,6 +219,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--retry-all-errors", is_flag=True, cls=Opt, help="Retry on any error.")
 @click.option("--resolve", "resolve_", multiple=True, cls=Opt, metavar="HOST:PORT:ADDR", help="Connect to ADDR for HOST:PORT (URL, Host and TLS name unchanged).")
 @click.option("--connect-to", multiple=True, cls=Opt, metavar="HOST1:PORT1:HOST2:PORT2", help="Connect to HOST2:PORT2 instead of HOST1:PORT1.")
+@click.option("-g", "--globoff", is_flag=True, cls=Opt, help="No URL globbing: {a,b} and [1-9] are literal.")
 @click.option("--url-query", multiple=True, cls=Opt, metavar="DATA", help="Add to each URL's query: name=value (value encoded), =value, name@FILE, +raw (as is).")
 @click.option("-K", "--config", "config_", cls=Opt, section="transfers", metavar="FILE", help="Read options from FILE (curl's syntax: 'url = ...', 'header = \"...\"', 'next'; - is stdin).")
 @click.option("--next", "next_", is_flag=True, cls=Opt, section="transfers", help="(also -:) Start a new set of options for the URLs that follow.")

@@ -154,11 +154,19 @@ class Invocation:
         groups = [o, *self.groups]
         for group in groups:
             self.check_options(group)
-        if not self.groups and len(urls) == 1 and not o.get("url_query") and (isinstance(o["output"], str) or len(o["output"] or ()) <= 1):
+        if not self.groups and len(urls) == 1 and not o.get("url_query") and not self.globbed(urls[0]) and (isinstance(o["output"], str) or len(o["output"] or ()) <= 1):
             return self.single(urls[0])
         from sigcurl.batch import run_batch
 
         return run_batch(self, groups)
+
+    def globbed(self, url: str) -> bool:
+        """Whether ``url`` is a pattern that makes several transfers (curl's globbing, off with -g)."""
+        if self.o.get("globoff") or not any(c in url for c in "{}[]"):
+            return False
+        from sigcurl.urlglob import has_glob
+
+        return has_glob(url)
 
     def single(self, url: str) -> int:
         """The common case, one URL: no batch machinery to import."""

@@ -72,7 +72,8 @@ S = ("--sign-only", "--service", "s3")
     ("argv", "code", "fragment"),
     [
         pytest.param([*S, "http://"], 3, "no host", id="url-no-host"),
-        pytest.param([*S, "http://[::1/"], 3, "bad host", id="url-unbalanced-bracket"),
+        pytest.param([*S, "http://[::1/"], 3, "unmatched '['", id="url-unbalanced-bracket"),
+        pytest.param([*S, "-g", "http://[::1/"], 3, "bad host", id="url-unbalanced-bracket-globoff"),
         pytest.param([*S, "http://a b/"], 3, "bad host", id="url-space-in-host"),
         pytest.param([*S, "http://a:0/"], 3, "bad port", id="url-port-zero"),
         pytest.param([*S, "http://a:99999/"], 3, "bad port", id="url-port-range"),
