@@ -57,7 +57,7 @@ class SigcurlCommand(click.Command):
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         groups: dict[str, list[tuple[str, str]]] = {s: [] for s in SECTIONS}
         for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
+            record = param.get_help_record(ctx) if isinstance(param, click.Option) else None  # URL is in the usage line
             if record is not None:
                 groups.setdefault(getattr(param, "section", "output"), []).append(record)
         for section, rows in groups.items():
@@ -187,7 +187,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
     return value
 
 
-@click.command(cls=SigcurlCommand, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command("sigcurl", cls=SigcurlCommand, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("urls", nargs=-1, metavar="URL...")
 @click.option("--url", "extra_urls", multiple=True, cls=Opt, metavar="URL", help="A URL to fetch (as well as the arguments).")
 @click.option("-X", "--request", "method", cls=Opt, metavar="METHOD", help="HTTP method to use (default GET, POST with data, PUT with -T).")

@@ -616,3 +616,13 @@ def test_compressed_decodes_and_counts_bytes_received(server: VerifyingServer, e
     assert body == payload
     assert int(size) == len(packed)
     assert "gzip" in (server.last.header("Accept-Encoding") or "")
+
+
+def test_help_is_grouped(env: dict[str, str]) -> None:
+    out = run(["--help"], env).stdout.decode()
+    sections = [line for line in out.splitlines() if line and not line.startswith(" ")]
+    assert sections[0].startswith("Usage: sigcurl [OPTIONS] URL...")
+    assert [s for s in sections if s.endswith(":") and s != "Examples:"] == [
+        "Curl options:", "Transfers:", "Signing:", "Credentials:", "Output:",
+    ]
+    assert "\n  URL...\n" not in out
