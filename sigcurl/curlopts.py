@@ -300,4 +300,23 @@ def build_request(
             else (n, v)
             for n, v in user
         ]
-    return HttpRequest(method=method or verb, url=url, headers=defaults + user, body=body)
+    return HttpRequest(method=method or verb, url=url, headers=merge_repeated(defaults + user), body=body)
+
+
+def merge_repeated(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers with a repeated name joined into one, ``a,b``, at the first one's place.
+
+    HTTP and SigV4 read ``X: a`` + ``X: b`` and ``X: a,b`` the same way; sending
+    the joined form means ``-v`` and ``--sign-only`` show exactly what goes out.
+    """
+    out: list[tuple[str, str]] = []
+    where: dict[str, int] = {}
+    for name, value in headers:
+        key = name.lower()
+        if key in where:
+            i = where[key]
+            out[i] = (out[i][0], f"{out[i][1]},{value}")
+        else:
+            where[key] = len(out)
+            out.append((name, value))
+    return out

@@ -496,14 +496,8 @@ class Transport:
     ) -> Response:
         prepared = requests.Request(method=method, url="http://sigcurl.invalid/").prepare()
         prepared.url = url
-        merged: dict[str, str] = {}
-        for name, value in headers:
-            key = next((k for k in merged if k.lower() == name.lower()), None)
-            if key is None:
-                merged[name] = value
-            else:
-                merged[key] = f"{merged[key]},{value}"
-        prepared.headers = requests.structures.CaseInsensitiveDict(merged)
+        # Repeated names were joined before signing (curlopts.merge_repeated): one value each.
+        prepared.headers = requests.structures.CaseInsensitiveDict(headers)
         for name in ("User-Agent", "Accept-Encoding"):  # nothing unsigned that -v does not show (curl sends neither)
             if name not in prepared.headers:
                 prepared.headers[name] = urllib3.util.SKIP_HEADER

@@ -626,3 +626,12 @@ def test_help_is_grouped(env: dict[str, str]) -> None:
         "Curl options:", "Transfers:", "Signing:", "Credentials:", "Output:",
     ]
     assert "\n  URL...\n" not in out
+
+
+def test_repeated_headers_are_shown_as_sent(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["-v", "--service", "execute-api", "-H", "X-A: 1", "-H", "X-A: 2", server.url], env)
+    assert server.last.header_all("X-A") == ["1,2"]
+    assert "> X-A: 1,2" in result.stderr and "> X-A: 1\n" not in result.stderr
+    assert server.last.ok
+    signed = run(["--sign-only", "--service", "execute-api", "-H", "X-A: 1", "-H", "X-A: 2", server.url], env)
+    assert "X-A: 1,2" in signed.stdout.decode()
