@@ -430,12 +430,13 @@ class Invocation:
         if o["verbose"]:
             render.verbose_response(self.err, resp)
         failed = resp.status >= 400
+        summary: tuple[str, str] | None = None  # (what, fix) of an AWS error body
         body_iter: Iterator[bytes] = iter(())
         if req.method == "HEAD" or o["head"]:
             pass
         elif failed:
             error_body = resp.read_all(render.ERROR_BODY_LIMIT)
-            self.report_aws_error(resp, error_body, signed)
+            summary = self.report_aws_error(resp, error_body, signed, failing=bool(o["fail"] or o["fail_with_body"]))
             # An error body may echo what was signed (S3 returns the canonical request, token included).
             body_iter = itertools.chain([render.scrub_bytes(error_body, self.secrets)], resp.iter_body())
         else:
@@ -456,8 +457,10 @@ class Invocation:
         finally:
             close_sink()
         if failed and (o["fail"] or o["fail_with_body"]) and exit_error is None:
-            fix = "use --fail-with-body to see the response body" if o["fail"] else "the response body is in the output"
-            exit_error = HTTPStatusError(f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {_host(resp.url)} (-f)", fix)
+            what, fix = summary or (f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {_host(resp.url)}", "")
+            if not fix:
+                fix = "use --fail-with-body to see the response body" if o["fail"] else "the response body is in the output"
+            exit_error = HTTPStatusError(f"{what} (-f)", fix)
         if o["write_out"]:
             self.write_out(resp, req, started, exit_error, hops)
         if exit_error is not None:
@@ -505,17 +508,27 @@ class Invocation:
 
         return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region, redirected=redirected)
 
-    def report_aws_error(self, resp: Response, body: bytes, signed: SignedRequest | None) -> None:
-
+    def report_aws_error(self, resp: Response, body: bytes, signed: SignedRequest | None, *, failing: bool) -> tuple[str, str] | None:
+        """Summarise an AWS error body in one line: printed now, or returned as the (what, fix) of
+        the -f error (``failing``), so either way the user reads one line.  With -v, a signature
+        mismatch the service explains is shown as a diff against what sigcurl signed."""
         err = render.parse_aws_error(body, resp.headers)
         if err is None:
-            return
-        self.err.info(render.error_summary(resp.status, _host(resp.url), err))
-        if signed is None or not (err.canonical_request or err.string_to_sign):
-            return
-        if not self.o["verbose"]:
-            self.err.info("sigcurl: the service sent back what it signed — rerun with -v to see the difference")
-            return
+            return None
+        what, fix = render.error_summary(resp.status, _host(resp.url), err)
+        explained = signed is not None and bool(err.canonical_request or err.string_to_sign)
+        if explained:
+            fix = ("the difference from what sigcurl signed is shown above" if failing else "the difference from what sigcurl signed follows") \
+                if self.o["verbose"] else "rerun with -v to see how the service's canonical request differs from sigcurl's"
+        if not failing:
+            self.err.info(f"sigcurl: {what}" + (f" — {fix}" if fix else ""))
+        if explained and self.o["verbose"]:
+            assert signed is not None
+            self.show_mismatch(signed, err)
+        return what, fix
+
+    def show_mismatch(self, signed: SignedRequest, err: render.AwsError) -> None:
+        """-v: diff the canonical request and string to sign against the service's, with hints."""
         # Signature mismatch diagnosis (issue 7.4): diff what we signed against what the service computed.
         for label, ours, theirs in (
             ("canonical request", signed.canonical_request, err.canonical_request),

@@ -381,14 +381,13 @@ def _xml_unescape(text: str) -> str:
     return html.unescape(text)
 
 
-def error_summary(status: int, host: str, err: AwsError) -> str:
-    """The one stderr line for an AWS error response."""
+def error_summary(status: int, host: str, err: AwsError) -> tuple[str, str]:
+    """(what, fix) of the one stderr line for an AWS error response."""
     message = " ".join(err.message.split())
     if len(message) > 300:
         message = message[:297] + "..."
-    hint = _HINTS.get(err.code, "")
-    text = f"sigcurl: HTTP {status} from {host}: {err.code}" + (f": {message}" if message else "")
-    return f"{text} — {hint}" if hint else text
+    what = f"HTTP {status} from {host}: {err.code}" + (f": {message}" if message else "")
+    return what, _HINTS.get(err.code, "")
 
 
 def signature_diff(label: str, ours: str, theirs: str) -> str:

@@ -635,3 +635,11 @@ def test_repeated_headers_are_shown_as_sent(server: VerifyingServer, env: dict[s
     assert server.last.ok
     signed = run(["--sign-only", "--service", "execute-api", "-H", "X-A: 1", "-H", "X-A: 2", server.url], env)
     assert "X-A: 1,2" in signed.stdout.decode()
+
+
+def test_fail_with_an_aws_error_is_one_line(server: VerifyingServer, env: dict[str, str]) -> None:
+    server.queue(Response.aws_error("AccessDenied", "no way", status=403))
+    result = run(["-f", "--service", "s3", server.url + "/b/k"], env)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 22 and len(lines) == 1
+    assert lines[0].startswith("sigcurl: HTTP 403 from ") and "AccessDenied: no way (-f) — " in lines[0]
