@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sigcurl import render
+from sigcurl.body import read_source
 from sigcurl.curlopts import REMOTE_NAME, HttpRequest, build_request, remote_file_name
 from sigcurl.environment import Env, isatty
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError, SigningConfigError, UsageError, WriteError
@@ -154,6 +155,9 @@ class Invocation:
         groups = [o, *self.groups]
         for group in groups:
             self.check_options(group)
+            fmt = group["write_out"]
+            if fmt and fmt.startswith("@"):  # read -w @FILE before anything is sent
+                group["write_out"] = read_source(fmt[1:], self.env.stdin, what="-w").decode("utf-8", "replace")
         if not self.groups and len(urls) == 1 and not o.get("url_query") and not self.globbed(urls[0]) and (isinstance(o["output"], str) or len(o["output"] or ()) <= 1):
             return self.single(urls[0])
         from sigcurl.batch import run_batch
@@ -561,17 +565,15 @@ class Invocation:
         try:
             f = open(path, "wb")  # noqa: SIM115
         except OSError as exc:
-            raise WriteError(f"cannot write {path}: {exc.strerror or exc}", "check the path, or add --create-dirs") from None
+            missing = not os.path.isdir(os.path.dirname(os.path.abspath(path)))
+            fix = "add --create-dirs, or check the path" if missing else "check the path and its permissions"
+            raise WriteError(f"cannot write {path}: {exc.strerror or exc}", fix) from None
         return f, f.close, False
 
     def write_out(
         self, resp: Response, req: HttpRequest, started: float, error: SigcurlError | None, hops: Sequence[bytes]
     ) -> None:
-        from sigcurl.body import read_source
-
         fmt = self.o["write_out"]
-        if fmt.startswith("@"):
-            fmt = read_source(fmt[1:], self.env.stdin, what="-w").decode("utf-8", "replace")
         info = render.TransferInfo(
             http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
             content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,

@@ -643,3 +643,12 @@ def test_fail_with_an_aws_error_is_one_line(server: VerifyingServer, env: dict[s
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 22 and len(lines) == 1
     assert lines[0].startswith("sigcurl: HTTP 403 from ") and "AccessDenied: no way (-f) — " in lines[0]
+
+
+def test_write_out_file_is_read_before_sending(server: VerifyingServer, env: dict[str, str], tmp_path: Path) -> None:
+    result = run(["--service", "execute-api", "-d", "x", "-w", f"@{tmp_path}/missing", server.url], env)
+    assert result.exit_code == 26
+    assert server.request_count == 0
+    fmt = tmp_path / "fmt"
+    fmt.write_text("%{http_code}")
+    assert run(["-s", "-o", "/dev/null", "--service", "execute-api", "-w", f"@{fmt}", server.url], env).stdout == b"200"
