@@ -230,6 +230,7 @@ class Invocation:
     def signing_context(self, url: str) -> SigningContext:
         o = self.o
         service, region, sigv4a = self.endpoint_for(url)
+        inferred = service is not None
         if o["service"] is not None:
             service = _check_name(o["service"], "--service", _NAME_CHARS + ".")
         if service is None:
@@ -253,7 +254,11 @@ class Invocation:
             def configured() -> str | None:
                 return resolve_region(profile=o["profile"], environ=self.env.environ)
 
-            region = (self.shared.region(o["profile"], self.env.environ, configured) if self.shared else configured()) or "us-east-1"
+            region = self.shared.region(o["profile"], self.env.environ, configured) if self.shared else configured()
+            if region is None:
+                region = "us-east-1"
+                if not inferred and o["verbose"]:  # the host says nothing either: say what is assumed
+                    self.err.write(f"* no region for {_host(url)}: signing for us-east-1 (pass --region, or set AWS_REGION)\n")
         fixed = parse_date(o["date_"]) if o["date_"] else None
         ctx = SigningContext(self.env, o, service, region, algorithm, fixed, secrets=self.secrets, shared=self.shared)
         if self.shared is not None:

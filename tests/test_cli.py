@@ -652,3 +652,12 @@ def test_write_out_file_is_read_before_sending(server: VerifyingServer, env: dic
     fmt = tmp_path / "fmt"
     fmt.write_text("%{http_code}")
     assert run(["-s", "-o", "/dev/null", "--service", "execute-api", "-w", f"@{fmt}", server.url], env).stdout == b"200"
+
+
+def test_unknown_host_without_region_says_so_with_verbose(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["-v", "--service", "execute-api", "-o", "/dev/null", server.url], env)
+    assert "/us-east-1/execute-api/" in (server.last.header("Authorization") or "")
+    assert "* no region for 127.0.0.1" in result.stderr and "--region" in result.stderr
+    quiet = run(["-v", "--service", "execute-api", "--region", "eu-west-1", "-o", "/dev/null", server.url], env)
+    assert "no region" not in quiet.stderr
+    assert run(["--sign-only", "--service", "execute-api", server.url], env).stderr == ""
