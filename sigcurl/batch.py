@@ -545,7 +545,7 @@ def _exit_status(top: Invocation, transfers: list[Transfer], fail_early: bool) -
             what = " ".join(t.error.what.split())
             lines.append(f"sigcurl:   [{t.index + 1}/{len(transfers)}] {redact_url(t.url)}: ({int(t.error.exit_code)}) {what}")
         if not_run:
-            lines.append(f"sigcurl: {not_run} transfers not run (--fail-early)")
+            lines.append(f"sigcurl: {not_run} transfer{'' if not_run == 1 else 's'} not run (--fail-early)")
         top.err.error("\n".join(lines))
     chosen = min(failed, key=lambda t: t.index) if fail_early else failed[-1]
     assert chosen.error is not None

@@ -89,7 +89,7 @@ class SigcurlCommand(click.Command):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except (click.Abort, KeyboardInterrupt):
-            sys.stderr.write("sigcurl: interrupted\n")
+            sys.stderr.write("sigcurl: interrupted — nothing more was sent; run the command again to retry\n")
             sys.exit(ExitCode.INTERRUPTED)
         except SigcurlError as exc:
             sys.stderr.write(exc.line() + "\n")

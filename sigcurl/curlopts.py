@@ -155,7 +155,7 @@ def parse_header(arg: str) -> tuple[str, str, str]:
         name, value = arg[:colon].strip(), arg[colon + 1 :].strip(" \t")
         action = "set" if value else "remove"
     if not name or not _TOKEN.issuperset(name):
-        raise UsageError(f"bad header name {name!r}", "header names are letters, digits and -_ (no spaces)")
+        raise UsageError(f"bad header name {name!r}", "a header name is letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)")
     if len(arg) > 65536:
         raise UsageError(f"header {name} is too long ({len(arg)} bytes)", "keep each header under 64 KiB")
     return action, name, value

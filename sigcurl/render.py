@@ -543,6 +543,12 @@ def _variable(name: str, info: TransferInfo) -> str | None:
         for n, v in info.headers:
             merged.setdefault(n.lower(), []).append(v)
         return json.dumps(merged)
-    if name == "json":
-        return json.dumps({k: (_variable(k, info) or "") for k in ("http_code", "method", "url_effective", "content_type", "size_download", "time_total", "num_redirects", "exitcode")})
+    if name == "json":  # numbers as numbers, as curl writes them
+        return json.dumps({
+            "http_code": info.http_code, "response_code": info.http_code, "method": info.method,
+            "url_effective": info.url_effective, "content_type": info.content_type,
+            "size_download": info.size_download, "size_upload": info.size_upload,
+            "time_total": round(info.time_total, 6), "num_redirects": info.num_redirects,
+            "exitcode": info.exitcode, "errormsg": info.errormsg or None,
+        })
     return None

@@ -273,7 +273,7 @@ def test_parallel_fail_early_stops_starting_transfers(server: VerifyingServer, e
     result = run(["-Z", "--parallel-max", "1", "-f", "--fail-early", *API, *urls(server, 10)], env)
     assert result.exit_code == 22
     assert server.request_count < 10
-    assert "transfers not run (--fail-early)" in result.stderr
+    assert " not run (--fail-early)" in result.stderr
 
 
 def test_parallel_progress_on_a_terminal(server: VerifyingServer, env: dict[str, str]) -> None:

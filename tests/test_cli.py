@@ -661,3 +661,15 @@ def test_unknown_host_without_region_says_so_with_verbose(server: VerifyingServe
     quiet = run(["-v", "--service", "execute-api", "--region", "eu-west-1", "-o", "/dev/null", server.url], env)
     assert "no region" not in quiet.stderr
     assert run(["--sign-only", "--service", "execute-api", server.url], env).stderr == ""
+
+
+def test_write_out_json_has_numbers(server: VerifyingServer, env: dict[str, str]) -> None:
+    result = run(["-s", "-o", "/dev/null", "--service", "execute-api", "-w", "%{json}", server.url], env)
+    info = json.loads(result.stdout)
+    assert info["http_code"] == 200 and isinstance(info["size_download"], int) and isinstance(info["time_total"], float)
+    assert info["exitcode"] == 0 and info["errormsg"] is None
+
+
+def test_connect_error_names_the_port(env: dict[str, str]) -> None:
+    result = run(["--service", "s3", "http://127.0.0.1:9/"], env)
+    assert result.exit_code == 7 and "127.0.0.1 port 9" in result.stderr

@@ -260,6 +260,6 @@ def test_ctrl_c_exits_130_cleanly_and_leaves_no_temporary_files(server: Verifyin
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
-    assert err.decode().strip().splitlines()[-1] == "sigcurl: interrupted"
+    assert err.decode().strip().splitlines()[-1].startswith("sigcurl: interrupted — ")
     assert b"Traceback" not in err
     assert list(tmp.iterdir()) == []
