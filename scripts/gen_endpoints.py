@@ -19,6 +19,9 @@ What it derives:
   dualstack, plus every hostname in endpoints.json -- with the signing name
   and region botocore signs it with; the hosts whose shape already says so
   are dropped, and the rest are kept verbatim.
+- ``JSON_VERSIONS``: signing name -> the version of the AWS JSON protocol its
+  service speaks (``application/x-amz-json-1.0`` or ``-1.1``), for ``--json``
+  requests with ``X-Amz-Target``.
 """
 
 from __future__ import annotations
@@ -60,6 +63,20 @@ def load(loader: Loader) -> dict[str, Any]:
         name: loader.load_service_model(name, "service-2")["metadata"]
         for name in loader.list_available_services("service-2")
     }
+
+
+def json_versions(metadata: dict[str, Any]) -> dict[str, str]:
+    """Signing name -> the AWS JSON protocol version (its ``application/x-amz-json-<v>``).
+
+    A signing name whose services disagree is left out (the caller then keeps
+    ``application/json``).
+    """
+    seen: dict[str, set[str]] = defaultdict(set)
+    for meta in metadata.values():
+        protocols = meta.get("protocols") or [meta.get("protocol")]
+        if "json" in protocols and meta.get("jsonVersion"):
+            seen[meta.get("signingName") or meta["endpointPrefix"]].add(meta["jsonVersion"])
+    return {name: next(iter(v)) for name, v in seen.items() if len(v) == 1}
 
 
 def prefix_table(metadata: dict[str, Any], endpoints: dict[str, Any]) -> dict[str, str]:
@@ -257,6 +274,7 @@ def main() -> int:
         "SIGNING_NAMES": ("tuple[str, ...]", tuple(sorted(signing_names))),
         "PREFIXES": ("dict[str, str]", prefixes),
         "HOSTS": ("dict[str, tuple[str, str | None, bool]]", {}),
+        "JSON_VERSIONS": ("dict[str, str]", json_versions(metadata)),
     }
     # Pass 1, the shape rules alone: learn the prefixes that rule sets spell
     # differently from endpointPrefix (aos -> es, efs -> elasticfilesystem).

@@ -273,3 +273,9 @@ def _s3_compatible(h: str) -> Endpoint | None:
         else:
             return None
     return Endpoint("s3", region, s3=True, s3_compatible=name)
+
+
+def json_content_type(service: str) -> str | None:
+    """``application/x-amz-json-1.0``/``-1.1`` for a service that speaks the AWS JSON protocol."""
+    version = _data.JSON_VERSIONS.get(service)
+    return f"application/x-amz-json-{version}" if version else None

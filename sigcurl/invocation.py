@@ -317,6 +317,7 @@ class Invocation:
         o = self.o
         req = self.build(url)
         ctx = self.signing_context(req.url)
+        req = self.json_protocol(ctx, req)
         if o["presign"]:
             # the user's -H headers are signed (the URL's user must send them); -d alone does not make it a POST
             method = req.method if o["method"] or req.method != "POST" else "GET"
@@ -339,6 +340,28 @@ class Invocation:
             self.stdout_write(("\n".join(lines) + "\n").encode())
             return
         self.transfer(ctx, req)
+
+    def json_protocol(self, ctx: SigningContext, req: HttpRequest) -> HttpRequest:
+        """``--json`` to an ``X-Amz-Target`` API: the Content-Type its service expects.
+
+        DynamoDB, Kinesis, CloudWatch Logs, SSM... speak the AWS JSON protocol
+        and want ``application/x-amz-json-1.0`` or ``-1.1``; a Content-Type
+        given with -H is always kept.
+        """
+        o = self.o
+        if not any(d.kind == "json" for d in o["data_args"]):
+            return req
+        names = {n.lower() for n, _ in req.headers}
+        given = {h.split(":", 1)[0].split(";", 1)[0].strip().lower() for h in o["headers"]}
+        if "x-amz-target" not in names or "content-type" in given:
+            return req
+        from sigcurl.endpoints import json_content_type
+
+        content_type = json_content_type(ctx.service)
+        if content_type is None:
+            return req
+        headers = [(n, content_type if n.lower() == "content-type" else v) for n, v in req.headers]
+        return req._replace(headers=headers)
 
     def plan_body(self, ctx: SigningContext, req: HttpRequest) -> HttpRequest:
         """How the body is signed and framed (sigcurl.streaming); unchanged without a body."""

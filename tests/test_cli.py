@@ -673,3 +673,16 @@ def test_write_out_json_has_numbers(server: VerifyingServer, env: dict[str, str]
 def test_connect_error_names_the_port(env: dict[str, str]) -> None:
     result = run(["--service", "s3", "http://127.0.0.1:9/"], env)
     assert result.exit_code == 7 and "127.0.0.1 port 9" in result.stderr
+
+
+def test_json_to_an_aws_json_api_gets_its_content_type(server: VerifyingServer, env: dict[str, str]) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    host = "dynamodb.us-east-1.amazonaws.com"
+    args = ["--connect-to", f"{host}:80:127.0.0.1:{port}", "--json", "@-", "-H", "X-Amz-Target: DynamoDB_20120810.DescribeTable", f"http://{host}/"]
+    result = run(args, env, stdin=b'{"TableName":"t"}')
+    assert result.exit_code == 0, result.stderr
+    assert server.last.header("Content-Type") == "application/x-amz-json-1.0" and server.last.ok
+    run([*args[:-1], "-H", "Content-Type: application/json", args[-1]], env, stdin=b"{}")
+    assert server.last.header("Content-Type") == "application/json"  # -H wins
+    run(["--json", "{}", "--service", "execute-api", server.url], env)
+    assert server.last.header("Content-Type") == "application/json"  # no X-Amz-Target: plain JSON
