@@ -114,10 +114,14 @@ class SigningContext:
         from sigcurl.credentials import resolve_credentials
 
         o = self.opts
+        environ = self.env.environ
+        if o["region"]:
+            # --region is the session's region, as the AWS CLI's is: STS calls for roles go there too.
+            environ = {**environ, "AWS_REGION": o["region"]}
         return resolve_credentials(
             profile=o["profile"], access_key=o["access_key"], secret_key=o["secret_key"],
             session_token=o["session_token"], role_arn=o["role_arn"], role_session_name=o["role_session_name"],
-            external_id=o["external_id"], duration_seconds=o["duration"], environ=self.env.environ,
+            external_id=o["external_id"], duration_seconds=o["duration"], environ=environ,
             interactive=isatty(self.env.stdin),
         )
 

@@ -725,7 +725,7 @@ def map_exception(exc: BaseException, url: str) -> SigcurlError:
         return TransferError(f"network failure talking to {host}", "retry, or check the server", exit_code=ExitCode.RECV_ERROR)
     if "NewConnectionError" in names or "ConnectionRefusedError" in names or isinstance(exc, requests.exceptions.ConnectionError):
         parts = urlsplit(url)
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, "")
+        port: int | str = parts.port or {"http": 80, "https": 443}.get(parts.scheme) or ""
         return TransferError(f"could not connect to {host} port {port}", "check the host, the port and that the server is up", exit_code=ExitCode.CONNECT)
     if isinstance(exc, OSError) and exc.errno is not None:
         return TransferError(f"network failure talking to {host}: {exc.strerror}", "retry, or check the network", exit_code=ExitCode.RECV_ERROR)

@@ -686,3 +686,19 @@ def test_json_to_an_aws_json_api_gets_its_content_type(server: VerifyingServer, 
     assert server.last.header("Content-Type") == "application/json"  # -H wins
     run(["--json", "{}", "--service", "execute-api", server.url], env)
     assert server.last.header("Content-Type") == "application/json"  # no X-Amz-Target: plain JSON
+
+
+def test_region_flag_is_the_session_region_for_role_calls(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import sigcurl.credentials as credentials
+
+    seen: dict[str, object] = {}
+    real = credentials.resolve_credentials
+
+    def capture(**kwargs: object) -> object:
+        seen.update(kwargs)
+        return real(**{**kwargs, "role_arn": None})
+
+    monkeypatch.setattr(credentials, "resolve_credentials", capture)
+    run(["--sign-only", "--region", "eu-west-2", "--role-arn", "arn:aws:iam::123456789012:role/r", "https://sts.amazonaws.com/"], env)
+    assert seen["role_arn"] == "arn:aws:iam::123456789012:role/r"
+    assert seen["environ"]["AWS_REGION"] == "eu-west-2"  # type: ignore[index]
