@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import BinaryIO, NamedTuple, TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 from urllib.parse import quote
 
 from sigcurl import __version__
 from sigcurl.body import Body, BytesBody, open_source, read_source
 from sigcurl.errors import BadURLError, ExitCode, SigcurlError, UsageError, WriteError
+from sigcurl.signer.canonical import TOKEN_CHARS
 
 if TYPE_CHECKING:
     from sigcurl.multipart import FormArg
@@ -50,7 +51,6 @@ _URL_CHARS = frozenset(
 )
 _QUERY_SAFE = "!$%&'()*+,/:;=?@[]~"  # -G data keeps its URL syntax; other bytes are escaped
 _HEX = frozenset("0123456789abcdefABCDEF")
-_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 class DataArg(NamedTuple):
@@ -154,7 +154,7 @@ def parse_header(arg: str) -> tuple[str, str, str]:
     else:
         name, value = arg[:colon].strip(), arg[colon + 1 :].strip(" \t")
         action = "set" if value else "remove"
-    if not name or not _TOKEN.issuperset(name):
+    if not name or not TOKEN_CHARS.issuperset(name):
         raise UsageError(f"bad header name {name!r}", "a header name is letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)")
     if len(arg) > 65536:
         raise UsageError(f"header {name} is too long ({len(arg)} bytes)", "keep each header under 64 KiB")

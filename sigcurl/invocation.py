@@ -23,7 +23,15 @@ from sigcurl import render
 from sigcurl.body import read_source
 from sigcurl.curlopts import REMOTE_NAME, HttpRequest, build_request, remote_file_name
 from sigcurl.environment import Env, isatty
-from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError, SigningConfigError, UsageError, WriteError
+from sigcurl.signer.canonical import TOKEN_CHARS
+from sigcurl.errors import (
+    ExitCode,
+    HTTPStatusError,
+    SigcurlError,
+    SigningConfigError,
+    UsageError,
+    WriteError,
+)
 
 if TYPE_CHECKING:
     from sigcurl.batch import Shared
@@ -58,13 +66,12 @@ def _check_name(value: str, what: str, allowed: str) -> str:
 
 
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-"
-_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _check_header_safe(o: dict[str, Any]) -> None:
     """Reject option values that would end up in the request line or a header with control characters."""
     method = o.get("method")
-    if method is not None and (not method or not _TOKEN_CHARS.issuperset(method)):
+    if method is not None and (not method or not TOKEN_CHARS.issuperset(method)):
         raise UsageError(f"bad -X method {method!r}", "use a method name such as GET, PUT, POST or DELETE")
     for key, flag in (("access_key", "--access-key"), ("secret_key", "--secret-key"), ("session_token", "--session-token")):
         value = o.get(key)

@@ -35,7 +35,8 @@ UNSIGNED_HEADERS = frozenset(
     }
 )
 
-_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+#: The characters of an HTTP token (RFC 9110): header names and methods.
+TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 #: Fast paths: text made only of characters that encode to themselves.
@@ -186,7 +187,7 @@ def check_header(name: str, value: str) -> None:
     A line feed followed by a space or tab (an obsolete folded line, which
     the AWS suites use) is accepted: its whitespace is folded when signing.
     """
-    if not name or not _TOKEN_CHARS.issuperset(name):
+    if not name or not TOKEN_CHARS.issuperset(name):
         raise ValueError(f"invalid header name {name!r}: only letters, digits and !#$%&'*+-.^_`|~ are allowed")
     if "\r" in value or "\x00" in value:
         raise ValueError(f"invalid value for header {name}: it contains CR or NUL")
