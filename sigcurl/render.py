@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import BinaryIO, NamedTuple, TYPE_CHECKING, TextIO
 
+from sigcurl.awserror import AwsError, error_summary, parse_aws_error
 from sigcurl.errors import ExitCode, SigcurlError, WriteError
+
+__all__ = ["AwsError", "error_summary", "parse_aws_error"]  # re-exported while the output package is built
 
 if TYPE_CHECKING:
     from sigcurl.transport import Response
@@ -276,119 +279,6 @@ def indent_json(text: str, step: str = "  ") -> str:
 
 
 # --- AWS error responses -----------------------------------------------------
-
-_XML_TAG = re.compile(rb"<(Code|Message|CanonicalRequest|StringToSign|Region|Endpoint)>(.*?)</\1>", re.S)
-
-_HINTS = {
-    "SignatureDoesNotMatch": "check the secret key, --region and --service; rerun with -v to compare the canonical requests",
-    "InvalidSignatureException": "check the secret key, --region and --service; rerun with -v to compare the canonical requests",
-    "IncompleteSignature": "a signed header is missing or was changed on the way; rerun with -v",
-    "InvalidClientTokenId": "the access key id is not valid here: check your credentials or --profile",
-    "UnrecognizedClientException": "the access key id is not valid here: check your credentials or --profile",
-    "InvalidAccessKeyId": "the access key id is not valid here: check your credentials or --profile",
-    "ExpiredToken": "the session token has expired: refresh your credentials",
-    "ExpiredTokenException": "the session token has expired: refresh your credentials",
-    "RequestExpired": "the request is too old: check your clock, or --date",
-    "RequestTimeTooSkewed": "your clock is off: synchronise it",
-    "AuthorizationHeaderMalformed": "the signing region or service is wrong: check --region and --service",
-    "AccessDenied": "the credentials lack permission: check the IAM policy",
-    "AccessDeniedException": "the credentials lack permission: check the IAM policy",
-    "MissingAuthenticationToken": "the request was not signed as the service expects: check --service and the URL",
-    "MissingAuthenticationTokenException": "the request was not signed as the service expects: check --service and the URL",
-    "PermanentRedirect": "the bucket is in another region: pass its --region or use its regional host",
-}
-
-
-class AwsError(NamedTuple):
-    """The parts of an AWS error response worth showing."""
-
-    code: str
-    message: str
-    canonical_request: str | None = None
-    string_to_sign: str | None = None
-    region: str | None = None
-    endpoint: str | None = None
-
-
-def parse_aws_error(body: bytes, headers: Sequence[tuple[str, str]]) -> AwsError | None:
-    """The code and message of an XML or JSON AWS error body, if it is one."""
-    head = {n.lower(): v for n, v in headers}
-    stripped = body.lstrip()
-    if stripped.startswith(b"<"):
-        found: dict[str, str] = {}
-        for tag, value in _XML_TAG.findall(body):
-            found.setdefault(tag.decode(), _xml_unescape(value.decode("utf-8", "replace")))
-        if "Code" in found:
-            return AwsError(
-                found["Code"], found.get("Message", ""), found.get("CanonicalRequest"),
-                found.get("StringToSign"), found.get("Region"), found.get("Endpoint"),
-            )
-        return None
-    if stripped.startswith(b"{"):
-        import json
-
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            return None
-        if not isinstance(doc, dict):
-            return None
-        code = doc.get("__type") or doc.get("code") or doc.get("Code") or head.get("x-amzn-errortype", "")
-        message = doc.get("message") or doc.get("Message") or doc.get("errorMessage") or ""
-        if not code and not message:
-            return None
-        code = str(code).split("#")[-1].split(":")[0]
-        msg = str(message)
-        creq, sts = _json_signed_texts(msg)
-        if creq is not None or sts is not None:
-            msg = msg.split(_CREQ_MARKER, 1)[0].split(_STS_MARKER, 1)[0].strip()
-        return AwsError(code or "Error", msg, creq, sts)
-    code = head.get("x-amzn-errortype")
-    return AwsError(code.split(":")[0], "") if code else None
-
-
-_CREQ_MARKER = "The Canonical String for this request should have been"
-_STS_MARKER = "The String-to-Sign should have been"
-
-
-def _json_signed_texts(message: str) -> tuple[str | None, str | None]:
-    """The canonical request and string to sign quoted in a JSON service's signature error.
-
-    The message reads ``... The Canonical String for this request should
-    have been\n'<canonical request>'\n\nThe String-to-Sign should have
-    been\n'<string to sign>'\n``.
-    """
-
-    def quoted(text: str) -> str:
-        text = text.strip()
-        if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
-            text = text[1:-1]
-        return text
-
-    creq = sts = None
-    rest = message
-    if _STS_MARKER in rest:
-        rest, _, tail = rest.partition(_STS_MARKER)
-        sts = quoted(tail)
-    if _CREQ_MARKER in rest:
-        creq = quoted(rest.partition(_CREQ_MARKER)[2])
-    return creq, sts
-
-
-def _xml_unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
-
-
-def error_summary(status: int, host: str, err: AwsError) -> tuple[str, str]:
-    """(what, fix) of the one stderr line for an AWS error response."""
-    message = " ".join(err.message.split())
-    if len(message) > 300:
-        message = message[:297] + "..."
-    what = f"HTTP {status} from {host}: {err.code}" + (f": {message}" if message else "")
-    return what, _HINTS.get(err.code, "")
-
 
 def signature_diff(label: str, ours: str, theirs: str) -> str:
     """A line-by-line diff of what we signed against what the service computed."""

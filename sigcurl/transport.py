@@ -24,6 +24,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from sigcurl.awserror import REGION_CODES, AwsError, is_skew, is_transient, parse_aws_error, region_from_message, is_throttling
 from sigcurl.body import Body
 from sigcurl.curlopts import HttpRequest
 from sigcurl.errors import ExitCode, SigcurlError, TransferError
@@ -32,23 +33,6 @@ REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
 #: HTTP statuses curl's ``--retry`` treats as transient, for any method.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-#: AWS error codes that mean "slow down" (whatever the HTTP status); they honour Retry-After.
-THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
-    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
-    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
-})
-#: AWS error codes for a transient failure on the service's side.
-TRANSIENT_CODES = frozenset({
-    "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure",
-    "ServiceUnavailable", "ServiceUnavailableException",
-})
-#: AWS error codes (and message fragments) that mean the signing time is off.
-SKEW_CODES = frozenset({"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"})
-SKEW_MESSAGES = ("signature expired", "signature not yet current", "request has expired", "request time too skewed")
-#: S3 answers meaning "this bucket is in another region".
-REGION_CODES = frozenset({"PermanentRedirect", "TemporaryRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"})
 #: Methods a server may safely receive twice (a failure after sending them can be retried).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
@@ -348,7 +332,7 @@ class Transport:
                 continue
             err = self._classify(resp, current.method)
             # Clock skew: re-sign once as of the server's clock, even without --retry.
-            if not clock_corrected and err is not None and _is_skew(err.code, err.message) and hooks.correct_clock:
+            if not clock_corrected and err is not None and is_skew(err) and hooks.correct_clock:
                 server_time = _parse_http_date(resp.header("Date"))
                 if server_time is not None and trusted and hooks.correct_clock(server_time):
                     clock_corrected = True
@@ -387,8 +371,6 @@ class Transport:
     # -- retry decisions ---------------------------------------------------------
     def _classify(self, resp: Response, method: str) -> Any:
         """The AWS error in an error or redirect response (its body is kept for the caller)."""
-        from sigcurl.render import AwsError, parse_aws_error
-
         if resp.status < 300 or resp.status == 304:
             return None
         body = b""
@@ -426,7 +408,7 @@ class Transport:
         what = f"HTTP {resp.status}" + (f" {err.code}" if err is not None and err.code else f" {resp.reason}".rstrip())
         if resp.status in RETRY_STATUSES:
             return what
-        if err is not None and (err.code in THROTTLING_CODES or err.code in TRANSIENT_CODES):
+        if is_transient(err):
             return what
         if policy.all_errors and policy.fail:
             return what
@@ -462,7 +444,7 @@ class Transport:
         region = resp.header("x-amz-bucket-region")
         code = err.code if err is not None else ""
         if not region and code in REGION_CODES and err is not None:
-            region = err.region or _region_from_message(err.message)
+            region = err.region or region_from_message(err.message)
         if not region or not (code in REGION_CODES or resp.status in (301, 307)):
             return None
         if not _valid_region(region):
@@ -543,14 +525,6 @@ def _count_redirect(redirects: int, limit: int) -> int:
     return redirects
 
 
-def _is_skew(code: str, message: str) -> bool:
-    """Whether an AWS error says the request's signing time is too far from the server's."""
-    if code in SKEW_CODES:
-        return True
-    text = message.lower()
-    return any(m in text for m in SKEW_MESSAGES)
-
-
 def _parse_http_date(value: str | None) -> datetime | None:
     """An HTTP ``Date`` header as an aware datetime (None if absent or malformed)."""
     if not value:
@@ -570,7 +544,7 @@ def _parse_http_date(value: str | None) -> datetime | None:
 
 def _retry_after(resp: Response, err: Any) -> float | None:
     """The server's Retry-After in seconds, honoured for 429, 503 and throttling errors."""
-    throttled = resp.status in (429, 503) or (err is not None and err.code in THROTTLING_CODES)
+    throttled = resp.status in (429, 503) or is_throttling(err)
     value = resp.header("Retry-After")
     if not throttled or not value:
         return None
@@ -583,14 +557,6 @@ def _retry_after(resp: Response, err: Any) -> float | None:
     from datetime import timezone
 
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _region_from_message(message: str) -> str | None:
-    """The region in "the region 'us-east-1' is wrong; expecting 'eu-west-1'"."""
-    import re
-
-    m = re.search(r"expecting '([a-z0-9-]+)'", message)
-    return m.group(1) if m else None
 
 
 def _valid_region(region: str) -> bool:
