@@ -1,10 +1,13 @@
 """The ``sigcurl`` command: click options, grouped help, one-line errors and exit codes.
 
-Thin by design: this module declares the options and maps failures to
-exit codes; :mod:`sigcurl.invocation` runs the transfers (signer ->
-transport -> render).  Nothing beyond click is imported until the command
-runs, so ``--help`` starts fast; ``--sign-only`` and ``--presign`` never
-import an HTTP stack or rich.
+Thin by design, and the only module that imports click or calls
+``sys.exit``: it declares the options, splits the words into option sets
+(:mod:`sigcurl.argv`), hands what click parsed to :mod:`sigcurl.options`
+(every option rule, compiled into typed specs), runs them with
+:mod:`sigcurl.driver`, and maps failures to one-line errors and exit codes.
+Nothing beyond click is imported until the command runs, so ``--help``
+starts fast; ``--sign-only`` and ``--presign`` never import an HTTP stack
+or rich.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import click
 
 from sigcurl import __version__
 from sigcurl.errors import ExitCode, SigcurlError
+
+if TYPE_CHECKING:
+    from sigcurl.environment import Env
 
 SECTIONS = ("curl options", "transfers", "signing", "credentials", "output")
 
@@ -106,7 +112,7 @@ class SigcurlCommand(click.Command):
         """
         if not _needs_split(args) or ctx.resilient_parsing:
             return super().parse_args(ctx, args)
-        from sigcurl.batch import option_table, split_argv
+        from sigcurl.argv import split_argv
 
         groups = split_argv(args, option_table(self), _stdin)
         first, rest = (groups[0], groups[1:]) if groups else ([], [])
@@ -116,6 +122,23 @@ class SigcurlCommand(click.Command):
             parsed.append(group_opts(sub, dict(sub.params)))
         ctx.meta["sigcurl.groups"] = parsed
         return super().parse_args(ctx, first)
+
+
+def option_table(command: click.Command) -> dict[str, bool]:
+    """Every option string of ``command`` -> whether it takes a value."""
+    from sigcurl.argv import CONFIG, NEXT
+
+    table: dict[str, bool] = {}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            takes = not (param.is_flag or param.count)
+            for name in (*param.opts, *param.secondary_opts):
+                table[name] = takes
+    for name in (*NEXT, "--fail-early"):
+        table.setdefault(name, False)
+    for name in CONFIG:
+        table[name] = True
+    return table
 
 
 def _needs_split(args: Sequence[str]) -> bool:
@@ -275,12 +298,20 @@ def cli(ctx: click.Context, /, **opts: Any) -> None:
       sigcurl --presign --expires 3600 https://bucket.s3.amazonaws.com/report.pdf
     """
     from sigcurl.environment import Env
-    from sigcurl.invocation import Invocation
 
-    env = Env.from_process()
-    groups = [group_opts(ctx, opts), *ctx.meta.get("sigcurl.groups", [])]
-    code = Invocation(env, groups[0], groups=groups[1:]).run()
-    ctx.exit(code)
+    ctx.exit(run_options([group_opts(ctx, opts), *ctx.meta.get("sigcurl.groups", [])], Env.from_process()))
+
+
+def run_options(option_sets: list[dict[str, Any]], env: Env) -> int:
+    """Compile the option sets into a run and drive it; the exit status."""
+    from sigcurl.driver import run
+    from sigcurl.options import compile_run
+
+    def warn(line: str) -> None:
+        env.stderr.write(line + "\n")
+
+    spec = compile_run(option_sets, stdin=env.stdin, stdout_isatty=env.stdout_isatty, environ=env.environ, warn=warn)
+    return run(spec, env)
 
 
 def group_opts(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:

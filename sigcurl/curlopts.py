@@ -24,27 +24,13 @@ from urllib.parse import quote
 
 from sigcurl import __version__
 from sigcurl.body import Body, BytesBody, open_source, read_source
-from sigcurl.errors import BadURLError, ExitCode, SigcurlError, UsageError, WriteError
+from sigcurl.errors import BadURLError, ExitCode, SigcurlError, UsageError
 from sigcurl.signer.canonical import TOKEN_CHARS
 
 if TYPE_CHECKING:
     from sigcurl.multipart import FormArg
 
 USER_AGENT = f"sigcurl/{__version__}"
-
-#: The ``-o`` value that ``-O/--remote-name`` stands for (NUL cannot be in a file name).
-REMOTE_NAME = "\x00remote-name"
-
-
-def remote_file_name(url: str) -> str:
-    """``-O``: the last segment of the URL's path, as curl names the file (still percent-encoded)."""
-    path = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
-    name = path.partition("/")[2].rpartition("/")[2]
-    if not name or name in (".", ".."):
-        raise WriteError(
-            f"the URL {url} has no file name for -O", "add a file name to the URL's path, or use -o FILE"
-        )
-    return name
 
 _URL_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"
@@ -188,6 +174,19 @@ def urlencode_arg(value: str, stdin: BinaryIO, *, what: str = "--data-urlencode"
     return quote(value, safe="")
 
 
+def url_query_part(arg: str, stdin: BinaryIO) -> str:
+    """One ``--url-query`` argument as it goes into the query (curl 7.87).
+
+    ``+text`` is added as is; otherwise ``--data-urlencode``'s syntax:
+    ``content``, ``=content``, ``name=content``, ``@file``, ``name@file``,
+    the content percent-encoded (a space as ``%20``, which every AWS
+    service reads the same way; curl writes ``+``).
+    """
+    if arg.startswith("+"):
+        return arg[1:]
+    return urlencode_arg(arg, stdin, what="--url-query")
+
+
 def build_data(parts: Sequence[DataArg], stdin: BinaryIO) -> Body | None:
     """The body of the data options, or None when there are none.
 
@@ -245,15 +244,6 @@ def build_request(
     if compressed:
         defaults.append(("Accept-Encoding", "gzip, deflate"))
     verb = "HEAD" if head else "GET"
-    if upload is not None and data:
-        raise UsageError("-T cannot be combined with -d/--data/--json", "send the file with -T, or the data with -d")
-    if forms and (data or upload is not None):
-        raise UsageError("-F cannot be combined with -d/--data/--json or -T", "send a form with -F, or the data with -d")
-    if forms and get:
-        raise UsageError("-F cannot be combined with -G", "drop -G to POST the form")
-    if head and (upload is not None or forms or (data and not get)):
-        # curl: "You can only select one HTTP request method!"
-        raise UsageError("-I (HEAD) cannot send a body (-d/--json, -F or -T)", "drop -I, or add -G to put -d data in the query")
     if upload is not None:
         if url.endswith("/") and upload != "-":
             url += quote(os.path.basename(upload))

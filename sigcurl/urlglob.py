@@ -37,21 +37,26 @@ def has_glob(url: str) -> bool:
         return True
 
 
-def expand(url: str) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """Every URL of the pattern with the text each glob took, in curl's order."""
-    pieces, globs = _parse(url)
-    if not globs:
-        yield _join(pieces, ()), ()
-        return
-    choices = [p for p in pieces if isinstance(p, list)]
+def count(url: str) -> int:
+    """How many URLs the pattern makes (checked, nothing expanded: too many is an error)."""
+    pieces, _ = _parse(url)
     total = 1
-    for c in choices:
-        total *= len(c)
+    for p in pieces:
+        if isinstance(p, list):
+            total *= len(p)
     if total > MAX_URLS:
         raise BadURLError(
             f"the URL pattern {url!r} makes {total} URLs (at most {MAX_URLS})",
             "narrow the ranges, or pass -g/--globoff if the brackets are literal",
         )
+    return total
+
+
+def expand(url: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Every URL of the pattern with the text each glob took, in curl's order (lazily)."""
+    count(url)
+    pieces, _ = _parse(url)
+    choices = [p for p in pieces if isinstance(p, list)]
     for combo in itertools.product(*choices):
         yield _join(pieces, combo), combo
 

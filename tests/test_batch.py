@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 
 import sigcurl.credentials
-from sigcurl.cli import cli, group_opts
-from sigcurl.invocation import Invocation
+from sigcurl.cli import cli, group_opts, run_options
 from sigcurl.environment import Env
 from support.server import RecordedRequest, Response, VerifyingServer
 from tests.cli_helpers import base_env, run, run_process
@@ -374,7 +373,7 @@ def test_credentials_resolved_once(server: VerifyingServer, env: dict[str, str],
 
 def test_credentials_refreshed_when_they_expire(server: VerifyingServer, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Temporary credentials close to expiry are resolved again mid-run (every transfer still verifies)."""
-    from sigcurl.credentials import ResolvedCredentials
+    from sigcurl.credentials import REFRESH_WINDOW_SECONDS, ResolvedCredentials
     from sigcurl.signer.types import Credentials
 
     clock = {"now": datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)}
@@ -383,7 +382,7 @@ def test_credentials_refreshed_when_they_expire(server: VerifyingServer, env: di
     def short_lived(**_: Any) -> ResolvedCredentials:
         calls.append(clock["now"])
         creds = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None)
-        return ResolvedCredentials(creds, "test", expiry=clock["now"] + timedelta(seconds=150))
+        return ResolvedCredentials(creds, "test", expiry=clock["now"] + timedelta(seconds=REFRESH_WINDOW_SECONDS + 110))
 
     def advance(r: RecordedRequest) -> Response:
         clock["now"] += timedelta(seconds=40)
@@ -395,7 +394,7 @@ def test_credentials_refreshed_when_they_expire(server: VerifyingServer, env: di
     code = invoke([*API, *urls(server, 8)], env, now=lambda: clock["now"], stdout=io.BytesIO())
     assert code == 0
     assert server.request_count == 8
-    # valid for 150 s, refreshed 60 s before expiry, 40 s per transfer: a new resolution every 3 transfers
+    # refreshed within the refresh window of expiry: 110 s of use, 40 s per transfer: a new resolution every 3 transfers
     assert len(calls) == 3
     _all_verified(server)
 
@@ -426,7 +425,7 @@ def invoke(
         stdout_isatty=False, stderr_isatty=stderr_isatty, environ=environ,
         **({"now": now} if now is not None else {}),
     )
-    return Invocation(env, groups[0], groups=groups[1:]).run()
+    return run_options(groups, env)
 
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sigcurl.batch import add_query, option_table, split_argv, takes_value, url_query_part
+from sigcurl.argv import split_argv, takes_value
+from sigcurl.cli import option_table
+from sigcurl.curlopts import url_query_part
+from sigcurl.options import add_query
 from sigcurl.cli import cli
 from sigcurl.config_file import parse_config, read_config
 from sigcurl.errors import ReadError, UsageError

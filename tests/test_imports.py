@@ -92,7 +92,7 @@ def test_offline_paths_import_no_http_stack(argv: list[str], tmp_path: Path) -> 
 def test_offline_paths_skip_unneeded_stdlib(tmp_path: Path) -> None:
     """Modules only some transfers need (stdin spooling, multipart forms, pretty output) stay out of --sign-only."""
     modules = imported(["--sign-only", *SIGNING, URL], tmp_path)
-    assert not _loaded(modules, ("tempfile", "sigcurl.multipart", "mimetypes", "sigcurl.render.pretty", "xml"))
+    assert not _loaded(modules, ("tempfile", "sigcurl.multipart", "mimetypes", "sigcurl.output.pretty", "xml"))
 
 
 def test_piped_signed_get_imports_no_rich(server: VerifyingServer, tmp_path: Path) -> None:

@@ -1,0 +1,219 @@
+"""The one driver: every transfer of a run, serially or in parallel, and the run's exit status.
+
+A single URL is a run of one transfer; several URLs, option sets
+(``--next``), ``-K`` files and globs are the same path.  Transfers are taken
+from the :class:`~sigcurl.spec.RunSpec` as they are needed, so a pattern of
+100,000 URLs is never held whole.
+
+* Serially, each transfer writes straight to stdout and stderr.
+* With ``--parallel``, up to ``--parallel-max`` transfers run at once on
+  threads; each one's stdout and stderr go to its own spool, written out
+  whole and in the order given (:mod:`sigcurl.output.parallel`).
+* ``-d @-``/``-T -`` with several transfers: standard input is read once
+  and replayed to each, as curl does.
+
+The exit status is decided in :func:`exit_status`: the last failing
+transfer's code in the order given (curl's ``--parallel`` rule; curl's
+serial mode returns the last transfer's code, so a later success would hide
+an earlier failure), the first failure's with ``--fail-early``, which also
+stops starting new transfers.  When some of several transfers failed, a
+summary (one line per failed transfer) ends stderr.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, BinaryIO, cast
+
+from sigcurl.environment import Env
+from sigcurl.output.stderr import Stderr
+from sigcurl.session import Session
+from sigcurl.spec import RunSpec, TransferSpec, WhoamiSpec
+from sigcurl.transfer import Outcome
+from sigcurl.transfer import run as run_transfer
+
+#: Spooled output of a parallel transfer stays in memory up to this size, then goes to a temporary file.
+SPOOL_MEMORY = 1 << 20
+
+
+def run(spec: RunSpec, env: Env, secrets: list[str | None] | None = None) -> int:
+    """Run every transfer of ``spec`` (or ``--whoami``); the exit status."""
+    session = Session(env, secrets)
+    err = Stderr(env.stderr, silent=spec.silent, show_error=spec.show_error, secrets=session.secrets)
+    if spec.whoami is not None:
+        return _whoami(spec.whoami, session, err)
+    make_stdin = _stdin_for(env, spec.count)
+    outcomes: list[Outcome] = []
+    try:
+        if spec.parallel and spec.count > 1:
+            _run_parallel(spec, env, session, make_stdin, outcomes)
+        else:
+            _run_serial(spec, env, session, make_stdin, outcomes)
+    finally:
+        session.close()
+    code, summary = exit_status(outcomes, spec.count, fail_early=spec.fail_early)
+    if summary:
+        err.error("\n".join(summary))
+    return code
+
+
+def exit_status(outcomes: Sequence[Outcome], total: int, *, fail_early: bool) -> tuple[int, list[str]]:
+    """The run's exit status, and the summary lines for stderr (none for one transfer).
+
+    ``outcomes`` are the transfers that ran, in the order given; ``total``
+    how many there were to run.
+    """
+    failed = [o for o in outcomes if o.error is not None]
+    if not failed:
+        return 0, []
+    lines: list[str] = []
+    if total > 1:
+        from sigcurl.output.redact import redact_url
+
+        not_run = total - len(outcomes)
+        lines.append(f"sigcurl: {len(failed)} of {total} transfers failed:")
+        for o in failed:
+            assert o.error is not None
+            what = " ".join(o.error.what.split())
+            lines.append(f"sigcurl:   [{o.index + 1}/{total}] {redact_url(o.url)}: ({int(o.error.exit_code)}) {what}")
+        if not_run:
+            lines.append(f"sigcurl: {not_run} transfer{'' if not_run == 1 else 's'} not run (--fail-early)")
+    chosen = min(failed, key=lambda o: o.index) if fail_early else failed[-1]
+    assert chosen.error is not None
+    return int(chosen.error.exit_code), lines
+
+
+def _whoami(spec: WhoamiSpec, session: Session, err: Stderr) -> int:
+    from sigcurl.credentials.whoami import whoami_lines
+    from sigcurl.errors import SigcurlError
+    from sigcurl.output.body import write_bytes
+    from sigcurl.scope import resolve_scope
+    from sigcurl.signer.request import split_url
+
+    s = spec.signing
+    try:
+        host = split_url(spec.url)[1] if spec.url else ""
+        scope = resolve_scope(host, service="sts", region=s.region,
+                              configured_region=session.configured_region(s.credentials.profile))
+        region = None if scope.assumed_region else scope.region
+        lines = whoami_lines(session.credentials(s.credentials, s.region, None), region)
+        write_bytes(session.env.stdout, "".join(line + "\n" for line in lines).encode())
+    except SigcurlError as exc:
+        err.error(exc.line())
+        return int(exc.exit_code)
+    return 0
+
+
+def _stdin_for(env: Env, count: int) -> Callable[[], BinaryIO]:
+    """Standard input for each transfer: as is for one, read once and replayed for several."""
+    if count <= 1:
+        return lambda: env.stdin
+    lock, cache = threading.Lock(), cast(list[bytes], [])
+    return lambda: cast(BinaryIO, _ReplayStdin(env.stdin, lock, cache))
+
+
+def _run_serial(spec: RunSpec, env: Env, session: Session, make_stdin: Callable[[], BinaryIO],
+                outcomes: list[Outcome]) -> None:
+    for t in spec.transfers:
+        tenv = env if spec.count <= 1 else env._replace(stdin=make_stdin())
+        outcome = run_transfer(t, tenv, session, _stderr_for(t, tenv, session))
+        outcomes.append(outcome)
+        if outcome.error is not None and spec.fail_early:
+            break
+
+
+def _stderr_for(t: TransferSpec, env: Env, session: Session) -> Stderr:
+    return Stderr(env.stderr, silent=t.output.silent, show_error=t.output.show_error, secrets=session.secrets)
+
+
+def _run_parallel(spec: RunSpec, env: Env, session: Session, make_stdin: Callable[[], BinaryIO],
+                  outcomes: list[Outcome]) -> None:
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sigcurl.output.parallel import ParallelProgress, flush
+
+    stop = threading.Event()
+    progress = ParallelProgress.start(env.stderr, spec.count) if env.stderr_isatty and not spec.silent else None
+
+    def work(t: TransferSpec) -> tuple[Any, io.StringIO, Outcome | None]:
+        out = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed by the writer
+        spool = io.StringIO()
+        if stop.is_set():
+            return out, spool, None
+        tenv = env._replace(stdin=make_stdin(), stdout=cast(BinaryIO, out), stderr=spool, stderr_isatty=False)
+        outcome = None
+        try:
+            outcome = run_transfer(t, tenv, session, _stderr_for(t, tenv, session))
+        finally:
+            failed = outcome is None or outcome.error is not None
+            if failed and spec.fail_early:
+                stop.set()
+            if progress is not None:
+                progress.done(failed)
+        return out, spool, outcome
+
+    workers = min(spec.parallel_max, spec.count)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sigcurl")
+    # Outputs are written in the order given, so finished transfers wait for slower earlier ones;
+    # a window of submitted transfers bounds how many spools wait (and so the memory they hold).
+    window = max(2 * workers, workers + 16)
+    queued: Iterator[TransferSpec] = iter(spec.transfers)
+    pending: deque[Any] = deque()
+
+    def fill() -> None:
+        while len(pending) < window and not stop.is_set() and (t := next(queued, None)) is not None:
+            pending.append(pool.submit(work, t))
+
+    try:
+        fill()
+        while pending:  # written whole, in the order given
+            out, spool, outcome = pending.popleft().result()
+            if outcome is not None:
+                outcomes.append(outcome)
+            fill()
+            try:
+                flush(out, spool.getvalue(), env.stdout, env.stderr, env.stdout_isatty, progress)
+            finally:
+                out.close()
+    except BaseException:
+        stop.set()  # Ctrl-C, a closed stdout: start nothing more
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if progress is not None:
+            progress.stop()
+
+
+class _ReplayStdin(io.RawIOBase):
+    """Standard input read once, replayed to every transfer that reads it (curl reads ``@-`` once)."""
+
+    def __init__(self, source: BinaryIO, lock: threading.Lock, cache: list[bytes]) -> None:
+        super().__init__()
+        self._source = source
+        self._lock = lock
+        self._cache = cache
+        self._pos = 0
+
+    def _data(self) -> bytes:
+        with self._lock:
+            if not self._cache:
+                self._cache.append(self._source.read())
+            return self._cache[0]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._data()
+        chunk = data[self._pos : self._pos + len(buffer)]
+        buffer[: len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
+
+    def isatty(self) -> bool:
+        return False
+

@@ -1,0 +1,186 @@
+"""Writing one response: head, body, AWS error line, mismatch diff, ``-w``, ``-f``'s verdict.
+
+:class:`Exchange` collects what the output needs while the transport works
+(the last signed request, the head blocks of followed redirects), and
+:func:`write_response` writes the response once the transport hands it
+over.  The response is read through its ``iter_body``/``read_all``; nothing
+here sends anything or imports the transport.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Protocol
+
+from sigcurl.errors import HTTPStatusError, SigcurlError
+from sigcurl.output.body import ERROR_BODY_LIMIT, write_body, write_bytes
+from sigcurl.output.redact import scrub_bytes
+from sigcurl.output.sink import open_sink
+from sigcurl.output.stderr import Stderr
+from sigcurl.output.verbose import ResponseHead, head_block, url_host, verbose_response
+from sigcurl.spec import FAIL, FAIL_NO, TransferSpec
+
+if TYPE_CHECKING:
+    from sigcurl.awserror import AwsError
+    from sigcurl.curlopts import HttpRequest
+    from sigcurl.environment import Env
+    from sigcurl.signer.types import SignedRequest
+
+
+class Received(ResponseHead, Protocol):
+    """A response as the output reads it (the transport's ``Response``)."""
+
+    url: str
+    redirects: int
+    size_download: int
+
+    def header(self, name: str) -> str | None: ...
+    def iter_body(self, size: int = ...) -> Iterator[bytes]: ...
+    def read_all(self, limit: int) -> bytes: ...
+
+
+class Exchange:
+    """One transfer's output state: where it writes, and what it saw on the way."""
+
+    __slots__ = ("spec", "env", "err", "secrets", "signed", "hops")
+
+    def __init__(self, spec: TransferSpec, env: Env, err: Stderr, secrets: list[str | None]) -> None:
+        self.spec = spec
+        self.env = env
+        self.err = err
+        self.secrets = secrets
+        self.signed: SignedRequest | None = None  # the last request signed (for the mismatch diff)
+        self.hops: list[bytes] = []  # head blocks of followed redirects (shown with -i, as curl does)
+
+    def redirected(self, resp: ResponseHead) -> None:
+        """A redirect that is being followed: shown with -v now, with -i before the final head."""
+        if self.spec.output.verbose:
+            verbose_response(self.err, resp)
+        self.hops.append(head_block(resp))
+
+    def meter_upload(self, req: HttpRequest) -> HttpRequest:
+        """``req`` with its body shown on a progress meter when that is wanted."""
+        body = req.body
+        if body is None or not self.env.stderr_isatty or self.spec.output.silent or body.in_memory() is not None:
+            return req
+        from sigcurl.output.progress import Meter, MeteredBody
+
+        return req._replace(body=MeteredBody(body, Meter(self.env.stderr, "upload", body.length)))
+
+    def meter_download(self, chunks: Iterator[bytes], resp: Received, terminal: bool) -> Iterator[bytes]:
+        """The response body counted on a progress meter (not when it goes to the terminal)."""
+        if terminal or not self.env.stderr_isatty or self.spec.output.silent:
+            return chunks
+        from sigcurl.output.progress import Meter
+
+        length = resp.header("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        return Meter(self.env.stderr, "download", total).wrap(chunks)
+
+
+def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float) -> None:
+    """Write ``resp`` as the options say; raises the transfer's error (``-f``, a write failure...)."""
+    out = x.spec.output
+    if out.verbose:
+        verbose_response(x.err, resp)
+    failed = resp.status >= 400
+    failing = out.fail != FAIL_NO
+    summary: tuple[str, str] | None = None  # (what, fix) of an AWS error body
+    body: Iterator[bytes] = iter(())
+    if req.method == "HEAD" or out.head_only:
+        pass
+    elif failed:
+        error_body = resp.read_all(ERROR_BODY_LIMIT)
+        summary = _report_aws_error(x, resp, error_body, failing=failing)
+        # An error body may echo what was signed (S3 returns the canonical request, token included).
+        body = itertools.chain([scrub_bytes(error_body, x.secrets)], resp.iter_body())
+    else:
+        body = resp.iter_body(1 << 20)  # streamed in 1 MiB pieces, never held whole
+    sink, close_sink = open_sink(out, req.url, x.env.stdout)
+    if not failed:
+        body = x.meter_download(body, resp, out.terminal)
+    exit_error: SigcurlError | None = None
+    try:
+        if out.include or out.head_only:
+            write_bytes(sink, b"".join(x.hops) + head_block(resp))
+        if not (failed and out.fail == FAIL):  # -f writes no body (--fail-with-body does)
+            write_body(sink, body, resp.header("Content-Type"), out)
+    except SigcurlError as exc:
+        exit_error = exc
+    finally:
+        close_sink()
+    if failed and failing and exit_error is None:
+        what, fix = summary or (f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {url_host(resp.url)}", "")
+        if not fix:
+            fix = "use --fail-with-body to see the response body" if out.fail == FAIL else "the response body is in the output"
+        exit_error = HTTPStatusError(f"{what} (-f)", fix)
+    if out.write_out:
+        _write_out(x, resp, req, started, exit_error)
+    if exit_error is not None:
+        raise exit_error
+
+
+def _report_aws_error(x: Exchange, resp: Received, body: bytes, *, failing: bool) -> tuple[str, str] | None:
+    """Summarise an AWS error body in one line: printed now, or returned as the (what, fix) of
+    the -f error (``failing``), so either way the user reads one line.  With -v, a signature
+    mismatch the service explains is shown as a diff against what sigcurl signed."""
+    from sigcurl.awserror import error_summary, parse_aws_error
+
+    err = parse_aws_error(body, resp.headers)
+    if err is None:
+        return None
+    what, fix = error_summary(resp.status, url_host(resp.url), err)
+    signed = x.signed
+    explained = signed is not None and bool(err.canonical_request or err.string_to_sign)
+    verbose = x.spec.output.verbose
+    if explained:
+        fix = ("the difference from what sigcurl signed is shown above" if failing else "the difference from what sigcurl signed follows") \
+            if verbose else "rerun with -v to see how the service's canonical request differs from sigcurl's"
+    if not failing:
+        x.err.info(f"sigcurl: {what}" + (f" — {fix}" if fix else ""))
+    if explained and verbose and signed is not None:
+        _show_mismatch(x.err, signed, err)
+    return what, fix
+
+
+def _show_mismatch(err: Stderr, signed: SignedRequest, aws: AwsError) -> None:
+    """-v: diff the canonical request and string to sign against the service's, with hints."""
+    from sigcurl.output.diagnose import MISMATCH_HINT, mismatch_hints, signature_diff
+
+    for label, ours, theirs in (
+        ("canonical request", signed.canonical_request, aws.canonical_request),
+        ("string to sign", signed.string_to_sign, aws.string_to_sign),
+    ):
+        if theirs is None:
+            continue
+        if ours == theirs:
+            err.write(f"* the {label} matches what the service computed\n")
+        else:
+            err.write(signature_diff(label, ours, theirs) + "\n")
+    hints = mismatch_hints(signed.canonical_request, aws.canonical_request, signed.string_to_sign, aws.string_to_sign)
+    for hint in hints or [MISMATCH_HINT]:
+        err.write(f"* hint: {hint}\n")
+
+
+def _write_out(x: Exchange, resp: Received, req: HttpRequest, started: float, error: SigcurlError | None) -> None:
+    from sigcurl.output.writeout import TransferInfo, write_out
+
+    fmt = x.spec.output.write_out or ""
+    info = TransferInfo(
+        http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
+        content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,
+        size_upload=req.body.length if req.body is not None else 0,
+        size_header=sum(map(len, x.hops)) + len(head_block(resp)),
+        time_total=time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
+        exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else "",
+    )
+    text, err, unknown = write_out(fmt, info)
+    for name in dict.fromkeys(unknown):
+        x.err.info(f"sigcurl: unknown --write-out variable %{{{name}}} — see 'sigcurl --help' for the variables")
+    if text:
+        write_bytes(x.env.stdout, text.encode())
+    if err:
+        x.err.write(err)
+

@@ -1,0 +1,41 @@
+"""Where a response body goes: stdout, the ``-o`` file, or ``-O``'s name from the URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import BinaryIO
+
+from sigcurl.errors import WriteError
+from sigcurl.spec import REMOTE_NAME, OutputSpec
+
+
+def remote_file_name(url: str) -> str:
+    """``-O``: the last segment of the URL's path, as curl names the file (still percent-encoded)."""
+    path = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    name = path.partition("/")[2].rpartition("/")[2]
+    if not name or name in (".", ".."):
+        raise WriteError(
+            f"the URL {url} has no file name for -O", "add a file name to the URL's path, or use -o FILE"
+        )
+    return name
+
+
+def open_sink(out: OutputSpec, url: str, stdout: BinaryIO) -> tuple[BinaryIO, Callable[[], None]]:
+    """The stream the body of the transfer to ``url`` is written to, and how to close it."""
+    path = out.output
+    if path is None or path == "-":
+        return stdout, lambda: None
+    if path == REMOTE_NAME:
+        path = remote_file_name(url)
+    if out.output_dir and not os.path.isabs(path):
+        path = os.path.join(out.output_dir, path)
+    if out.create_dirs:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    try:
+        f = open(path, "wb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        missing = not os.path.isdir(os.path.dirname(os.path.abspath(path)))
+        fix = "add --create-dirs, or check the path" if missing else "check the path and its permissions"
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}", fix) from None
+    return f, f.close

@@ -1,0 +1,102 @@
+"""What the transfers of one run share: credentials, configured regions, connection pools, the clock offset.
+
+Thread-safe (``--parallel`` runs transfers on threads).  Credentials are
+resolved once per credential source and again only when they come within
+:data:`~sigcurl.credentials.REFRESH_WINDOW_SECONDS` of expiry; a clock-skew
+correction learnt by one transfer is used by every later one; transfers
+with equal transport options share one connection pool per thread.
+Every secret seen is remembered so that output can scrub it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sigcurl.environment import Env, isatty
+from sigcurl.spec import CredentialSpec, TransportOptions
+
+if TYPE_CHECKING:
+    from sigcurl.credentials import ResolvedCredentials
+
+
+class Session:
+    """The state one run's transfers share."""
+
+    def __init__(self, env: Env, secrets: list[str | None] | None = None) -> None:
+        self.env = env
+        self.lock = threading.Lock()
+        #: every secret value seen (scrubbed from everything written)
+        self.secrets: list[str | None] = [] if secrets is None else secrets
+        self._credentials: dict[tuple[CredentialSpec, str | None, TransportOptions | None], ResolvedCredentials] = {}
+        self._transports: dict[tuple[TransportOptions, int], Any] = {}
+        self._regions: dict[str | None, str | None] = {}
+        #: server clock minus ours, learnt from a clock-skew error by any transfer of the run
+        self.clock_offset = timedelta()
+
+    def remember(self, *values: str | None) -> None:
+        """Add secret values to scrub from output."""
+        for v in values:
+            if v and v not in self.secrets:
+                self.secrets.append(v)
+
+    def credentials(self, spec: CredentialSpec, region: str | None, transport: TransportOptions | None) -> ResolvedCredentials:
+        """Credentials for ``spec``: resolved once, again when close to expiry.
+
+        ``region`` (``--region``) is the session's region for role calls too,
+        as the AWS CLI's is; ``transport`` gives their HTTP calls the user's
+        TLS and proxy settings.
+        """
+        from sigcurl.credentials import REFRESH_WINDOW_SECONDS, resolve_credentials
+
+        key = (spec, region, transport)
+        with self.lock:
+            found = self._credentials.get(key)
+            now = self.env.now()
+            if found is not None and (found.expiry is None or (found.expiry - now).total_seconds() > REFRESH_WINDOW_SECONDS):
+                return found
+            environ = self.env.environ
+            if region:
+                environ = {**environ, "AWS_REGION": region}
+            found = resolve_credentials(
+                profile=spec.profile, access_key=spec.access_key, secret_key=spec.secret_key,
+                session_token=spec.session_token, role_arn=spec.role_arn, role_session_name=spec.role_session_name,
+                external_id=spec.external_id, duration_seconds=spec.duration, environ=environ,
+                interactive=isatty(self.env.stdin),
+            )
+            self._credentials[key] = found
+            self.remember(found.credentials.secret_key, found.credentials.session_token)
+            return found
+
+    def configured_region(self, profile: str | None) -> Callable[[], str | None]:
+        """The configured region for ``profile`` (environment, then profile; files read once per run)."""
+
+        def region() -> str | None:
+            with self.lock:
+                if profile not in self._regions:
+                    from sigcurl.credentials import resolve_region
+
+                    self._regions[profile] = resolve_region(profile=profile, environ=self.env.environ)
+                return self._regions[profile]
+
+        return region
+
+    def transport(self, options: TransportOptions) -> Any:
+        """The transport (connection pool) for ``options`` on this thread."""
+        key = (options, threading.get_ident())
+        with self.lock:
+            found = self._transports.get(key)
+            if found is None:
+                from sigcurl.transport import Transport
+
+                found = self._transports[key] = Transport(options)
+            return found
+
+    def close(self) -> None:
+        """Close every connection pool."""
+        with self.lock:
+            transports, self._transports = list(self._transports.values()), {}
+        for t in transports:
+            t.close()

@@ -1,0 +1,270 @@
+"""One transfer: a :class:`~sigcurl.spec.TransferSpec` in, an :class:`Outcome` out.
+
+The request is built by curl's rules (:mod:`sigcurl.curlopts`), its scope
+found (:mod:`sigcurl.scope`), signed (:mod:`sigcurl.signer`), and then
+either printed (``--presign``, ``--sign-only``) or sent through
+:mod:`sigcurl.transport`, every attempt and hop signed afresh, the response
+written by :mod:`sigcurl.output.response`.  A transfer knows nothing of
+batches: :mod:`sigcurl.driver` runs it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, NamedTuple
+
+from sigcurl.curlopts import HttpRequest, build_request
+from sigcurl.environment import Env
+from sigcurl.errors import SigcurlError, UsageError
+from sigcurl.output.stderr import Stderr
+from sigcurl.output.verbose import debug_signature, request_target, url_host, verbose_request
+from sigcurl.scope import SIGV4A, Scope, resolve_scope
+from sigcurl.session import Session
+from sigcurl.spec import PRESIGN, SIGN_ONLY, TransferSpec
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sigcurl.credentials import ResolvedCredentials
+    from sigcurl.signer.types import SignedRequest
+    from sigcurl.transport import Hooks
+
+
+class Outcome(NamedTuple):
+    """How one transfer ended."""
+
+    index: int
+    url: str
+    error: SigcurlError | None = None  # None: success
+
+
+class Signing:
+    """How the attempts of one transfer are signed; the scope's region may be corrected (S3 redirects).
+
+    A plain slotted class, mutable on purpose: a region correction changes
+    ``scope`` for the attempts that follow.
+    """
+
+    __slots__ = ("spec", "scope", "session", "err")
+
+    def __init__(self, spec: TransferSpec, scope: Scope, session: Session, err: Stderr) -> None:
+        self.spec = spec
+        self.scope = scope
+        self.session = session
+        self.err = err
+
+    def credentials(self) -> ResolvedCredentials:
+        s = self.spec
+        return self.session.credentials(s.signing.credentials, s.signing.region, s.transport)
+
+    def now(self) -> datetime:
+        """The signing time: --date, else the local clock corrected by the server's (clock skew)."""
+        return self.spec.signing.date or self.session.env.now() + self.session.clock_offset
+
+    def sign(self, req: HttpRequest, *, presign: bool = False) -> SignedRequest:
+        from sigcurl.signer import presign as presign_fn
+        from sigcurl.signer import sign as sign_fn
+        from sigcurl.signer.types import UNSIGNED_PAYLOAD
+
+        signing, scope = self.spec.signing, self.scope
+        headers = req.headers
+        if signing.sign_host:
+            headers = [(n, v) for n, v in headers if n.lower() != "host"]
+            headers.insert(0, ("Host", signing.sign_host))
+        creds = self.credentials().credentials
+        payload_hash = UNSIGNED_PAYLOAD if signing.unsigned_payload else None
+        try:
+            if presign:
+                signed = presign_fn(
+                    req.method, req.url, headers, credentials=creds, region=scope.region, service=scope.service,
+                    time=self.now(), expires=signing.expires, payload_hash=payload_hash, algorithm=scope.algorithm,
+                    body=b"" if req.body is None else (req.body.in_memory() or b""),
+                )
+            else:
+                if req.body is not None:
+                    # A streamed body (sigcurl.streaming) signs with its marker; else the SHA-256 pass.
+                    payload_hash = req.body.marker or payload_hash or req.body.sha256()
+                signed = sign_fn(
+                    req.method, req.url, headers, b"", credentials=creds, region=scope.region,
+                    service=scope.service, time=self.now(), payload_hash=payload_hash, algorithm=scope.algorithm,
+                )
+                if req.body is not None:
+                    req.body.bind(signed, creds, scope.region, scope.service, scope.algorithm)
+        except ValueError as exc:
+            raise UsageError(str(exc), "check the headers and the URL") from None
+        if signing.debug_signature:
+            self.err.write(debug_signature(signed.canonical_request, signed.string_to_sign, creds.session_token))
+        return signed
+
+
+def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
+    """Run one transfer; its error (if any) is written to ``err`` as one line and returned."""
+    try:
+        _run(spec, env, session, err)
+    except SigcurlError as exc:
+        err.error(exc.line())
+        return Outcome(spec.index, spec.request.url, exc)
+    return Outcome(spec.index, spec.request.url)
+
+
+def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
+    r, mode = spec.request, spec.signing.mode
+    req = build_request(
+        url=r.url, method=r.method, headers=r.headers, data=r.data, get=r.get, head=r.head, upload=r.upload,
+        user_agent=r.user_agent, compressed=r.compressed, stdin=env.stdin, forms=r.forms,
+        default_headers=mode != PRESIGN,
+    )
+    signing = Signing(spec, _scope(spec, req.url, session, err), session, err)
+    req = _json_protocol(spec, signing.scope, req)
+    if mode == PRESIGN:
+        # the user's -H headers are signed (the URL's user must send them); -d alone does not make it a POST
+        method = req.method if r.method or req.method != "POST" else "GET"
+        signed = signing.sign(HttpRequest(method, req.url, req.headers, None), presign=True)
+        _write(env, (signed.url + "\n").encode())
+        return
+    req = _plan_body(spec, signing.scope, req, err)
+    if mode == SIGN_ONLY:
+        signed = signing.sign(req)
+        lines = [f"{signed.method} {request_target(signed.url)} HTTP/1.1"]
+        lines += [f"{n}: {v}" for n, v in signed.headers]
+        if req.body is not None and not any(n.lower() == "content-length" for n, _ in signed.headers):
+            lines.append(f"Content-Length: {req.body.length}")
+        _write(env, ("\n".join(lines) + "\n").encode())
+        return
+    _send(spec, env, session, signing, req, err)
+
+
+def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope:
+    s = spec.signing
+    from sigcurl.signer.request import split_url
+
+    netloc = split_url(url)[1]
+    scope = resolve_scope(
+        s.sign_host or netloc, service=s.service, region=s.region, sigv4a=s.sigv4a, region_set=s.region_set,
+        configured_region=session.configured_region(s.credentials.profile),
+    )
+    if scope.assumed_region and scope.endpoint is None and spec.output.verbose:
+        # the host says nothing either: say what is assumed
+        err.write(f"* no region for {url_host(url)}: signing for us-east-1 (pass --region, or set AWS_REGION)\n")
+    return scope
+
+
+def _json_protocol(spec: TransferSpec, scope: Scope, req: HttpRequest) -> HttpRequest:
+    """``--json`` to an ``X-Amz-Target`` API: the Content-Type its service expects.
+
+    DynamoDB, Kinesis, CloudWatch Logs, SSM... speak the AWS JSON protocol
+    and want ``application/x-amz-json-1.0`` or ``-1.1``; a Content-Type
+    given with -H is always kept.
+    """
+    r = spec.request
+    if not any(d.kind == "json" for d in r.data):
+        return req
+    names = {n.lower() for n, _ in req.headers}
+    given = {h.split(":", 1)[0].split(";", 1)[0].strip().lower() for h in r.headers}
+    if "x-amz-target" not in names or "content-type" in given:
+        return req
+    from sigcurl.endpoints import json_content_type
+
+    content_type = json_content_type(scope.service)
+    if content_type is None:
+        return req
+    return req._replace(headers=[(n, content_type if n.lower() == "content-type" else v) for n, v in req.headers])
+
+
+def _plan_body(spec: TransferSpec, scope: Scope, req: HttpRequest, err: Stderr) -> HttpRequest:
+    """How the body is signed and framed (sigcurl.streaming); unchanged without a body."""
+    s = spec.signing
+    if req.body is None:
+        return req
+    from sigcurl.streaming import plan_upload
+
+    req, plan = plan_upload(
+        req, service=scope.service, algorithm=scope.algorithm, unsigned=s.unsigned_payload,
+        checksum=s.checksum, aws_chunked=s.aws_chunked,
+    )
+    if plan is not None and plan.notice and req.body is not None and req.body.length > 8 << 20:
+        err.info(plan.notice)
+    return req
+
+
+def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr) -> None:
+    from sigcurl.output.response import Exchange, write_response
+
+    out = spec.output
+    transport = session.transport(spec.transport)
+    exchange = Exchange(spec, env, err, session.secrets)
+
+    def sign_hop(hop: HttpRequest, trusted: bool) -> tuple[str, list[tuple[str, str]]]:
+        if not trusted:
+            headers = [(n, v) for n, v in hop.headers if n.lower() not in ("authorization", "x-amz-security-token")]
+            if out.verbose:
+                err.write(f"* not signing the request to another host ({url_host(hop.url)}): use --location-trusted to sign it\n")
+                verbose_request(err, hop.method, hop.url, headers)
+            return hop.url, headers
+        signed = signing.sign(hop)
+        exchange.signed = signed
+        if out.verbose:
+            scope = signing.scope
+            alg = "AWS4-ECDSA-P256-SHA256" if scope.algorithm == SIGV4A else "AWS4-HMAC-SHA256"
+            err.write(f"* signing {alg} for service {scope.service} in {scope.region} with {signing.credentials().source}\n")
+            verbose_request(err, signed.method, signed.url, signed.headers)
+        return signed.url, signed.headers
+
+    started = time.monotonic()
+    req = exchange.meter_upload(req)
+    resp = transport.send(req, sign_hop, _hooks(spec, env, session, signing, exchange))
+    try:
+        write_response(exchange, resp, req, started)
+    finally:
+        resp.close()
+
+
+def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, exchange: object) -> Hooks:
+    """How the transport reports retries and redirects and asks for clock and region corrections."""
+    from sigcurl.transport import Hooks
+
+    err = signing.err
+    verbose = spec.output.verbose
+
+    def log(message: str) -> None:
+        if verbose:
+            err.write(f"* {message}\n")
+
+    def correct_clock(server_time: datetime) -> bool:
+        if spec.signing.date is not None:
+            log("the service says the signing time is off, but --date fixes it: not correcting")
+            return False
+        offset = server_time - env.now()
+        session.clock_offset = offset  # later transfers of this run sign with the corrected clock at once
+        seconds = offset.total_seconds()
+        log(
+            f"local clock is {_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead of'} the server's "
+            f"(Date: {server_time.strftime('%a, %d %b %Y %H:%M:%S GMT')}): re-signing with the server's time"
+        )
+        return True
+
+    def correct_region(region: str) -> str | None:
+        scope = signing.scope
+        if scope.service != "s3" or scope.algorithm != "sigv4" or region == scope.region:
+            return None
+        signing.scope = scope._replace(region=region)
+        log(f"S3 bucket is in {region}, not {scope.region}: re-signing for {region}")
+        return scope.region
+
+    return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region,
+                 redirected=getattr(exchange, "redirected"))
+
+
+def _write(env: Env, data: bytes) -> None:
+    from sigcurl.output.body import write_bytes
+
+    write_bytes(env.stdout, data)
+
+
+def _duration(seconds: float) -> str:
+    """``3725`` -> ``1 h 2 min 5 s``."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else []) + [f"{secs} s"]
+    return " ".join(parts)
