@@ -41,7 +41,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from requests.auth import AuthBase
 from requests.models import PreparedRequest, Response
@@ -51,6 +51,9 @@ from sigcurl import signer
 from sigcurl.signer.request import host_header, split_url
 from sigcurl.signer.settings import S3_SERVICES
 from sigcurl.signer.types import UNSIGNED_PAYLOAD, Credentials
+
+if TYPE_CHECKING:
+    from sigcurl.scope import Scope
 
 __all__ = ["SigV4Auth"]
 
@@ -122,40 +125,30 @@ class SigV4Auth(AuthBase):
             cached = self._chain = resolve_credentials(now=now)
         return _unwrap(cached)
 
-    def _scope_for(self, url: str) -> tuple[str, str]:
-        """``(region or region set, service)`` for a request to ``url``."""
-        region, service = self.region, self.service
-        if region is None or service is None:
-            from sigcurl.endpoints import infer_endpoint
+    def _scope_for(self, url: str) -> Scope:
+        """What a request to ``url`` is signed for (sigcurl's one precedence rule, :mod:`sigcurl.scope`)."""
+        from sigcurl.errors import SigningConfigError
+        from sigcurl.scope import resolve_scope
 
-            scheme, netloc, _, _ = split_url(url)
-            host = host_header(scheme, netloc)
-            endpoint = infer_endpoint(host)
-            if service is None:
-                if endpoint is None:
-                    raise ValueError(
-                        f"cannot tell the AWS service from the host {host!r}: "
-                        "pass service= (and region=) to SigV4Auth"
-                    )
-                service = endpoint.service
-            if region is None:
-                if self.algorithm == "sigv4a":
-                    region = "*"
-                elif endpoint is not None and endpoint.region:
-                    region = endpoint.region
-                else:
-                    from sigcurl.credentials import resolve_region
-
-                    region = resolve_region() or "us-east-1"
-        return region, service
+        scheme, netloc, _, _ = split_url(url)
+        host = host_header(scheme, netloc)
+        try:
+            return resolve_scope(
+                host, service=self.service, region=self.region, sigv4a=self.algorithm == "sigv4a",
+                configured_region=_configured_region,
+            )
+        except SigningConfigError:
+            raise ValueError(
+                f"cannot tell the AWS service from the host {host!r}: pass service= (and region=) to SigV4Auth"
+            ) from None
 
     # -- signing -----------------------------------------------------------
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         """Sign the prepared request in place and return it."""
         url = r.url or ""
-        region, service = self._scope_for(url)
-        s3 = service in S3_SERVICES
+        scope = self._scope_for(url)
+        s3 = scope.service in S3_SERVICES
         headers = r.headers
         payload_hash = UNSIGNED_PAYLOAD if self.unsigned_payload else None
         body = r.body
@@ -184,20 +177,20 @@ class SigV4Auth(AuthBase):
             [(_text(n), _text(v)) for n, v in headers.items()],
             bytes(body),
             credentials=self.credentials(),
-            region=region,
-            service=service,
+            region=scope.region,
+            service=scope.service,
             time=self.clock(),
             payload_hash=payload_hash,
             content_sha256_header=True if payload_hash == UNSIGNED_PAYLOAD else None,
-            algorithm=self.algorithm,
+            algorithm=scope.algorithm,
         )
-        out: CaseInsensitiveDict[str | bytes] = CaseInsensitiveDict()
+        out: CaseInsensitiveDict[str] = CaseInsensitiveDict()
         for name, value in signed.headers:
             prev = out.get(name)
             out[name] = value if prev is None else f"{_text(prev)},{value}"
         r.headers = out
         r.url = signed.url
-        r.register_hook("response", _strip_on_redirect(strip))
+        r.register_hook("response", _strip_on_redirect(strip))  # type: ignore[no-untyped-call]
         return r
 
 
@@ -220,6 +213,12 @@ def _strip_on_redirect(names: tuple[str, ...]) -> Callable[..., Response]:
 def _text(value: str | bytes) -> str:
     """A header name or value as text (requests also accepts bytes, sent as latin-1)."""
     return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def _configured_region() -> str | None:
+    from sigcurl.credentials import resolve_region
+
+    return resolve_region()
 
 
 def _utcnow() -> datetime:

@@ -45,16 +45,16 @@ def run(spec: RunSpec, env: Env, secrets: list[str | None] | None = None) -> int
     err = Stderr(env.stderr, silent=spec.silent, show_error=spec.show_error, secrets=session.secrets)
     if spec.whoami is not None:
         return _whoami(spec.whoami, session, err)
-    make_stdin = _stdin_for(env, spec.count)
+    make_stdin = _stdin_for(env, spec.total)
     outcomes: list[Outcome] = []
     try:
-        if spec.parallel and spec.count > 1:
+        if spec.parallel and spec.total > 1:
             _run_parallel(spec, env, session, make_stdin, outcomes)
         else:
             _run_serial(spec, env, session, make_stdin, outcomes)
     finally:
         session.close()
-    code, summary = exit_status(outcomes, spec.count, fail_early=spec.fail_early)
+    code, summary = exit_status(outcomes, spec.total, fail_early=spec.fail_early)
     if summary:
         err.error("\n".join(summary))
     return code
@@ -78,10 +78,10 @@ def exit_status(outcomes: Sequence[Outcome], total: int, *, fail_early: bool) ->
         for o in failed:
             assert o.error is not None
             what = " ".join(o.error.what.split())
-            lines.append(f"sigcurl:   [{o.index + 1}/{total}] {redact_url(o.url)}: ({int(o.error.exit_code)}) {what}")
+            lines.append(f"sigcurl:   [{o.seq + 1}/{total}] {redact_url(o.url)}: ({int(o.error.exit_code)}) {what}")
         if not_run:
             lines.append(f"sigcurl: {not_run} transfer{'' if not_run == 1 else 's'} not run (--fail-early)")
-    chosen = min(failed, key=lambda o: o.index) if fail_early else failed[-1]
+    chosen = min(failed, key=lambda o: o.seq) if fail_early else failed[-1]
     assert chosen.error is not None
     return int(chosen.error.exit_code), lines
 
@@ -118,7 +118,7 @@ def _stdin_for(env: Env, count: int) -> Callable[[], BinaryIO]:
 def _run_serial(spec: RunSpec, env: Env, session: Session, make_stdin: Callable[[], BinaryIO],
                 outcomes: list[Outcome]) -> None:
     for t in spec.transfers:
-        tenv = env if spec.count <= 1 else env._replace(stdin=make_stdin())
+        tenv = env if spec.total <= 1 else env._replace(stdin=make_stdin())
         outcome = run_transfer(t, tenv, session, _stderr_for(t, tenv, session))
         outcomes.append(outcome)
         if outcome.error is not None and spec.fail_early:
@@ -137,7 +137,7 @@ def _run_parallel(spec: RunSpec, env: Env, session: Session, make_stdin: Callabl
     from sigcurl.output.parallel import ParallelProgress, flush
 
     stop = threading.Event()
-    progress = ParallelProgress.start(env.stderr, spec.count) if env.stderr_isatty and not spec.silent else None
+    progress = ParallelProgress.start(env.stderr, spec.total) if env.stderr_isatty and not spec.silent else None
 
     def work(t: TransferSpec) -> tuple[Any, io.StringIO, Outcome | None]:
         out = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed by the writer
@@ -156,7 +156,7 @@ def _run_parallel(spec: RunSpec, env: Env, session: Session, make_stdin: Callabl
                 progress.done(failed)
         return out, spool, outcome
 
-    workers = min(spec.parallel_max, spec.count)
+    workers = min(spec.parallel_max, spec.total)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sigcurl")
     # Outputs are written in the order given, so finished transfers wait for slower earlier ones;
     # a window of submitted transfers bounds how many spools wait (and so the memory they hold).

@@ -94,7 +94,7 @@ def compile_run(option_sets: Sequence[Mapping[str, Any]], *, stdin: BinaryIO, st
     count = sum(_count(url, s.globoff) for s in sets for url in s.urls)
     return RunSpec(
         transfers=_transfers(sets, stdout_isatty),
-        count=count,
+        total=count,
         parallel=bool(merged.get("parallel")),
         parallel_max=parallel_max(merged.get("parallel_max")),
         fail_early=bool(merged.get("fail_early")),

@@ -137,7 +137,7 @@ class TransportOptions(NamedTuple):
 class TransferSpec(NamedTuple):
     """One URL of one option set: everything needed to run it."""
 
-    index: int  # 0-based, in the order given
+    seq: int  # 0-based, in the order given
     group: int  # the option set (0 unless --next)
     request: RequestSpec
     signing: SigningSpec
@@ -149,7 +149,7 @@ class RunSpec(NamedTuple):
     """The whole run: global options and the transfers (planned lazily)."""
 
     transfers: Iterator[TransferSpec]
-    count: int  # how many transfers there will be
+    total: int  # how many transfers there will be
     parallel: bool = False
     parallel_max: int = 50
     fail_early: bool = False

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class Outcome(NamedTuple):
     """How one transfer ended."""
 
-    index: int
+    seq: int  # the transfer's place in the run, from 0
     url: str
     error: SigcurlError | None = None  # None: success
 
@@ -103,8 +103,8 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
         _run(spec, env, session, err)
     except SigcurlError as exc:
         err.error(exc.line())
-        return Outcome(spec.index, spec.request.url, exc)
-    return Outcome(spec.index, spec.request.url)
+        return Outcome(spec.seq, spec.request.url, exc)
+    return Outcome(spec.seq, spec.request.url)
 
 
 def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:

@@ -242,7 +242,8 @@ def test_redirect_keeps_a_host_header_the_caller_set(base: str, server: _Server)
 
 def test_infers_region_and_service_from_host() -> None:
     auth = SigV4Auth(CREDS, clock=lambda: WHEN)
-    assert auth._scope_for("https://abc.execute-api.eu-west-1.amazonaws.com/prod") == ("eu-west-1", "execute-api")
+    scope = auth._scope_for("https://abc.execute-api.eu-west-1.amazonaws.com/prod")
+    assert (scope.region, scope.service, scope.algorithm) == ("eu-west-1", "execute-api", "sigv4")
     prepared = requests.Request("GET", "https://dynamodb.us-west-2.amazonaws.com/").prepare()
     auth(prepared)
     assert "/us-west-2/dynamodb/aws4_request" in prepared.headers["Authorization"]

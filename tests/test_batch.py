@@ -460,7 +460,8 @@ def test_one_url_does_not_import_the_batch_machinery(env: dict[str, str], args: 
     full.update(env)
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "sigcurl", *args], capture_output=True, env=full, timeout=60)
     assert proc.returncode == 0, proc.stderr[-500:]
-    assert b"sigcurl.batch" not in proc.stderr
+    assert b"sigcurl.argv" not in proc.stderr
+    assert b"sigcurl.urlglob" not in proc.stderr
     assert b"sigcurl.config_file" not in proc.stderr
 
 

@@ -44,8 +44,8 @@ class ParallelProgress:
         with self.lock:
             if failed:
                 self.failed += 1
-            failed = f"{self.failed} failed" if self.failed else ""
-        self.progress.update(self.task, advance=1, failed=failed)
+            label = f"{self.failed} failed" if self.failed else ""
+        self.progress.update(self.task, advance=1, failed=label)
 
     def write_err(self, text: str) -> None:
         from rich.text import Text
