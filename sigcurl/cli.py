@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import click
 
-from sigcurl import __version__
+from sigcurl._version import __version__
 from sigcurl.errors import ExitCode, SigcurlError
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 from urllib.parse import quote
 
-from sigcurl import __version__
+from sigcurl._version import __version__
 from sigcurl.body import Body, BytesBody, open_source, read_source
 from sigcurl.errors import BadURLError, ExitCode, SigcurlError, UsageError
 from sigcurl.signer.canonical import TOKEN_CHARS
