@@ -267,11 +267,7 @@ def plan_upload(
 ) -> tuple[HttpRequest, UploadPlan | None]:
     """``req`` ready to sign: its body wrapped and headers added as the plan says."""
     body = req.body
-    if body is None:
-        if checksum not in (None, "none"):
-            raise UsageError("--checksum needs a request body", "upload something with -T, --data-binary or -F")
-        if aws_chunked:
-            raise UsageError("--aws-chunked needs a request body", "upload a file with -T FILE")
+    if body is None:  # (--checksum and --aws-chunked without a body are refused by sigcurl.options)
         return req, None
     scheme = req.url.split("://", 1)[0].lower()
     plan = choose(body, service=service, scheme=scheme, algorithm=algorithm, unsigned=unsigned,
