@@ -77,17 +77,46 @@ def _is_json_type(content_type: object) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-def _json_payload(message: Message) -> tuple[bool, Any]:
-    """(True, value) if the payload is JSON: declared so, or undeclared and an object/array."""
-    payload = message.payload
+def _looks_json(message: Message) -> bool:
+    """Declared JSON, or no content type and a payload that starts like an object or array."""
     content_type = message.header(":content-type")
-    declared = _is_json_type(content_type)
-    if not declared and (content_type is not None or payload.lstrip()[:1] not in (b"{", b"[")):
+    if _is_json_type(content_type):
+        return True
+    return content_type is None and message.payload.lstrip()[:1] in (b"{", b"[")
+
+
+def _json_payload(message: Message) -> tuple[bool, Any]:
+    """(True, value) if the payload is JSON (see :func:`_looks_json`), else (False, None)."""
+    if not _looks_json(message):
         return False, None
     try:
-        return True, json.loads(payload)
+        return True, json.loads(message.payload.decode("utf-8"))
     except ValueError:  # includes UnicodeDecodeError
         return False, None
+
+
+def _no_constants(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _spliceable_json(message: Message) -> bytes | None:
+    """The payload's own bytes if they are strict UTF-8 JSON, on one line; else None.
+
+    Splicing the payload into the line instead of re-serialising it keeps
+    its key order and number spelling and costs one validating parse.  In
+    valid JSON a raw CR or LF can only be whitespace between tokens (strict
+    parsing refuses control characters inside strings), so it becomes a space.
+    """
+    if not _looks_json(message):
+        return None
+    payload = message.payload
+    try:
+        json.loads(payload.decode("utf-8"), parse_constant=_no_constants)  # no NaN, Infinity
+    except ValueError:
+        return None
+    if b"\n" in payload or b"\r" in payload:
+        payload = payload.replace(b"\n", b" ").replace(b"\r", b" ")
+    return payload
 
 
 def ndjson_line(message: Message) -> bytes:
@@ -99,22 +128,22 @@ def ndjson_line(message: Message) -> bytes:
     The payload is JSON when ``:content-type`` is JSON (or there is no
     content type and it is a JSON object or array), else text when it is
     UTF-8, else ``"payload_base64"`` takes the place of ``"payload"``; an
-    empty payload is ``null``.
+    empty payload is ``null``.  A JSON payload is copied as it came (its
+    line breaks turned into spaces).
     """
-    obj: dict[str, object] = {"headers": {k: _json_header(v) for k, v in message.headers}}
+    headers = {name: _json_header(value) for name, value in message.headers}
+    head = b'{"headers":' + json.dumps(headers, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     payload = message.payload
     if not payload:
-        obj["payload"] = None
-    else:
-        is_json, value = _json_payload(message)
-        if is_json:
-            obj["payload"] = value
-        else:
-            try:
-                obj["payload"] = payload.decode("utf-8")
-            except UnicodeDecodeError:
-                obj["payload_base64"] = base64.b64encode(payload).decode("ascii")
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        return head + b',"payload":null}\n'
+    raw = _spliceable_json(message)
+    if raw is not None:
+        return head + b',"payload":' + raw + b"}\n"
+    try:
+        text = json.dumps(payload.decode("utf-8"), ensure_ascii=False).encode("utf-8")
+    except UnicodeDecodeError:
+        return head + b',"payload_base64":"' + base64.b64encode(payload) + b'"}\n'
+    return head + b',"payload":' + text + b"}\n"
 
 
 # --- errors ------------------------------------------------------------------

@@ -17,6 +17,8 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sigcurl.eventstream import HeaderType, Message, Typed, decode_all, encode_message
 from sigcurl.eventview import (
@@ -209,12 +211,34 @@ def test_ndjson_line_shape_and_header_values() -> None:
         pytest.param(event("x", b'{"cut', JSON), {"payload": '{"cut'}, id="bad-json-as-text"),
         pytest.param(event("End", b"", None), {"payload": None}, id="empty"),
         pytest.param(event("x", b"{}", "application/vnd.foo+json; charset=utf-8"), {"payload": {}}, id="plus-json"),
+        pytest.param(event("x", b'{"a": NaN}', JSON), {"payload": '{"a": NaN}'}, id="nan-is-not-json"),
+        pytest.param(event("x", '{"a":1}'.encode("utf-16"), JSON),
+                     {"payload_base64": base64.b64encode('{"a":1}'.encode("utf-16")).decode()}, id="utf16-json"),
+        pytest.param(event("x", b'[1,\r\n 2.50, {"k": "v\\n"}]', JSON), {"payload": [1, 2.5, {"k": "v\n"}]},
+                     id="json-line-breaks"),
     ],
 )
 def test_ndjson_payloads(message: Message, payload: dict[str, object]) -> None:
     obj = json.loads(ndjson_line(message))
     assert {k: v for k, v in obj.items() if k != "headers"} == payload
     assert obj["headers"] == {k: v for k, v in message.headers}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=50).map(str.encode),
+       st.sampled_from([None, JSON, "text/plain", "application/octet-stream"]))
+def test_ndjson_line_is_always_one_valid_json_line(payload: bytes, content_type: str | None) -> None:
+    line = ndjson_line(event("e", payload, content_type))
+    assert line.endswith(b"\n") and b"\n" not in line[:-1] and b"\r" not in line
+    obj = json.loads(line)
+    if "payload_base64" in obj:
+        assert base64.b64decode(obj["payload_base64"]) == payload
+    elif isinstance(obj["payload"], str):
+        assert obj["payload"].encode() == payload
+    elif obj["payload"] is None:
+        assert payload == b""
+    else:
+        assert obj["payload"] == json.loads(payload)
 
 
 def test_ndjson_round_trips_every_message_of_a_stream() -> None:
