@@ -170,6 +170,10 @@ def _bad(offset: int, what: str) -> MalformedFrame:
     return MalformedFrame(f"event stream frame at byte {offset}: {what}", offset)
 
 
+def _too_large(offset: int, what: str, limit: int) -> FrameTooLarge:
+    return FrameTooLarge(f"event stream frame at byte {offset} {what}, over the {limit}-byte limit", offset)
+
+
 def _parse_headers(data: bytes, offset: int) -> tuple[tuple[str, HeaderValue], ...]:
     """Decode one headers section; ``offset`` locates errors."""
     out: list[tuple[str, HeaderValue]] = []
@@ -299,19 +303,11 @@ class EventStreamDecoder:
         if computed != pcrc:
             raise ChecksumMismatch("prelude", offset, pcrc, computed)
         if total > MAX_FRAME_LENGTH:
-            raise FrameTooLarge(
-                f"event stream frame at byte {offset} is {total} bytes, over the"
-                f" {MAX_FRAME_LENGTH}-byte limit",
-                offset,
-            )
+            raise _too_large(offset, f"is {total} bytes", MAX_FRAME_LENGTH)
         if total < _MIN_FRAME_LENGTH or hlen > total - _MIN_FRAME_LENGTH:
             raise _bad(offset, f"total length {total} cannot hold headers of {hlen} bytes")
         if hlen > MAX_HEADERS_LENGTH:
-            raise FrameTooLarge(
-                f"event stream frame at byte {offset} has {hlen} bytes of headers, over the"
-                f" {MAX_HEADERS_LENGTH}-byte limit",
-                offset,
-            )
+            raise _too_large(offset, f"has {hlen} bytes of headers", MAX_HEADERS_LENGTH)
         return int(total)
 
     def _finish_pending(self, view: memoryview, out: list[Message]) -> int:
@@ -396,45 +392,43 @@ def decode_all(data: bytes | bytearray | memoryview) -> list[Message]:
 # --- encoding ----------------------------------------------------------------
 
 
+_INFERRED: tuple[tuple[type, HeaderType], ...] = (
+    (bool, HeaderType.BOOL_TRUE),  # or BOOL_FALSE: the value is the type
+    (int, HeaderType.LONG),
+    (bytes, HeaderType.BYTE_ARRAY),
+    (bytearray, HeaderType.BYTE_ARRAY),
+    (str, HeaderType.STRING),
+    (datetime, HeaderType.TIMESTAMP),
+    (uuid.UUID, HeaderType.UUID),
+)
+
+
 def _encode_value(name: str, value: HeaderValue | Typed) -> bytes:
-    kind: int
     if isinstance(value, Typed):
-        kind, value = int(value.type), value.value
-    elif isinstance(value, bool):
-        kind = HeaderType.BOOL_TRUE if value else HeaderType.BOOL_FALSE
-    elif isinstance(value, int):
-        kind = HeaderType.LONG
-    elif isinstance(value, (bytes, bytearray, memoryview)):
-        kind = HeaderType.BYTE_ARRAY
-    elif isinstance(value, str):
-        kind = HeaderType.STRING
-    elif isinstance(value, datetime):
-        kind = HeaderType.TIMESTAMP
-    elif isinstance(value, uuid.UUID):
-        kind = HeaderType.UUID
+        kind, value = HeaderType(value.type), value.value
     else:
-        raise TypeError(f"header {name!r}: cannot encode a {type(value).__name__}")
-    if kind in (HeaderType.BOOL_TRUE, HeaderType.BOOL_FALSE):
-        return bytes((kind,))
-    if kind in (HeaderType.BYTE_ARRAY, HeaderType.STRING):
-        raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)  # type: ignore[arg-type]
+        kind = next((k for t, k in _INFERRED if isinstance(value, t)), None)  # type: ignore[assignment]
+        if kind is None:
+            raise TypeError(f"header {name!r}: cannot encode a {type(value).__name__}")
+    if kind in (HeaderType.BOOL_TRUE, HeaderType.BOOL_FALSE) and isinstance(value, bool):
+        return bytes((HeaderType.BOOL_TRUE if value else HeaderType.BOOL_FALSE,))
+    if kind in (HeaderType.BYTE_ARRAY, HeaderType.STRING) and isinstance(value, (str, bytes, bytearray)):
+        raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
         if len(raw) > MAX_HEADER_VALUE_LENGTH:
             raise ValueError(f"header {name!r}: value over {MAX_HEADER_VALUE_LENGTH} bytes")
         return bytes((kind,)) + _U16.pack(len(raw)) + raw
-    if kind == HeaderType.UUID:
-        if not isinstance(value, uuid.UUID):
-            raise TypeError(f"header {name!r}: a uuid header takes a uuid.UUID")
+    if kind == HeaderType.UUID and isinstance(value, uuid.UUID):
         return bytes((kind,)) + value.bytes
     if kind == HeaderType.TIMESTAMP and isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"header {name!r}: a timestamp needs an aware datetime")
         value = (value - _EPOCH) // timedelta(milliseconds=1)
     if kind not in _FIXED or isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"header {name!r}: type {kind} does not take {value!r}")
+        raise TypeError(f"header {name!r}: type {kind.name} does not take {value!r}")
     try:
         return bytes((kind,)) + _FIXED[kind].pack(value)
     except struct.error:
-        raise ValueError(f"header {name!r}: {value} is out of range for type {kind}") from None
+        raise ValueError(f"header {name!r}: {value} is out of range for {kind.name}") from None
 
 
 def encode_headers(
