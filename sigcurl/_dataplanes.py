@@ -42,8 +42,11 @@ _NEPTUNE_EP = "https://docs.aws.amazon.com/neptune/latest/userguide/feature-over
 _NA = "https://docs.aws.amazon.com/neptune-analytics/latest/userguide/gettingStarted-accessing.html"
 _OS_SIGN = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-signing-service-requests.html"
 _OS_VPC = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/vpc.html"
-_OS_DUAL = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/dualstack.html"
-_AOSS_SIGN = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-clients.html"
+_OS_DUAL = (
+    "https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/opensearch/"
+    "aws.sdk.kotlin.services.opensearch.model/-domain-status/endpoints.html"
+)
+_AOSS_SIGN = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-clients.html#serverless-signing"
 _AOSS_EP = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-collection-endpoints.html"
 _OSIS = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/configure-client.html"
 _LAMBDA_URL = "https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html"
@@ -86,11 +89,11 @@ ROWS: tuple[Row, ...] = (
     ("prometheus", "workspace query and remote_write", ("aps-workspaces", "aps-workspaces-fips"),
      r"aps-workspaces(?:-fips)?\.{R}\.{S}", "aps", None, False, (), "", _AMP),
     # Neptune (port 8182): every endpoint signs as neptune-db.
-    ("neptune", "cluster endpoint", ("neptune",), r"{L}\.cluster-{L}\.{R}\.neptune\.{S}",
-     "neptune-db", None, False, (), "port 8182", _NEPTUNE_EP),
     ("neptune", "reader endpoint", ("neptune",), r"{L}\.cluster-ro-{L}\.{R}\.neptune\.{S}",
      "neptune-db", None, False, (), "port 8182", _NEPTUNE_EP),
     ("neptune", "custom endpoint", ("neptune",), r"{L}\.cluster-custom-{L}\.{R}\.neptune\.{S}",
+     "neptune-db", None, False, (), "port 8182", _NEPTUNE_EP),
+    ("neptune", "cluster endpoint", ("neptune",), r"{L}\.cluster-{L}\.{R}\.neptune\.{S}",
      "neptune-db", None, False, (), "port 8182", _NEPTUNE_EP),
     ("neptune", "instance endpoint", ("neptune",), r"{L}\.{L}\.{R}\.neptune\.{S}",
      "neptune-db", None, False, (), "port 8182", _NEPTUNE),
@@ -159,9 +162,9 @@ ROWS: tuple[Row, ...] = (
     ("memorydb", "cluster endpoint", ("memorydb",), r"(?:{L}\.)+memorydb\.{R}\.{S}", "memorydb", None, False, (),
      _TOKEN + ": presign http://CLUSTER_NAME/?Action=connect&User=USER_ID with --service memorydb", _MEMORYDB),
     # Multi-region endpoints: SigV4a over every region.
-    ("eventbridge", "global endpoint", ("endpoint",), r"{L}\.{L}\.endpoint\.events\.{S}", "events", "*", True,
+    ("eventbridge", "global endpoint", ("endpoint",), r"(?:{L}\.)+endpoint\.events\.{S}", "events", "*", True,
      (), "", _EVENTS),
-    ("ses", "multi-region endpoint", ("endpoints",), r"{L}\.endpoints\.email\.{S}", "ses", "*", True, (), "",
+    ("ses", "multi-region endpoint", ("endpoints",), r"(?:{L}\.)+endpoints\.email\.{S}", "ses", "*", True, (), "",
      _SES_MRE),
     ("cloudfront-kvs", "key value store", ("cloudfront-kvs",), r"\d{12}\.cloudfront-kvs\.global\.api\.aws",
      "cloudfront-keyvaluestore", "*", True, (), "", _KVS_CF),

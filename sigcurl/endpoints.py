@@ -353,18 +353,22 @@ def is_known_service(service: str) -> bool:
 
 
 def closest(value: str, known: Iterable[str], n: int = 3) -> list[str]:
-    """Up to ``n`` entries of ``known`` a typo of ``value`` may have meant, closest first.
+    """Up to ``n`` entries of ``known`` a typo of ``value`` may have meant, closest first
+    (none if ``value`` is itself in ``known``).
 
     Closeness is the optimal-string-alignment distance (insertions, deletions,
     substitutions, adjacent swaps); at most a third of ``value``'s length (and
     at least 1) may differ.  Ties keep ``known``'s order.  ``difflib`` is not
     used: importing it costs more than a typical lookup here.
     """
+    candidates = list(known)
+    if value in candidates:
+        return []  # not a typo
     folded = value.lower()
     limit = max(1, len(value) // 3)
     scored = []
-    for index, candidate in enumerate(known):
-        if candidate == value or abs(len(candidate) - len(value)) > limit:
+    for index, candidate in enumerate(candidates):
+        if abs(len(candidate) - len(value)) > limit:
             continue
         distance = _distance(folded, candidate.lower(), limit)
         if distance <= limit:
