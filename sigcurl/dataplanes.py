@@ -6,8 +6,8 @@ in the host, and its pattern is compiled the first time it is tried, so the
 table costs nothing at import and a few dictionary look-ups per host.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: NamedTuple would compile each
+# string annotation at import (about a millisecond for these two classes).
 import re
 from typing import NamedTuple
 

@@ -32,8 +32,8 @@ chose the service, for ``-v``.  :func:`closest`, :func:`is_known_region` and
 :func:`is_known_service` let the caller warn about a likely typo.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing.NamedTuple would compile
+# every string annotation of Endpoint at import time.
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
