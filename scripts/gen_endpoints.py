@@ -12,6 +12,10 @@ What it derives:
 - ``PREFIXES``: every endpoint prefix -> signing name, from each service's
   ``metadata.endpointPrefix``/``metadata.signingName`` (service-2.json) and
   the partitions' ``credentialScope.service`` overrides (endpoints.json).
+- ``PREFIXES`` also gets the hosts that operations' static host prefixes
+  (endpoint traits) make of an endpoint prefix when no known prefix ends
+  them: ``sync-`` + ``states`` -> ``sync-states`` signs as ``states``,
+  ``data-`` + ``servicediscovery``, ``stream-`` + ``logs`` (Live Tail).
 - ``REGIONS``, ``DNS_SUFFIXES`` and ``REGION_PATTERN`` from the partitions.
 - ``HOSTS``: the exact hosts that ``sigcurl.endpoints`` would otherwise read
   wrongly. Every host botocore can build is enumerated -- each service's
@@ -98,6 +102,24 @@ def prefix_table(metadata: dict[str, Any], endpoints: dict[str, Any]) -> dict[st
             print(f"note: prefix {prefix!r} signs as {dict(counter)}; using {table[prefix]!r}", file=sys.stderr)
     table.update(EXTRA_PREFIXES)
     return table
+
+
+def host_prefix_forms(loader: Loader, metadata: dict[str, Any], prefixes: dict[str, str]) -> dict[str, str]:
+    """Prefixes made by operations' static ``hostPrefix`` (``data-`` + ``lakeformation``)
+    -> the service's signing name, where no known prefix already ends them."""
+    found: dict[str, str] = {}
+    for name, meta in sorted(metadata.items()):
+        endpoint_prefix = meta["endpointPrefix"]
+        signing = meta.get("signingName", endpoint_prefix)
+        for operation in loader.load_service_model(name, "service-2")["operations"].values():
+            host_prefix = operation.get("endpoint", {}).get("hostPrefix", "")
+            if not host_prefix or "{" in host_prefix:
+                continue  # none, or a per-request label (an account ID, a graph ID)
+            key = host_prefix + endpoint_prefix
+            labels = key.split(".")
+            if not any(".".join(labels[i:]) in prefixes for i in range(len(labels))):
+                found[key] = signing
+    return found
 
 
 def ruleset_hosts(
@@ -240,6 +262,7 @@ def main() -> int:
     partitions = loader.load_data("partitions")
     metadata = load(loader)
     prefixes = prefix_table(metadata, endpoints)
+    prefixes.update(host_prefix_forms(loader, metadata, prefixes))
 
     regions: set[str] = set()
     pseudo: set[str] = set()

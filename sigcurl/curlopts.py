@@ -68,6 +68,13 @@ def wire_url(url: str) -> str:
         raise BadURLError("empty URL", "give a URL such as https://sts.amazonaws.com/")
     scheme, sep, rest = url.partition("://")
     if not sep:
+        lowered = url[:8].lower()
+        for typo in ("https//", "http//", "https:/", "http:/"):
+            if lowered.startswith(typo):  # a colon or a slash lost: not a host named "https"
+                name = typo.rstrip("/:")
+                missing = "a '/'" if ":" in typo else "the ':'"
+                fixed = name + "://" + url[len(typo):].lstrip("/")
+                raise BadURLError(f"URL {url!r} is missing {missing} after {name}", f"write it as {fixed!r}")
         scheme, rest = "https", url
     scheme = scheme.lower()
     if scheme not in ("http", "https"):

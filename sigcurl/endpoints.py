@@ -10,12 +10,16 @@ How a host is read, first match wins:
 1. An exact table of AWS hosts whose name does not say how they sign
    (global endpoints such as ``iam.amazonaws.com`` -> us-east-1,
    ``route53.amazonaws.com.cn`` -> cn-northwest-1, ``iam.us-gov.amazonaws.com``).
-2. S3-compatible stores (Cloudflare R2, Backblaze B2, DigitalOcean Spaces,
+2. The data-plane table (:mod:`sigcurl.dataplanes`): host forms documented
+   in the services' guides, such as Managed Prometheus (``aps``), Neptune
+   (``neptune-db``), OpenSearch Serverless (``aoss``, which also requires
+   ``x-amz-content-sha256``) and the RDS/MSK token hosts.
+3. S3-compatible stores (Cloudflare R2, Backblaze B2, DigitalOcean Spaces,
    Wasabi), which sign as ``s3``.
-3. Every S3 host form (virtual-hosted, path-style, legacy global, dash-region,
+4. Every S3 host form (virtual-hosted, path-style, legacy global, dash-region,
    dualstack, FIPS, access points, Object Lambda, Outposts, S3 Express,
    S3 Control, VPC endpoints, Multi-Region Access Points -> SigV4a).
-4. The general AWS shapes ``[resource.]prefix[-fips][.dualstack].REGION.SUFFIX``,
+5. The general AWS shapes ``[resource.]prefix[-fips][.dualstack].REGION.SUFFIX``,
    ``resource.REGION.svc.SUFFIX`` (OpenSearch ``es``/``aoss``) and VPC
    endpoint hosts ``....REGION.vpce.SUFFIX``; the endpoint prefix is mapped to
    its signing name (``bedrock-runtime`` -> ``bedrock``, ``email`` -> ``ses``).
@@ -23,18 +27,42 @@ How a host is read, first match wins:
 The tables come from botocore's data files through ``scripts/gen_endpoints.py``
 and live in :mod:`sigcurl._endpoint_data`; botocore is never imported here.
 Unknown hosts, ``localhost`` and IP addresses give ``None``: the caller then
-asks for ``--service``.
+asks for ``--service``.  :attr:`Endpoint.how` says which of these rules
+chose the service, for ``-v``.  :func:`closest`, :func:`is_known_region` and
+:func:`is_known_service` let the caller warn about a likely typo.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: typing.NamedTuple would compile
+# every string annotation of Endpoint at import time.
+import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
-import re
-
 from sigcurl import _endpoint_data as _data
+from sigcurl import dataplanes as _planes
 
-__all__ = ["Endpoint", "KNOWN_REGIONS", "SIGNING_NAMES", "infer_endpoint"]
+__all__ = [
+    "HOW_GENERIC_KNOWN",
+    "HOW_GENERIC_UNKNOWN",
+    "HOW_S3",
+    "HOW_TABLE",
+    "KNOWN_REGIONS",
+    "PAYLOAD_SHA256",
+    "SIGNING_NAMES",
+    "Endpoint",
+    "closest",
+    "infer_endpoint",
+    "is_known_region",
+    "is_known_service",
+]
+
+PAYLOAD_SHA256 = _planes.PAYLOAD_SHA256
+"""A required header value standing for the payload's hex SHA-256 (see :attr:`Endpoint.required_headers`)."""
+
+HOW_TABLE = "table"
+HOW_S3 = "s3 form"
+HOW_GENERIC_KNOWN = "generic SERVICE.REGION.amazonaws.com shape, service part is a known signing name"
+HOW_GENERIC_UNKNOWN = "generic shape, service part NOT a known signing name"
 
 KNOWN_REGIONS: tuple[str, ...] = _data.REGIONS
 """Every AWS region in botocore's partition data, sorted (no ``*-global`` pseudo-regions)."""
@@ -44,6 +72,10 @@ SIGNING_NAMES: tuple[str, ...] = _data.SIGNING_NAMES
 
 _S3_SIGNING_NAMES = frozenset({"s3", "s3-object-lambda", "s3-outposts", "s3express"})
 _REGION_SET = frozenset(KNOWN_REGIONS)
+_SIGNING_SET = frozenset(SIGNING_NAMES)
+# Documented signing names that are in neither botocore's data nor the data-plane
+# table's rows: MQTT over WebSocket to an IoT data endpoint.
+_EXTRA_SIGNING_NAMES = frozenset({"iotdevicegateway"})
 # The partitions' own region patterns, for regions newer than the data.
 _REGION_RE = re.compile(_data.REGION_PATTERN)
 
@@ -84,6 +116,15 @@ class Endpoint(NamedTuple):
     """The endpoint requires SigV4a (S3 Multi-Region Access Points); region is then ``"*"``."""
     s3_compatible: str | None = None
     """The non-AWS S3 store, e.g. ``"r2"``, ``"b2"``, ``"spaces"``, ``"wasabi"``, ``"minio"``."""
+    required_headers: tuple[tuple[str, str], ...] = ()
+    """Headers the service requires on every request, as (lower-case name, value).
+    The value :data:`PAYLOAD_SHA256` means the payload's hex SHA-256 (OpenSearch
+    Serverless: ``x-amz-content-sha256``); others are literal (VPC Lattice:
+    ``x-amz-content-sha256: UNSIGNED-PAYLOAD``; Glacier: ``x-amz-glacier-version``)."""
+    how: str = ""
+    """How the service was chosen, for ``-v``: :data:`HOW_TABLE`, ``"data plane: FAMILY (FORM)"``,
+    :data:`HOW_S3`, ``"S3-compatible store (NAME)"``, :data:`HOW_GENERIC_KNOWN` or
+    :data:`HOW_GENERIC_UNKNOWN` (the service is a guess: say so, suggest ``--service``)."""
 
 
 def infer_endpoint(host: str) -> Endpoint | None:
@@ -100,8 +141,26 @@ def infer_endpoint(host: str) -> Endpoint | None:
         return None
     exact = _data.HOSTS.get(h)
     if exact is not None:
-        return _endpoint(*exact)
-    return _parse(h)
+        return _endpoint(*exact, how=HOW_TABLE)
+    return _dataplane(h) or _parse(h)
+
+
+def _dataplane(h: str) -> Endpoint | None:
+    """A host form from the data-plane table, if ``h`` is one."""
+    found = _planes.match(h)
+    if found is None:
+        return None
+    row, region = found.row, found.region
+    if region is not None and not _is_region(region):
+        return None
+    if row.region is not None:
+        region = row.region
+    service = row.service
+    if not service:  # an interface VPC endpoint: the service part is an endpoint prefix
+        prefix = (found.prefix or "").removesuffix("-fips")
+        service = _data.PREFIXES.get(prefix, prefix)
+    return Endpoint(service, region, service in _S3_SIGNING_NAMES, row.sigv4a, None, row.headers,
+                    f"data plane: {row.family} ({row.form})")
 
 
 MINIO_PORT = "9000"
@@ -112,7 +171,7 @@ def _minio(host: str) -> Endpoint | None:
     """MinIO's default address (a loopback host on port 9000) signs as S3 in us-east-1."""
     name, sep, port = host.strip().lower().rpartition(":")
     if sep and port == MINIO_PORT and name.rstrip(".") in _LOOPBACK:
-        return Endpoint("s3", "us-east-1", True, False, "minio")
+        return Endpoint("s3", "us-east-1", True, False, "minio", how="S3-compatible store (minio)")
     return None
 
 
@@ -131,8 +190,10 @@ def _normalize(host: str) -> str | None:
     return h
 
 
-def _endpoint(service: str, region: str | None, sigv4a: bool = False) -> Endpoint:
-    return Endpoint(service, region, service in _S3_SIGNING_NAMES, sigv4a)
+def _endpoint(service: str, region: str | None, sigv4a: bool = False, how: str = "") -> Endpoint:
+    if not how:
+        how = HOW_GENERIC_KNOWN if service in _SIGNING_SET else HOW_GENERIC_UNKNOWN
+    return Endpoint(service, region, service in _S3_SIGNING_NAMES, sigv4a, how=how)
 
 
 def _is_region(label: str) -> bool:
@@ -163,7 +224,7 @@ def _parse_s3(labels: list[str]) -> Endpoint | None:
     """S3 host forms, found by the rightmost S3 service label."""
     if labels[-2:] == ["accesspoint", "s3-global"] and len(labels) > 2:
         # alias.mrap.accesspoint.s3-global: Multi-Region Access Point, SigV4a.
-        return Endpoint("s3", "*", s3=True, sigv4a=True)
+        return Endpoint("s3", "*", s3=True, sigv4a=True, how=HOW_S3)
     for i in range(len(labels) - 1, -1, -1):
         found = _s3_label(labels[i])
         if found is not None:
@@ -180,7 +241,7 @@ def _parse_s3(labels: list[str]) -> Endpoint | None:
         region = rest[0]
     elif rest:
         return None
-    return Endpoint(service, region, s3=True)
+    return Endpoint(service, region, s3=True, how=HOW_S3)
 
 
 def _s3_label(label: str) -> tuple[str, str | None] | None:
@@ -247,7 +308,7 @@ def _split_aws(labels: list[str]) -> tuple[list[str], str, str | None] | None:
 def _s3_compatible(h: str) -> Endpoint | None:
     """Non-AWS S3 stores, which sign as ``s3``."""
     if h.endswith(".r2.cloudflarestorage.com"):
-        return Endpoint("s3", "auto", s3=True, s3_compatible="r2")
+        return Endpoint("s3", "auto", s3=True, s3_compatible="r2", how="S3-compatible store (r2)")
     for suffix, name in (
         (".backblazeb2.com", "b2"),
         (".wasabisys.com", "wasabi"),
@@ -272,10 +333,63 @@ def _s3_compatible(h: str) -> Endpoint | None:
             region = labels[-1]
         else:
             return None
-    return Endpoint("s3", region, s3=True, s3_compatible=name)
+    return Endpoint("s3", region, s3=True, s3_compatible=name, how=f"S3-compatible store ({name})")
 
 
 def json_content_type(service: str) -> str | None:
     """``application/x-amz-json-1.0``/``-1.1`` for a service that speaks the AWS JSON protocol."""
     version = _data.JSON_VERSIONS.get(service)
     return f"application/x-amz-json-{version}" if version else None
+
+
+def is_known_region(region: str) -> bool:
+    """True if ``region`` is in botocore's partition data (a new region may not be yet)."""
+    return region in _REGION_SET
+
+
+def is_known_service(service: str) -> bool:
+    """True if ``service`` is a signing name from botocore's data or the data-plane table."""
+    return service in _SIGNING_SET or service in _EXTRA_SIGNING_NAMES or service in _planes.signing_names()
+
+
+def closest(value: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` entries of ``known`` a typo of ``value`` may have meant, closest first
+    (none if ``value`` is itself in ``known``).
+
+    Closeness is the optimal-string-alignment distance (insertions, deletions,
+    substitutions, adjacent swaps); at most a third of ``value``'s length (and
+    at least 1) may differ.  Ties keep ``known``'s order.  ``difflib`` is not
+    used: importing it costs more than a typical lookup here.
+    """
+    candidates = list(known)
+    if value in candidates:
+        return []  # not a typo
+    folded = value.lower()
+    limit = max(1, len(value) // 3)
+    scored = []
+    for index, candidate in enumerate(candidates):
+        if abs(len(candidate) - len(value)) > limit:
+            continue
+        distance = _distance(folded, candidate.lower(), limit)
+        if distance <= limit:
+            scored.append((distance, index, candidate))
+    scored.sort()
+    return [candidate for _, _, candidate in scored[:n]]
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance of ``a`` and ``b``, or ``limit + 1`` once it exceeds ``limit``."""
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, before[j - 2] + 1)
+            current[j] = best
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]

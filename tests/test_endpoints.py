@@ -178,7 +178,9 @@ CASES = [
 
 @pytest.mark.parametrize(("host", "expected"), [pytest.param(h, e, id=i) for h, e, i in CASES])
 def test_infer_endpoint(host: str, expected: Endpoint | None) -> None:
-    assert infer_endpoint(host) == expected
+    got = infer_endpoint(host)
+    # The table states how to sign; ``how`` and ``required_headers`` are checked in test_dataplanes.
+    assert (got[:5] if got is not None else None) == (expected[:5] if expected is not None else None)
 
 
 def test_case_table_is_large_and_ids_unique() -> None:

@@ -1,0 +1,206 @@
+"""Data-plane host forms that botocore's endpoint data does not describe (hand-written data).
+
+Each row is one host form documented in a service's guide, read by
+:mod:`sigcurl.dataplanes`. Fields, in order:
+
+``family``, ``form``
+    A short family name and which of its host forms this is (for ``-v``).
+``keys``
+    Host labels of which one must be present for the row to be tried.
+``pattern``
+    A regular expression the whole host (lower case, no port, no trailing
+    dot) must match.  ``{R}`` is the region, captured; ``{S}`` is an AWS
+    DNS suffix (``amazonaws.com``, ``amazonaws.com.cn``); ``{L}`` is one label.
+``service``
+    The SigV4 signing name; ``""`` means the ``svc`` group's endpoint prefix
+    mapped through botocore's prefix table (interface VPC endpoints).
+``region``
+    The fixed signing region, or None: the ``{R}`` group if the pattern has
+    one, else the caller's region (environment, profile).  ``"*"`` with SigV4a.
+``sigv4a``
+    The endpoint requires SigV4a.
+``headers``
+    Headers the service requires on every request, as (name, value); the
+    value :data:`PAYLOAD_SHA256` stands for the payload's SHA-256 (hex).
+``note``
+    What a user should know: for database token hosts, how the token is made.
+``doc``
+    The AWS documentation page the row comes from (a botocore rule set when
+    the form is only in an SDK's endpoint rules).
+
+Order matters: within one key, the first matching row wins.
+"""
+
+from __future__ import annotations
+
+PAYLOAD_SHA256 = "<payload sha256>"
+"""Stands for the hex SHA-256 of the request's payload, as the signer computes it."""
+
+_AMP = "https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-compatible-APIs.html"
+_NEPTUNE = "https://docs.aws.amazon.com/neptune/latest/userguide/iam-auth-connecting.html"
+_NEPTUNE_EP = "https://docs.aws.amazon.com/neptune/latest/userguide/feature-overview-endpoints.html"
+_NA = "https://docs.aws.amazon.com/neptune-analytics/latest/userguide/gettingStarted-accessing.html"
+_OS_SIGN = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-signing-service-requests.html"
+_OS_VPC = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/vpc.html"
+_OS_DUAL = (
+    "https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/opensearch/"
+    "aws.sdk.kotlin.services.opensearch.model/-domain-status/endpoints.html"
+)
+_AOSS_SIGN = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-clients.html#serverless-signing"
+_AOSS_EP = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-collection-endpoints.html"
+_OSIS = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/configure-client.html"
+_LAMBDA_URL = "https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html"
+_APPSYNC = "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html"
+_APPSYNC_RT = "https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html"
+_IOT = "https://docs.aws.amazon.com/iot/latest/developerguide/iot-connect-devices.html"
+_IOT_JOBS = "https://docs.aws.amazon.com/iot/latest/developerguide/jobs-http-device-api.html"
+_CLOUDSEARCH = "https://docs.aws.amazon.com/cloudsearch/latest/developerguide/configuring-access.html"
+_MEDIASTORE = "https://docs.aws.amazon.com/mediastore/latest/ug/containers-get-endpoint.html"
+_KVS = "https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/API_GetDataEndpoint.html"
+_TIMESTREAM = "https://docs.aws.amazon.com/timestream/latest/developerguide/Using-API.endpoint-discovery.how-it-works.html"
+_LATTICE = "https://docs.aws.amazon.com/vpc-lattice/latest/ug/sigv4-authenticated-requests.html"
+_DSQL = "https://docs.aws.amazon.com/aurora-dsql/latest/userguide/SECTION_authentication-token.html"
+_RDS = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.Connecting.html"
+_MSK = "https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html"
+_ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html"
+_MEMORYDB = "https://docs.aws.amazon.com/memorydb/latest/devguide/auth-iam.html"
+_EVENTS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-global-endpoints.html"
+_SES_MRE = "https://docs.aws.amazon.com/ses/latest/dg/mre.html"
+_KVS_CF = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/kvs-with-functions-kvp.html"
+_SQS = "https://docs.aws.amazon.com/general/latest/gr/sqs-service.html"
+_PRIVATELINK = "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html"
+_APIGW = "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-call-api.html"
+_APIGW_PRIVATE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-test-invoke-url.html"
+_GLACIER = "https://docs.aws.amazon.com/amazonglacier/latest/dev/api-common-request-headers.html"
+_S3TABLES = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-tables-integrating-open-source.html"
+_BEDROCK = "https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
+_SAGEMAKER = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html"
+_FEATURESTORE = "https://docs.aws.amazon.com/general/latest/gr/sagemaker.html"
+_ACCOUNT_EP = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-account-endpoints.html"
+_KINESIS_RULES = "https://github.com/boto/botocore/blob/develop/botocore/data/kinesis/2013-12-02/endpoint-rule-set-1.json"
+
+_TOKEN = "a database token host: `sigcurl --presign` makes the auth token"
+_CONTENT = (("x-amz-content-sha256", PAYLOAD_SHA256),)
+
+Row = tuple[str, str, tuple[str, ...], str, str, str | None, bool, tuple[tuple[str, str], ...], str, str]
+
+ROWS: tuple[Row, ...] = (
+    # Amazon Managed Service for Prometheus: query and remote_write sign as aps.
+    ("prometheus", "workspace query and remote_write", ("aps-workspaces", "aps-workspaces-fips"),
+     r"aps-workspaces(?:-fips)?\.{R}\.{S}", "aps", None, False, (), "", _AMP),
+    # Neptune (port 8182): every endpoint signs as neptune-db.
+    ("neptune", "reader endpoint", ("neptune",), r"{L}\.cluster-ro-{L}\.{R}\.neptune\.{S}",
+     "neptune-db", None, False, (), "port 8182", _NEPTUNE_EP),
+    ("neptune", "custom endpoint", ("neptune",), r"{L}\.cluster-custom-{L}\.{R}\.neptune\.{S}",
+     "neptune-db", None, False, (), "port 8182", _NEPTUNE_EP),
+    ("neptune", "cluster endpoint", ("neptune",), r"{L}\.cluster-{L}\.{R}\.neptune\.{S}",
+     "neptune-db", None, False, (), "port 8182", _NEPTUNE_EP),
+    ("neptune", "instance endpoint", ("neptune",), r"{L}\.{L}\.{R}\.neptune\.{S}",
+     "neptune-db", None, False, (), "port 8182", _NEPTUNE),
+    # Neptune Analytics graphs.
+    ("neptune-analytics", "graph endpoint", ("neptune-graph",), r"g-{L}\.{R}\.neptune-graph\.{S}",
+     "neptune-graph", None, False, (), "", _NA),
+    ("neptune-analytics", "graph data API", ("neptune-graph",), r"g-{L}\.neptune-graph\.{R}\.{S}",
+     "neptune-graph", None, False, (), "", _NA),
+    # OpenSearch Service domains sign as es.
+    ("opensearch", "domain endpoint", ("es",), r"search-{L}\.{R}\.es\.{S}", "es", None, False, (), "", _OS_SIGN),
+    ("opensearch", "VPC domain endpoint", ("es",), r"vpc-{L}\.{R}\.es\.{S}", "es", None, False, (), "", _OS_VPC),
+    ("opensearch", "dual-stack domain endpoint", ("aos",), r"(?:search|vpc)-{L}\.aos\.{R}\.on\.aws",
+     "es", None, False, (), "", _OS_DUAL),
+    # OpenSearch Serverless needs x-amz-content-sha256 on every request.
+    ("opensearch-serverless", "collection endpoint", ("aoss", "aoss-fips"), r"{L}\.{R}\.aoss(?:-fips)?\.{S}",
+     "aoss", None, False, _CONTENT, "", _AOSS_SIGN),
+    ("opensearch-serverless", "NextGen collection or account endpoint", ("aoss", "aoss-fips"),
+     r"{L}\.aoss(?:-fips)?\.{R}\.on\.aws", "aoss", None, False, _CONTENT, "", _AOSS_EP),
+    ("opensearch-ingestion", "pipeline ingestion endpoint", ("osis",), r"{L}\.{R}\.osis\.{S}",
+     "osis", None, False, (), "", _OSIS),
+    # Lambda function URLs, AppSync, IoT device data.
+    ("lambda-url", "function URL", ("lambda-url",), r"{L}\.lambda-url\.{R}\.on\.aws",
+     "lambda", None, False, (), "", _LAMBDA_URL),
+    ("appsync", "GraphQL and Events API endpoint", ("appsync-api",), r"{L}\.appsync-api\.{R}\.{S}",
+     "appsync", None, False, (), "", _APPSYNC),
+    ("appsync", "real-time endpoint", ("appsync-realtime-api",), r"{L}\.appsync-realtime-api\.{R}\.{S}",
+     "appsync", None, False, (), "", _APPSYNC_RT),
+    ("iot", "device data endpoint", ("iot",), r"{L}-ats\.iot\.{R}\.{S}", "iotdata", None, False, (),
+     "MQTT over WebSocket (/mqtt) signs as iotdevicegateway: pass --service iotdevicegateway", _IOT),
+    ("iot", "jobs data endpoint", ("iot",), r"{L}\.jobs\.iot\.{R}\.{S}", "iot-jobs-data", None, False, (), "",
+     _IOT_JOBS),
+    # CloudSearch domains sign as cloudsearch.
+    ("cloudsearch", "search endpoint", ("cloudsearch",), r"search-{L}\.{R}\.cloudsearch\.{S}",
+     "cloudsearch", None, False, (), "", _CLOUDSEARCH),
+    ("cloudsearch", "document endpoint", ("cloudsearch",), r"doc-{L}\.{R}\.cloudsearch\.{S}",
+     "cloudsearch", None, False, (), "", _CLOUDSEARCH),
+    ("mediastore", "container data endpoint", ("mediastore",), r"{L}\.data\.mediastore\.{R}\.{S}",
+     "mediastore", None, False, (), "", _MEDIASTORE),
+    ("kinesis-video", "stream or channel data endpoint", ("kinesisvideo",), r"{L}\.kinesisvideo\.{R}\.{S}",
+     "kinesisvideo", None, False, (), "", _KVS),
+    ("timestream", "ingest cell", ("timestream",), r"ingest-cell\d+\.timestream\.{R}\.{S}",
+     "timestream", None, False, (), "", _TIMESTREAM),
+    ("timestream", "query cell", ("timestream",), r"query-cell\d+\.timestream\.{R}\.{S}",
+     "timestream", None, False, (), "", _TIMESTREAM),
+    # VPC Lattice services: no payload signing, UNSIGNED-PAYLOAD required.
+    ("vpc-lattice", "service endpoint", ("vpc-lattice-svcs",), r"{L}\.{L}\.vpc-lattice-svcs\.{R}\.on\.aws",
+     "vpc-lattice-svcs", None, False, (("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),), "", _LATTICE),
+    # Database token hosts: the token is a presigned URL.
+    ("aurora-dsql", "cluster endpoint", ("dsql",), r"{L}\.dsql\.{R}\.on\.aws", "dsql", None, False, (),
+     _TOKEN + " (presign https://HOST/?Action=DbConnect, or DbConnectAdmin for admin)", _DSQL),
+    ("rds", "proxy endpoint", ("rds",), r"{L}\.proxy-{L}\.{R}\.rds\.{S}", "rds-db", None, False, (),
+     _TOKEN + " (presign https://HOST:PORT/?Action=connect&DBUser=USER)", _RDS),
+    ("rds", "cluster endpoint", ("rds",), r"{L}\.cluster-(?:ro-|custom-)?{L}\.{R}\.rds\.{S}", "rds-db", None,
+     False, (), _TOKEN + " (presign https://HOST:PORT/?Action=connect&DBUser=USER)", _RDS),
+    ("rds", "instance endpoint", ("rds",), r"{L}\.{L}\.{R}\.rds\.{S}", "rds-db", None, False, (),
+     _TOKEN + " (presign https://HOST:PORT/?Action=connect&DBUser=USER)", _RDS),
+    ("msk", "broker", ("kafka",), r"(?:{L}\.)+c\d+\.kafka\.{R}\.{S}", "kafka-cluster", None, False, (),
+     "SASL/OAUTHBEARER: the token is a presigned https://kafka.REGION.amazonaws.com/?Action=kafka-cluster:Connect "
+     "(signing name kafka-cluster), base64url-encoded", _MSK),
+    ("msk", "serverless bootstrap", ("kafka-serverless",), r"(?:{L}\.)+c\d+\.kafka-serverless\.{R}\.{S}",
+     "kafka-cluster", None, False, (), "SASL/OAUTHBEARER token as for MSK brokers", _MSK),
+    ("elasticache", "cache endpoint", ("cache",), r"(?:{L}\.)+[a-z]{2,4}\d\.cache\.amazonaws\.com(?:\.cn)?",
+     "elasticache", None, False, (),
+     _TOKEN + ": presign http://CACHE_NAME/?Action=connect&User=USER_ID (add &ResourceType=ServerlessCache for "
+     "serverless) with --service elasticache --region REGION; the host label is a short region code", _ELASTICACHE),
+    ("memorydb", "cluster endpoint", ("memorydb",), r"(?:{L}\.)+memorydb\.{R}\.{S}", "memorydb", None, False, (),
+     _TOKEN + ": presign http://CLUSTER_NAME/?Action=connect&User=USER_ID with --service memorydb", _MEMORYDB),
+    # Multi-region endpoints: SigV4a over every region.
+    ("eventbridge", "global endpoint", ("endpoint",), r"(?:{L}\.)+endpoint\.events\.{S}", "events", "*", True,
+     (), "", _EVENTS),
+    ("ses", "multi-region endpoint", ("endpoints",), r"(?:{L}\.)+endpoints\.email\.{S}", "ses", "*", True, (), "",
+     _SES_MRE),
+    ("cloudfront-kvs", "key value store", ("cloudfront-kvs",), r"\d{12}\.cloudfront-kvs\.global\.api\.aws",
+     "cloudfront-keyvaluestore", "*", True, (), "", _KVS_CF),
+    # Legacy SQS hosts.
+    ("sqs", "legacy global endpoint", ("queue",), r"queue\.amazonaws\.com", "sqs", "us-east-1", False, (), "", _SQS),
+    ("sqs", "legacy regional endpoint", ("queue",), r"{R}\.queue\.{S}", "sqs", None, False, (), "", _SQS),
+    # API Gateway: public, private (VPC endpoint ID in the host), VPC endpoint DNS.
+    ("api-gateway", "private API through a VPC endpoint", ("execute-api",), r"{L}-vpce-{L}\.execute-api\.{R}\.{S}",
+     "execute-api", None, False, (), "", _APIGW_PRIVATE),
+    ("api-gateway", "VPC endpoint DNS name", ("execute-api",), r"vpce-{L}\.execute-api\.{R}\.vpce\.{S}",
+     "execute-api", None, False, (), "send Host: API_ID.execute-api.REGION.amazonaws.com or x-apigw-api-id",
+     _APIGW_PRIVATE),
+    ("api-gateway", "invoke URL", ("execute-api",), r"{L}\.execute-api\.{R}\.{S}", "execute-api", None, False, (),
+     "", _APIGW),
+    # Interface VPC endpoints of any service: the service part is an endpoint prefix.
+    ("privatelink", "interface VPC endpoint", ("vpce",), r"vpce-{L}\.(?P<svc>[a-z0-9.-]+?)\.{R}\.vpce\.{S}",
+     "", None, False, (), "", _PRIVATELINK),
+    # Hosts in botocore's data whose signing name differs, or needing headers.
+    ("glacier", "vault API", ("glacier", "glacier-fips"), r"glacier(?:-fips)?\.{R}\.{S}", "glacier", None, False,
+     (("x-amz-glacier-version", "2012-06-01"),), "", _GLACIER),
+    ("s3-tables", "Iceberg REST catalog", ("s3tables",), r"s3tables\.{R}\.{S}", "s3tables", None, False, (), "",
+     _S3TABLES),
+    ("bedrock", "runtime", ("bedrock-runtime", "bedrock-runtime-fips"), r"bedrock-runtime(?:-fips)?\.{R}\.{S}",
+     "bedrock", None, False, (), "", _BEDROCK),
+    ("bedrock", "agent runtime", ("bedrock-agent-runtime", "bedrock-agent-runtime-fips"),
+     r"bedrock-agent-runtime(?:-fips)?\.{R}\.{S}", "bedrock", None, False, (), "", _BEDROCK),
+    ("sagemaker", "runtime", ("sagemaker",), r"runtime(?:-fips)?\.sagemaker\.{R}\.{S}", "sagemaker", None, False,
+     (), "", _SAGEMAKER),
+    ("sagemaker", "Feature Store runtime", ("sagemaker",), r"featurestore-runtime\.sagemaker\.{R}\.{S}",
+     "sagemaker", None, False, (), "", _FEATURESTORE),
+    # Account-based endpoints (botocore builds them only with an account ID).
+    ("dynamodb", "account-based endpoint", ("ddb",), r"\d{12}\.ddb\.{R}\.{S}", "dynamodb", None, False, (), "",
+     _ACCOUNT_EP),
+    ("dynamodb", "account-based streams endpoint", ("streams-ddb", "streams-ddb-fips"),
+     r"\d{12}\.streams-ddb(?:-fips)?\.{R}\.{S}", "dynamodb", None, False, (), "", _ACCOUNT_EP),
+    ("kinesis", "account-based endpoint", ("control-kinesis", "data-kinesis", "control-kinesis-fips",
+                                           "data-kinesis-fips"),
+     r"\d{12}\.(?:control|data)-kinesis(?:-fips)?\.{R}\.{S}", "kinesis", None, False, (), "", _KINESIS_RULES),
+)
