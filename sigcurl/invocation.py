@@ -410,7 +410,7 @@ class Invocation:
                 ),
             )
             # the transfers of one run share connection pools (one per thread and per option set)
-            self.transport = self.shared.transport(options, lambda: Transport(options)) if self.shared else Transport(options)
+            self.transport = self.shared.transport(options, lambda: Transport(options, clock=self.env.clock)) if self.shared else Transport(options, clock=self.env.clock)
             if o["cacert"] and not os.path.isfile(o["cacert"]):
                 raise SigcurlError(f"cannot read --cacert {o['cacert']}", "give a PEM CA bundle file", exit_code=ExitCode.CA_CERT)
         return self.transport
