@@ -282,6 +282,12 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
 
 
+def is_trusted(url: str, trusted_origins: set[str] | frozenset[str], options: TransportOptions) -> bool:
+    """Whether a hop to ``url`` may carry credentials: an origin the user named (or moved to for the
+    bucket's region), or any host with ``--location-trusted``."""
+    return options.location_trusted or origin(url) in trusted_origins
+
+
 # -- S3 region corrections ------------------------------------------------------------
 
 

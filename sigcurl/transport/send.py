@@ -55,7 +55,7 @@ class Transport:
         state = policy.Attempt(clock_corrected=hooks.correct_clock is None,
                                region_corrected=hooks.correct_region is None)
         while True:
-            trusted = opts.location_trusted or policy.origin(current.url) in trusted_hosts
+            trusted = policy.is_trusted(current.url, trusted_hosts, opts)
             url, headers = sign(current, trusted)
             resp: Response | None = None
             try:
