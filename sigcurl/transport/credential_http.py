@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
@@ -62,6 +62,13 @@ class CredentialClient:
     def close(self) -> None:
         self.wire.close()
 
+    def settings(self, url: str, *, use_proxies: bool) -> dict[str, Any]:
+        """The request's TLS and proxy settings for ``url``; no proxy for metadata hosts or when told so."""
+        settings = self.wire.settings(url)
+        if not use_proxies or is_metadata_host(urlsplit(url).hostname or ""):
+            settings["proxies"] = {}
+        return settings
+
     def __call__(
         self,
         method: str,
@@ -79,9 +86,7 @@ class CredentialClient:
             hdrs.setdefault("Accept-Encoding", "identity")
         else:
             hdrs = {**requests.utils.default_headers(), **dict(headers or {})}
-        settings = self.wire.settings(url)
-        if not use_proxies or is_metadata_host(urlsplit(url).hostname or ""):
-            settings["proxies"] = {}
+        settings = self.settings(url, use_proxies=use_proxies)
         try:
             prepared = requests.Request(method=method, url=url, headers=hdrs, data=data).prepare()
             resp = self.wire.session.send(prepared, stream=True, allow_redirects=False, timeout=timeout, **settings)
