@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import BinaryIO, NamedTuple, TextIO
@@ -16,6 +17,31 @@ from typing import BinaryIO, NamedTuple, TextIO
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _jitter(upper: float) -> float:
+    """A uniformly random wait in ``[0, upper]`` (full jitter)."""
+    import random  # lazily: not on the start-up path
+
+    return random.uniform(0.0, upper)  # noqa: S311 - timing jitter, not cryptography
+
+
+class Clock(NamedTuple):
+    """Time as the transport sees it: replaced in tests, so no test really waits.
+
+    ``monotonic`` measures durations (deadlines, --retry-max-time), ``now``
+    is the wall clock (Retry-After dates), ``sleep`` waits between
+    retries, ``jitter(upper)`` draws a backoff wait in ``[0, upper]``.
+    """
+
+    monotonic: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = _utcnow
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[float], float] = _jitter
+
+
+#: The real clock.
+SYSTEM_CLOCK = Clock()
 
 
 class Env(NamedTuple):
@@ -28,6 +54,7 @@ class Env(NamedTuple):
     stderr_isatty: bool
     environ: Mapping[str, str]
     now: Callable[[], datetime] = _utcnow
+    clock: Clock = SYSTEM_CLOCK
 
     @classmethod
     def from_process(cls) -> Env:

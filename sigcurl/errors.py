@@ -120,3 +120,18 @@ class HTTPStatusError(SigcurlError):
     """An HTTP status >= 400 with --fail / --fail-with-body."""
 
     exit_code = ExitCode.HTTP_ERROR
+
+
+class HTTPFailure(Exception):
+    """A credential provider's request never produced a response.
+
+    ``kind`` is connect, timeout, too-large or other; ``detail`` is a short
+    phrase without secrets.  Raised by every HTTP client the credential
+    providers are given (the default one and the transport's), so each
+    provider words its own message.
+    """
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail

@@ -32,6 +32,7 @@ class Session:
         self.secrets: list[str | None] = [] if secrets is None else secrets
         self._credentials: dict[tuple[CredentialSpec, str | None, TransportOptions | None], ResolvedCredentials] = {}
         self._transports: dict[tuple[TransportOptions, int], Any] = {}
+        self._credential_clients: dict[TransportOptions, Any] = {}
         self._regions: dict[str | None, str | None] = {}
         #: server clock minus ours, learnt from a clock-skew error by any transfer of the run
         self.clock_offset = timedelta()
@@ -64,11 +65,23 @@ class Session:
                 profile=spec.profile, access_key=spec.access_key, secret_key=spec.secret_key,
                 session_token=spec.session_token, role_arn=spec.role_arn, role_session_name=spec.role_session_name,
                 external_id=spec.external_id, duration_seconds=spec.duration, environ=environ,
-                interactive=isatty(self.env.stdin),
+                interactive=isatty(self.env.stdin), http=self._credential_client(transport),
             )
             self._credentials[key] = found
             self.remember(found.credentials.secret_key, found.credentials.session_token)
             return found
+
+    def _credential_client(self, options: TransportOptions | None) -> Any:
+        """The credential providers' HTTP client: the request's TLS and proxy settings (called under the lock).
+
+        Made on first use, so ``--sign-only`` with keys from the environment imports no HTTP stack.
+        """
+        if options is None:
+            return None  # the providers' default client
+        found = self._credential_clients.get(options)
+        if found is None:
+            found = self._credential_clients[options] = _LazyClient(options, self.env)
+        return found
 
     def configured_region(self, profile: str | None) -> Callable[[], str | None]:
         """The configured region for ``profile`` (environment, then profile; files read once per run)."""
@@ -91,12 +104,35 @@ class Session:
             if found is None:
                 from sigcurl.transport import Transport
 
-                found = self._transports[key] = Transport(options)
+                found = self._transports[key] = Transport(options, clock=self.env.clock)
             return found
 
     def close(self) -> None:
         """Close every connection pool."""
         with self.lock:
             transports, self._transports = list(self._transports.values()), {}
-        for t in transports:
+            clients, self._credential_clients = list(self._credential_clients.values()), {}
+        for t in [*transports, *clients]:
             t.close()
+
+
+class _LazyClient:
+    """A credential ``HttpClient`` whose transport is built on the first call."""
+
+    __slots__ = ("options", "env", "client")
+
+    def __init__(self, options: TransportOptions, env: Env) -> None:
+        self.options = options
+        self.env = env
+        self.client: Any = None
+
+    def __call__(self, method: str, url: str, **kwargs: Any) -> Any:
+        if self.client is None:
+            from sigcurl.transport import credential_client
+
+            self.client = credential_client(self.options, self.env.clock)
+        return self.client(method, url, **kwargs)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()

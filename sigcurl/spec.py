@@ -108,7 +108,16 @@ class OutputSpec(NamedTuple):
 
 
 class RetryPolicy(NamedTuple):
-    """``--retry`` and friends, with curl's meaning (the rules are in :mod:`sigcurl.transport.policy`)."""
+    """``--retry`` and friends, with curl's meaning (the rules are in :mod:`sigcurl.transport.policy`).
+
+    ``retries`` transient failures are retried: timeouts, connection
+    failures, HTTP 408/429/500/502/503/504 and AWS throttling or transient
+    error codes, for any method.  A failure after a request was sent
+    (connection reset, empty reply) is retried only for idempotent methods,
+    so a POST is never sent twice unless ``all_errors``.  ``all_errors``
+    retries every failure (with ``fail`` also every HTTP status >= 400, as
+    curl does with ``-f``).
+    """
 
     retries: int = 0
     delay: float | None = None  # --retry-delay: a fixed wait instead of the backoff

@@ -21,10 +21,10 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.clock import FakeClock, env_clock
 from support.server import Response, VerifyingServer
 
 import sigcurl.cli
-import sigcurl.transport
 from sigcurl.errors import ExitCode
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -226,17 +226,12 @@ def test_random_argv_never_crashes(argv: list[str]) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(argv=st.lists(st.one_of(option_pair, flag), max_size=6).map(lambda parts: [a for p in parts for a in p]))
 def test_random_options_against_a_closed_port(argv: list[str]) -> None:
-    sigcurl.transport._sleep = lambda s: None  # type: ignore[assignment]  # --retry must not really wait
-    try:
+    with env_clock(FakeClock()):  # --retry must not really wait
         result = run("--service", "s3", "-m", "2", *argv, "http://127.0.0.1:9/k", input=b"")
-    finally:
-        sigcurl.transport._sleep = _real_sleep  # type: ignore[assignment]
     assert result.exception is None or isinstance(result.exception, SystemExit), (argv, result.exc_info)
     assert "Traceback" not in result.stderr
     assert result.exit_code in DOCUMENTED, (argv, result.exit_code, result.stderr)
 
-
-_real_sleep = sigcurl.transport._sleep
 
 
 # --- Ctrl-C ------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 Every test drives the real command in-process (``click.testing.CliRunner``)
 against the verifying loopback server and asserts on what the server
 received: how many requests, whether each was signed afresh and verified,
-and where credentials went.  Waiting is injected: the transport's
-``_sleep`` and the CLI's clock are replaced by a fake clock, so backoff,
-Retry-After and skew are tested without real waiting.
+and where credentials went.  Waiting is injected: the command's
+environment carries a fake clock (``Env.clock``: sleep, wall clock,
+jitter; ``Env.now``), so backoff, Retry-After and skew are tested without
+real waiting.
 """
 
 from __future__ import annotations
@@ -13,46 +14,24 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from support.clock import FakeClock, patch_env_clock
 from support.server import Response, VerifyingServer
 
 import sigcurl.cli
-import sigcurl.transport
-from sigcurl.environment import Env
+from sigcurl.environment import SYSTEM_CLOCK
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-
-
-class FakeClock:
-    """The CLI's clock and the transport's sleep: sleeping advances the clock, instantly."""
-
-    def __init__(self) -> None:
-        self.start = datetime.now(timezone.utc)
-        self.slept: list[float] = []
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=sum(self.slept))
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(sigcurl.transport, "_sleep", fake.sleep)
-    original = Env.from_process.__func__  # type: ignore[attr-defined]
-
-    def from_process(cls: type[Env]) -> Env:
-        env = original(cls)
-        return Env(env.stdin, env.stdout, env.stderr, env.stdout_isatty, env.stderr_isatty, env.environ, now=fake.now)
-
-    monkeypatch.setattr(Env, "from_process", classmethod(from_process))
+    patch_env_clock(monkeypatch, fake)
     return fake
 
 
@@ -93,10 +72,8 @@ def scope_region(req: Any) -> str:
 # --- retries -------------------------------------------------------------------------
 
 
-def test_retry_503_then_success_signs_every_attempt_afresh(
-    server: VerifyingServer, run: Any, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sigcurl.transport, "_jitter", lambda upper: upper)  # whole seconds apart
+def test_retry_503_then_success_signs_every_attempt_afresh(server: VerifyingServer, run: Any, clock: FakeClock) -> None:
+    clock.jitter = lambda upper: upper  # whole seconds apart
     server.queue(Response(503), Response(503), Response(200, body=b"done"))
     result = run("--service", "s3", "--retry", "3", "-v", server.url_for("/bucket/key"))
     assert result.exit_code == 0, result.stderr
@@ -117,11 +94,9 @@ def test_no_retry_without_the_option(server: VerifyingServer, run: Any, clock: F
     assert server.request_count == 1 and clock.slept == []
 
 
-def test_backoff_is_exponential_with_full_jitter_and_capped(
-    server: VerifyingServer, run: Any, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_backoff_is_exponential_with_full_jitter_and_capped(server: VerifyingServer, run: Any, clock: FakeClock) -> None:
     uppers: list[float] = []
-    monkeypatch.setattr(sigcurl.transport, "_jitter", lambda upper: uppers.append(upper) or upper / 2)
+    clock.jitter = lambda upper: uppers.append(upper) or upper / 2
     server.queue(*[Response(500) for _ in range(7)], Response(200))
     result = run("--service", "s3", "--retry", "7", server.url_for("/k"))
     assert result.exit_code == 0, result.stderr
@@ -131,7 +106,7 @@ def test_backoff_is_exponential_with_full_jitter_and_capped(
 
 def test_real_jitter_stays_within_its_bounds() -> None:
     for upper in (0.5, 1.0, 20.0):
-        values = [sigcurl.transport._jitter(upper) for _ in range(200)]
+        values = [SYSTEM_CLOCK.jitter(upper) for _ in range(200)]
         assert all(0.0 <= v <= upper for v in values)
         assert len(set(values)) > 100
 
@@ -424,16 +399,17 @@ def test_region_endpoint_on_another_host_gets_no_credentials(
 
 
 def test_region_host_rewrites_stay_within_the_bucket() -> None:
-    t = sigcurl.transport
-    assert t._swap_region("b.s3.us-east-1.amazonaws.com", "us-east-1", "eu-west-1") == "b.s3.eu-west-1.amazonaws.com"
-    assert t._swap_region("b.s3-us-west-2.amazonaws.com", "us-west-2", "eu-west-1") == "b.s3.eu-west-1.amazonaws.com"
-    assert t._swap_region("b.s3.amazonaws.com", "us-east-1", "eu-west-1") == "b.s3.amazonaws.com"
-    assert t._swap_region("127.0.0.1:9000", "us-east-1", "eu-west-1") == "127.0.0.1:9000"
-    assert t._same_s3_bucket("b.s3.amazonaws.com", "b.s3.eu-west-1.amazonaws.com")
-    assert t._same_s3_bucket("s3.amazonaws.com", "s3.eu-west-1.amazonaws.com")
-    assert not t._same_s3_bucket("b.s3.amazonaws.com", "other.s3.eu-west-1.amazonaws.com")
-    assert not t._same_s3_bucket("b.s3.amazonaws.com", "b.s3.eu-west-1.amazonaws.com.evil.example")
-    assert not t._same_s3_bucket("127.0.0.1", "b.s3.eu-west-1.amazonaws.com")
+    from sigcurl.transport import policy as t
+
+    assert t.swap_region("b.s3.us-east-1.amazonaws.com", "us-east-1", "eu-west-1") == "b.s3.eu-west-1.amazonaws.com"
+    assert t.swap_region("b.s3-us-west-2.amazonaws.com", "us-west-2", "eu-west-1") == "b.s3.eu-west-1.amazonaws.com"
+    assert t.swap_region("b.s3.amazonaws.com", "us-east-1", "eu-west-1") == "b.s3.amazonaws.com"
+    assert t.swap_region("127.0.0.1:9000", "us-east-1", "eu-west-1") == "127.0.0.1:9000"
+    assert t.same_s3_bucket("b.s3.amazonaws.com", "b.s3.eu-west-1.amazonaws.com")
+    assert t.same_s3_bucket("s3.amazonaws.com", "s3.eu-west-1.amazonaws.com")
+    assert not t.same_s3_bucket("b.s3.amazonaws.com", "other.s3.eu-west-1.amazonaws.com")
+    assert not t.same_s3_bucket("b.s3.amazonaws.com", "b.s3.eu-west-1.amazonaws.com.evil.example")
+    assert not t.same_s3_bucket("127.0.0.1", "b.s3.eu-west-1.amazonaws.com")
 
 
 # --- redirects ----------------------------------------------------------------------------

@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from support.clock import FakeClock, patch_env_clock
 from support.server import Response, VerifyingServer
 
 import sigcurl.cli
-import sigcurl.transport
 
 ACCESS = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -42,7 +42,7 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr(sigcurl.transport, "_sleep", lambda s: None)
+    patch_env_clock(monkeypatch, FakeClock())  # --retry must not really wait
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))

@@ -18,8 +18,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from sigcurl.credentials._types import REFRESH_WINDOW_SECONDS, ResolvedCredentials
+
+if TYPE_CHECKING:
+    from sigcurl.credentials._http import HttpClient
 
 __all__ = ["REFRESH_WINDOW_SECONDS", "ResolvedCredentials", "resolve_credentials", "resolve_region"]
 
@@ -37,6 +41,7 @@ def resolve_credentials(
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
     interactive: bool = False,
+    http: HttpClient | None = None,
 ) -> ResolvedCredentials:
     """Find credentials as the AWS CLI would, then optionally assume ``role_arn`` with them.
 
@@ -46,6 +51,10 @@ def resolve_credentials(
     ``access_key``/``secret_key``/``session_token`` are explicit keys and win
     over everything.  ``environ`` defaults to ``os.environ``, ``now`` to the
     current UTC time; ``interactive`` allows prompting for an MFA code.
+    ``http`` is the client every network call of the chain goes through
+    (STS, SSO, container, instance metadata; see
+    :class:`sigcurl.credentials._http.HttpClient`); None uses the default
+    requests client, which honours the proxy and CA environment variables.
 
     Raises NoCredentialsError, CredentialSourceError or UsageError.
     """
@@ -63,13 +72,14 @@ def resolve_credentials(
         environ=env,
         now=when,
         interactive=interactive,
+        http=http,
     )
     if role_arn:
         from sigcurl.credentials.assume_role import assume_on_top
         from sigcurl.credentials.chain import Resolver, pick_profile
 
         name, _ = pick_profile(profile, env)
-        resolver = Resolver(environ=env, now=when, interactive=interactive, profile=name)
+        resolver = Resolver(environ=env, now=when, interactive=interactive, profile=name, http=http)
         found = assume_on_top(
             resolver,
             found,

@@ -1,18 +1,63 @@
-"""The small HTTP client the credential providers share (STS, SSO, container, IMDS).
+"""The HTTP the credential providers make (STS, SSO, container, IMDS): the interface and a default.
 
-``requests`` is imported here, lazily, only when a provider needs the
-network; every call has an explicit timeout and a cap on the body size.
-Failures become :class:`HTTPFailure` so each provider can word its own
-message.
+Providers never choose how to reach the network: they call the
+:class:`HttpClient` they are given (``resolve_credentials(http=...)``,
+threaded through :class:`~sigcurl.credentials.chain.Resolver`).  The
+command gives them the transport's client, which uses the user's
+``--cacert``, ``-k``, ``-x``/``--noproxy`` and proxy variables
+(:func:`sigcurl.transport.credential_client`); library users get
+:func:`request`, a plain requests client that honours the environment.
+
+Contract of a client: send one request without following redirects and
+with the given timeout; return an :class:`HttpReply` (status and body, the
+body capped at :data:`MAX_BODY_BYTES`); raise
+:class:`~sigcurl.errors.HTTPFailure` when no response came.
+``use_proxies=False`` means no proxy whatever the settings (link-local
+metadata endpoints must never go through a proxy).  ``headers`` given as a
+list are sent exactly (a signed request); as a mapping, with the client's
+defaults.  ``requests`` is imported lazily, only when a provider needs the
+network.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
+
+from sigcurl.errors import HTTPFailure
+
+__all__ = ["MAX_BODY_BYTES", "HTTPFailure", "HTTPResponse", "Headers", "HttpClient", "HttpReply", "request"]
 
 #: Responses larger than this are refused (credential responses are tiny).
 MAX_BODY_BYTES = 1024 * 1024
+
+Headers = Mapping[str, str] | list[tuple[str, str]] | None
+
+
+class HttpReply(Protocol):
+    """What a client returns: a status code and a (bounded) body."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+
+class HttpClient(Protocol):
+    """The credential providers' HTTP: :func:`request`'s signature (see the module docstring)."""
+
+    def __call__(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Headers = None,
+        data: bytes | None = None,
+        timeout: float | tuple[float, float],
+        use_proxies: bool = True,
+    ) -> HttpReply: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,20 +68,11 @@ class HTTPResponse:
     body: bytes
 
 
-class HTTPFailure(Exception):
-    """The request never produced a response: ``kind`` is connect, timeout, too-large or other."""
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(f"{kind}: {detail}")
-        self.kind = kind
-        self.detail = detail
-
-
 def request(
     method: str,
     url: str,
     *,
-    headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
+    headers: Headers = None,
     data: bytes | None = None,
     timeout: float | tuple[float, float],
     use_proxies: bool = True,

@@ -8,12 +8,11 @@ standard library: this module is imported on the environment-variable path.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import os
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from sigcurl.signer.types import Credentials
 

@@ -148,6 +148,7 @@ def assume(
         token_code=token_code,
         context=label,
         now=r.now,
+        http=r.http,
     )
     extra = {"AssumedRoleUser": {"Arn": result.assumed_arn}} if result.assumed_arn else None
     r.cache.store(key, result.credentials, result.expiry, extra)

@@ -21,6 +21,7 @@ from sigcurl.credentials._types import ResolvedCredentials
 from sigcurl.errors import CredentialSourceError, NoCredentialsError
 
 if TYPE_CHECKING:
+    from sigcurl.credentials._http import HttpClient
     from sigcurl.credentials.cache import CredentialCache
     from sigcurl.credentials.shared_files import SharedFiles
     from sigcurl.credentials.sts import Endpoint
@@ -44,11 +45,15 @@ class Resolver:
 
     ``profile`` is the session's profile: it chooses the region and the STS /
     SSO endpoint overrides for every call in the chain, as a botocore session does.
+    ``http`` is how every provider reaches the network (None: the default
+    client, :func:`sigcurl.credentials._http.request`).
     """
 
     def __init__(
-        self, *, environ: Mapping[str, str], now: datetime, interactive: bool, profile: str
+        self, *, environ: Mapping[str, str], now: datetime, interactive: bool, profile: str,
+        http: HttpClient | None = None,
     ) -> None:
+        self._http = http
         self.environ = environ
         self.now = now
         self.interactive = interactive
@@ -56,6 +61,15 @@ class Resolver:
         self.tried: list[str] = []
         self._files: SharedFiles | None = None
         self._cache: CredentialCache | None = None
+
+    @property
+    def http(self) -> HttpClient:
+        """The HTTP client the providers call (STS, SSO, container, instance metadata)."""
+        if self._http is None:
+            from sigcurl.credentials._http import request
+
+            self._http = request
+        return self._http
 
     @property
     def files(self) -> SharedFiles:
@@ -104,6 +118,7 @@ def resolve(
     environ: Mapping[str, str],
     now: datetime,
     interactive: bool,
+    http: HttpClient | None = None,
 ) -> ResolvedCredentials:
     """Run the chain and return the first credentials found (see the module docstring)."""
     from sigcurl.credentials.env import from_environment, from_flags
@@ -113,7 +128,7 @@ def resolve(
         return flagged
     name, named = pick_profile(profile, environ)
     explicit = profile is not None
-    r = Resolver(environ=environ, now=now, interactive=interactive, profile=name)
+    r = Resolver(environ=environ, now=now, interactive=interactive, profile=name, http=http)
     r.tried.append("flags")
     if named and not r.files.has_profile(name):
         files = r.files

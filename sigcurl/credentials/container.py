@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sigcurl.credentials._types import ResolvedCredentials, expand_path, parse_timestamp, short_path
-from sigcurl.errors import CredentialSourceError
+from sigcurl.errors import CredentialSourceError, HTTPFailure
 
 if TYPE_CHECKING:
     from sigcurl.credentials.chain import Resolver
@@ -70,13 +70,11 @@ def from_container(r: Resolver) -> ResolvedCredentials | None:
     token = _auth_token(r)
     if token is not None:
         headers["Authorization"] = token
-    from sigcurl.credentials._http import HTTPFailure, request
-
     origin = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
     failure = ""
     for _ in range(ATTEMPTS):
         try:
-            resp = request("GET", url, headers=headers, timeout=TIMEOUT_SECONDS, use_proxies=False)
+            resp = r.http("GET", url, headers=headers, timeout=TIMEOUT_SECONDS, use_proxies=False)
         except HTTPFailure as exc:
             failure = exc.detail
             continue

@@ -28,7 +28,7 @@ from sigcurl.credentials._types import ResolvedCredentials, parse_timestamp
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sigcurl.credentials._http import HTTPResponse
+    from sigcurl.credentials._http import HttpReply
     from sigcurl.credentials.chain import Resolver
 
 IPV4_ENDPOINT = "http://169.254.169.254/"
@@ -61,7 +61,7 @@ def from_instance_metadata(r: Resolver) -> ResolvedCredentials | None:
     if r.environ.get("AWS_EC2_METADATA_DISABLED", "false").strip().lower() == "true":
         r.tried.append("instance metadata (disabled by AWS_EC2_METADATA_DISABLED)")
         return None
-    from sigcurl.credentials._http import HTTPFailure, request
+    from sigcurl.errors import HTTPFailure
 
     base = endpoint(r)
     timeout = _number(r.setting("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout"), 1.0, float)
@@ -70,7 +70,7 @@ def from_instance_metadata(r: Resolver) -> ResolvedCredentials | None:
     v1_disabled = (r.setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled") or "").lower() == "true"
     headers: dict[str, str] = {}
     try:
-        resp = request("PUT", base + "latest/api/token", headers={"x-aws-ec2-metadata-token-ttl-seconds":
+        resp = r.http("PUT", base + "latest/api/token", headers={"x-aws-ec2-metadata-token-ttl-seconds":
                                                                   TOKEN_TTL_SECONDS}, timeout=timeout,
                        use_proxies=False)
     except HTTPFailure:
@@ -84,10 +84,10 @@ def from_instance_metadata(r: Resolver) -> ResolvedCredentials | None:
         r.tried.append(f"instance metadata (token request answered HTTP {resp.status})")
         return None
 
-    def get(path: str) -> HTTPResponse | None:
+    def get(path: str) -> HttpReply | None:
         for _ in range(attempts):
             try:
-                got = request("GET", base + path, headers=headers, timeout=timeout, use_proxies=False)
+                got = r.http("GET", base + path, headers=headers, timeout=timeout, use_proxies=False)
             except HTTPFailure:
                 continue
             if got.status == 200 and got.body:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from sigcurl.credentials._types import ResolvedCredentials, home_dir, parse_timestamp
-from sigcurl.errors import CredentialSourceError
+from sigcurl.errors import CredentialSourceError, HTTPFailure
 
 if TYPE_CHECKING:
     from sigcurl.credentials.chain import Resolver
@@ -72,13 +72,12 @@ def from_sso(r: Resolver, name: str) -> ResolvedCredentials:
 
     login = f"run aws sso login --profile {name}"
     token = _load_token(r, session_name or start_url, name, login)
-    from sigcurl.credentials._http import HTTPFailure, request
     from sigcurl.credentials.sts import configured_endpoint_url
 
     base = configured_endpoint_url("sso", files, r.profile, r.environ) or f"https://portal.sso.{sso_region}.amazonaws.com"
     url = base.rstrip("/") + "/federation/credentials?" + urlencode({"role_name": role_name, "account_id": account_id})
     try:
-        resp = request("GET", url, headers={"x-amz-sso_bearer_token": token, "Accept": "application/json"},
+        resp = r.http("GET", url, headers={"x-amz-sso_bearer_token": token, "Accept": "application/json"},
                        timeout=SSO_TIMEOUT)
     except HTTPFailure as exc:
         raise CredentialSourceError(f"SSO GetRoleCredentials for profile {name} failed: {exc.detail}",

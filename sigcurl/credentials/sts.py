@@ -17,12 +17,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from sigcurl.credentials._types import parse_timestamp
 from sigcurl.credentials.shared_files import SharedFiles
 from sigcurl.errors import CredentialSourceError
 from sigcurl.signer.types import Credentials
+
+if TYPE_CHECKING:
+    from sigcurl.credentials._http import HttpClient
 
 STS_VERSION = "2011-06-15"
 #: Connect and read timeouts for STS, in seconds.
@@ -120,8 +124,12 @@ def assume_role(
     token_code: str | None = None,
     context: str,
     now: datetime,
+    http: HttpClient | None = None,
 ) -> StsCredentials:
-    """Call AssumeRole signed with *source*; *context* names the profile for messages."""
+    """Call AssumeRole signed with *source*; *context* names the profile for messages.
+
+    *http* sends the call (None: the default client).
+    """
     from sigcurl.signer import sign
 
     params: dict[str, str] = {"Action": "AssumeRole", "Version": STS_VERSION, "RoleArn": role_arn,
@@ -147,7 +155,8 @@ def assume_role(
         time=now,
     )
     secrets = [source.secret_key, source.session_token or "", token_code or ""]
-    return _call(signed.method, signed.url, list(signed.headers), body, "AssumeRole", role_arn, context, secrets)
+    return _call(signed.method, signed.url, list(signed.headers), body, "AssumeRole", role_arn, context, secrets,
+                 http)
 
 
 def assume_role_with_web_identity(
@@ -158,8 +167,9 @@ def assume_role_with_web_identity(
     web_identity_token: str,
     duration_seconds: int | None = None,
     context: str,
+    http: HttpClient | None = None,
 ) -> StsCredentials:
-    """Call AssumeRoleWithWebIdentity (unsigned: the token is the proof)."""
+    """Call AssumeRoleWithWebIdentity (unsigned: the token is the proof), through *http*."""
     params = {
         "Action": "AssumeRoleWithWebIdentity",
         "Version": STS_VERSION,
@@ -172,7 +182,8 @@ def assume_role_with_web_identity(
     body = urlencode(params).encode("ascii")
     url = endpoint.url if endpoint.url.endswith("/") else endpoint.url + "/"
     headers = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"), ("Accept", "*/*")]
-    return _call("POST", url, headers, body, "AssumeRoleWithWebIdentity", role_arn, context, [web_identity_token])
+    return _call("POST", url, headers, body, "AssumeRoleWithWebIdentity", role_arn, context, [web_identity_token],
+                 http)
 
 
 def _call(
@@ -184,11 +195,16 @@ def _call(
     role_arn: str,
     context: str,
     secrets: list[str],
+    http: HttpClient | None,
 ) -> StsCredentials:
-    from sigcurl.credentials._http import HTTPFailure, request
+    from sigcurl.errors import HTTPFailure
 
+    if http is None:
+        from sigcurl.credentials._http import request
+
+        http = request
     try:
-        resp = request(method, url, headers=headers, data=body, timeout=STS_TIMEOUT)
+        resp = http(method, url, headers=headers, data=body, timeout=STS_TIMEOUT)
     except HTTPFailure as exc:
         raise CredentialSourceError(
             f"STS {action} for {role_arn} ({context}) failed: {exc.detail}",

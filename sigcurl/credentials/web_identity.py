@@ -83,6 +83,7 @@ def from_web_identity(r: Resolver, name: str, *, disable_env: bool) -> ResolvedC
         role_session_name=session_name or f"sigcurl-{int(r.now.timestamp())}",
         web_identity_token=token,
         context=f'profile "{name}"' if token_origin.startswith("profile") else token_origin,
+        http=r.http,
     )
     r.cache.store(key, result.credentials, result.expiry)
     return ResolvedCredentials(result.credentials, label, result.expiry, name)

@@ -1,0 +1,132 @@
+"""Network exceptions as curl's exit codes, decided by exception type (never by message text).
+
+requests wraps urllib3, which wraps the socket and ssl errors: the cause of
+a failure sits somewhere in ``__cause__``, ``__context__``, the arguments,
+or urllib3's ``reason`` / ``original_error``.  :func:`causes` walks that
+chain (bounded), and :func:`map_exception` classifies it with
+``isinstance`` in curl's order: proxy, TLS, resolve, timeout, decoding,
+a broken response, a refused connection.  :func:`before_sending` says
+whether any byte of the request can have been sent (so any method may be
+retried).
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+from urllib.parse import urlsplit
+
+import requests
+import urllib3.exceptions as u3
+
+from sigcurl.errors import ExitCode, SigcurlError, TransferError
+
+_MAX_CHAIN = 16
+
+#: urllib3 before 2.0 has no NameResolutionError (its gaierror is in the chain then).
+_NAME_RESOLUTION: tuple[type[BaseException], ...] = (socket.gaierror,) + (
+    (u3.NameResolutionError,) if hasattr(u3, "NameResolutionError") else ()
+)
+_TIMEOUTS = (requests.exceptions.Timeout, u3.TimeoutError, TimeoutError)
+try:  # urllib3's own hostname check (used when OpenSSL's is off)
+    from urllib3.util.ssl_match_hostname import CertificateError as _U3CertificateError
+except ImportError:  # pragma: no cover - urllib3 < 2
+    _U3CertificateError = ssl.CertificateError  # type: ignore[assignment,misc]
+_CERTIFICATE = (ssl.SSLCertVerificationError, _U3CertificateError)
+_TLS = (requests.exceptions.SSLError, u3.SSLError, ssl.SSLError) + _CERTIFICATE
+_PROXY = (requests.exceptions.ProxyError, u3.ProxyError)
+_DECODING = (requests.exceptions.ContentDecodingError, u3.DecodeError)
+_BROKEN = (u3.ProtocolError, requests.exceptions.ChunkedEncodingError)
+_BEFORE_SENDING = (u3.NewConnectionError, u3.ConnectTimeoutError, requests.exceptions.ConnectTimeout,
+                   ConnectionRefusedError) + _NAME_RESOLUTION
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception it wraps, breadth first, each once (at most 16)."""
+    out: list[BaseException] = []
+    queue: list[BaseException] = [exc]
+    while queue and len(out) < _MAX_CHAIN:
+        cur = queue.pop(0)
+        if any(cur is seen for seen in out):
+            continue
+        out.append(cur)
+        linked = [getattr(cur, "reason", None), getattr(cur, "original_error", None), cur.__cause__, cur.__context__,
+                  *cur.args]
+        queue.extend(e for e in linked if isinstance(e, BaseException))
+    return out
+
+
+def _any(chain: list[BaseException], kinds: tuple[type[BaseException], ...]) -> bool:
+    return any(isinstance(e, kinds) for e in chain)
+
+
+def _timeout(chain: list[BaseException]) -> bool:
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError (for compatibility): not a timeout.
+    return any(isinstance(e, _TIMEOUTS) and not isinstance(e, u3.NewConnectionError) for e in chain)
+
+
+def before_sending(exc: BaseException) -> bool:
+    """Whether a failure happened before any byte of the request was sent (so any method may retry)."""
+    return _any(causes(exc), _BEFORE_SENDING)
+
+
+def through_proxy(exc: BaseException) -> bool:
+    """Whether the failure was reaching (or resolving) the proxy."""
+    return _any(causes(exc), _PROXY)
+
+
+def map_exception(exc: BaseException, url: str) -> SigcurlError:
+    """A network exception as a one-line error with curl's exit code."""
+    host = urlsplit(url).hostname or url
+    chain = causes(exc)
+    if _any(chain, _PROXY):
+        if _any(chain, _NAME_RESOLUTION):
+            return TransferError(f"could not resolve proxy for {host}", "check -x/--proxy and the proxy variables",
+                                 exit_code=ExitCode.PROXY_RESOLVE)
+        return TransferError(f"could not connect to the proxy for {host}", "check -x/--proxy and the proxy variables",
+                             exit_code=ExitCode.CONNECT)
+    if _any(chain, _TLS):
+        if _any(chain, _CERTIFICATE):
+            return TransferError(
+                f"TLS certificate of {host} could not be verified",
+                "pass --cacert FILE for a private CA, or -k to skip verification (insecure)",
+                exit_code=ExitCode.TLS_CERT,
+            )
+        return TransferError(f"TLS handshake with {host} failed", "check the URL's scheme and port",
+                             exit_code=ExitCode.TLS_CONNECT)
+    if _any(chain, _NAME_RESOLUTION):
+        return TransferError(f"could not resolve host {host}", "check the host name and your DNS",
+                             exit_code=ExitCode.RESOLVE)
+    if _timeout(chain):
+        return TransferError(f"operation timed out talking to {host}", "raise -m/--max-time or --connect-timeout",
+                             exit_code=ExitCode.TIMEOUT)
+    if _any(chain, _DECODING):
+        return TransferError(f"cannot decode the compressed response from {host}", "retry without --compressed",
+                             exit_code=ExitCode.BAD_CONTENT_ENCODING)
+    if _any(chain, _BROKEN):
+        if _any(chain, (http.client.IncompleteRead,)):
+            return TransferError(f"the response from {host} ended early", "retry; the connection was cut",
+                                 exit_code=ExitCode.PARTIAL_FILE)
+        if _any(chain, (http.client.RemoteDisconnected,)):
+            return TransferError(f"empty reply from {host}", "the server closed the connection without answering",
+                                 exit_code=ExitCode.EMPTY_REPLY)
+        if _any(chain, (BrokenPipeError, ConnectionResetError)):
+            return TransferError(f"the connection to {host} was reset", "retry, or check the server",
+                                 exit_code=ExitCode.RECV_ERROR)
+        return TransferError(f"network failure talking to {host}", "retry, or check the server",
+                             exit_code=ExitCode.RECV_ERROR)
+    if _any(chain, (u3.NewConnectionError, ConnectionRefusedError, requests.exceptions.ConnectionError)):
+        parts = urlsplit(url)
+        try:
+            port: int | str = parts.port or {"http": 80, "https": 443}.get(parts.scheme) or ""
+        except ValueError:
+            port = ""
+        return TransferError(f"could not connect to {host} port {port}",
+                             "check the host, the port and that the server is up", exit_code=ExitCode.CONNECT)
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return TransferError(f"network failure talking to {host}: {exc.strerror}", "retry, or check the network",
+                             exit_code=ExitCode.RECV_ERROR)
+    text = f"{type(exc).__name__}: {exc}"
+    return TransferError(f"request to {host} failed ({text[:200]})", "retry, or rerun with -v",
+                         exit_code=ExitCode.RECV_ERROR)

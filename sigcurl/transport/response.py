@@ -1,0 +1,122 @@
+"""A response whose body has not been read yet: headers now, the body as it arrives.
+
+The transport may read the start of an error body ahead (:meth:`Response.peek`)
+to classify it; :meth:`Response.iter_body` hands that prefix out first, so the
+caller sees the whole body once.  Read failures become curl's exit codes
+(:func:`sigcurl.transport.errors.map_exception`); ``-m`` is enforced while
+the body streams, on the transport's clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sigcurl.errors import ExitCode, SigcurlError, TransferError
+from sigcurl.transport.errors import map_exception
+
+INSPECT_LIMIT = 64 << 10  # bytes of an error body read to classify it
+
+
+class Response:
+    """A response whose body has not been read yet (mutable: the transport fills it in)."""
+
+    __slots__ = ("status", "reason", "http_version", "headers", "url", "redirects", "started", "raw",
+                 "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error",
+                 "monotonic")
+
+    def __init__(
+        self, *, status: int, reason: str, http_version: str, headers: list[tuple[str, str]], url: str,
+        redirects: int, started: float, raw: Any, compressed: bool = False, deadline: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.http_version = http_version
+        self.headers = headers
+        self.url = url  # the effective URL (after redirects)
+        self.redirects = redirects
+        self.started = started
+        self.raw = raw
+        self.compressed = compressed
+        self.deadline = deadline  # on the ``monotonic`` clock
+        self.monotonic = monotonic
+        self.size_download = 0
+        #: the start of the body, already read by the transport to classify an error
+        self.prefix = b""
+        self.prefix_complete = False  # the prefix is the whole body
+        self.prefix_error: SigcurlError | None = None  # reading stopped with this
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status}, url={self.url!r}, redirects={self.redirects})"
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for n, v in self.headers:
+            if n.lower() == lname:
+                return v
+        return None
+
+    def peek(self, limit: int = INSPECT_LIMIT) -> bytes:
+        """Read up to ``limit`` bytes of the body ahead, keeping them for :meth:`iter_body`."""
+        if self.prefix or self.prefix_complete or self.prefix_error is not None or self.size_download:
+            return self.prefix
+        out = bytearray()
+        try:
+            for chunk in self.raw.stream(1 << 16, decode_content=self.compressed):
+                out += chunk
+                if len(out) >= limit:
+                    break
+            else:
+                self.prefix_complete = True
+        except Exception as exc:  # noqa: BLE001 - raised again when the body is read
+            self.prefix_error = exc if isinstance(exc, SigcurlError) else map_exception(exc, self.url)
+        self.prefix = bytes(out)
+        return self.prefix
+
+    def iter_body(self, size: int = 1 << 16) -> Iterator[bytes]:
+        """The body as it arrives (decoded only with ``--compressed``)."""
+        if self.prefix:
+            prefix, self.prefix = self.prefix, b""  # handed out once
+            self.size_download += len(prefix)
+            yield prefix
+        if self.prefix_error is not None:
+            raise self.prefix_error
+        if self.prefix_complete:
+            return
+        try:
+            for chunk in self.raw.stream(size, decode_content=self.compressed):
+                if self.deadline is not None and self.monotonic() > self.deadline:
+                    raise TransferError("operation timed out while receiving the response", "raise -m/--max-time",
+                                        exit_code=ExitCode.TIMEOUT)
+                # curl counts the bytes received: with --compressed, before decoding
+                self.size_download = self.raw.tell() if self.compressed else self.size_download + len(chunk)
+                yield chunk
+        except SigcurlError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
+            raise map_exception(exc, self.url) from None
+
+    def read_all(self, limit: int) -> bytes:
+        """Up to ``limit`` bytes of the body (for error summaries)."""
+        out = bytearray()
+        for chunk in self.iter_body():
+            out += chunk
+            if len(out) >= limit:
+                break
+        return bytes(out)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.raw.release_conn()
+
+    def discard(self) -> None:
+        """Drop a response that will not be shown (a retried or redirected one)."""
+        try:
+            if not self.prefix_complete:
+                self.raw.close()  # unread data must not poison a pooled connection
+        except Exception:  # noqa: BLE001
+            pass
+        self.close()

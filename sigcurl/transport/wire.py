@@ -1,0 +1,239 @@
+"""The exact-wire HTTP layer: one requests session, the bytes that were signed, nothing else.
+
+Each request is prepared, then its URL and headers are replaced by exactly
+the signer's output, so requests and urllib3 rewrite nothing that was
+signed (no User-Agent or Accept-Encoding is added either).  TLS and proxy
+settings are computed once per origin from the options and the environment
+(:func:`connection_settings`); every attempt has a connect and a read
+timeout.  ``--resolve`` / ``--connect-to`` live in this session only: its
+adapter's connection classes connect to the mapped address while the Host
+header, SNI and certificate checks keep the URL's host — nothing
+process-wide is patched, so another option set, or a credential call,
+never sees the mapping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+import urllib3.exceptions as u3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util import connection as u3_connection
+
+from sigcurl.body import Body
+from sigcurl.environment import SYSTEM_CLOCK, Clock
+from sigcurl.errors import SigcurlError
+from sigcurl.transport.errors import before_sending, map_exception
+from sigcurl.transport.options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ResolveTable, TransportOptions
+from sigcurl.transport.response import Response
+
+Mapped = Mapping[tuple[str, int], tuple[str, int]]
+
+
+def lookup(mapping: Mapped, host: str, port: int) -> tuple[str, int] | None:
+    """Where to connect for ``host:port``: curl's order, empty parts (host "" / port 0) matching any."""
+    host = host.lower()
+    for key in ((host, port), (host, 0), ("", port), ("", 0)):
+        found = mapping.get(key)
+        if found is not None:
+            return found
+    return None
+
+
+def _connect(conn: HTTPConnection, mapping: Mapped) -> socket.socket:
+    """urllib3's ``_new_conn`` with the address mapped (the errors stay urllib3's, for the mapping by type)."""
+    host, port = conn._dns_host, conn.port  # urllib3's name for the host it resolves
+    target = lookup(mapping, host, port)
+    address = (target[0] or host, target[1] or port) if target is not None else (host, port)
+    try:
+        sock = u3_connection.create_connection(
+            address, conn.timeout, source_address=conn.source_address, socket_options=conn.socket_options
+        )
+    except socket.gaierror as e:
+        if hasattr(u3, "NameResolutionError"):
+            raise u3.NameResolutionError(conn.host, conn, e) from e
+        raise u3.NewConnectionError(conn, f"Failed to resolve {address[0]}: {e}") from e
+    except TimeoutError as e:
+        raise u3.ConnectTimeoutError(
+            conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})"
+        ) from e
+    except OSError as e:
+        raise u3.NewConnectionError(conn, f"Failed to establish a new connection: {e}") from e
+    sys.audit("http.client.connect", conn, conn.host, conn.port)
+    return sock
+
+
+def _pool_classes(table: ResolveTable) -> dict[str, type[HTTPConnectionPool]]:
+    """Connection pools whose connections connect through ``table`` (classes made for this session only)."""
+    mapping: Mapped = {(h.lower(), p): (a, ap) for h, p, a, ap in table}
+
+    class ResolvingHTTPConnection(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            return _connect(self, mapping)
+
+    class ResolvingHTTPSConnection(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            return _connect(self, mapping)
+
+    class ResolvingHTTPPool(HTTPConnectionPool):
+        ConnectionCls = ResolvingHTTPConnection
+
+    class ResolvingHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = ResolvingHTTPSConnection
+
+    return {"http": ResolvingHTTPPool, "https": ResolvingHTTPSPool}
+
+
+class ResolvingAdapter(HTTPAdapter):
+    """An adapter whose pools (direct and through an HTTP proxy) connect through a --resolve table."""
+
+    def __init__(self, table: ResolveTable = (), **kwargs: Any) -> None:
+        self._pools = _pool_classes(table) if table else None
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        if self._pools is not None:
+            self.poolmanager.pool_classes_by_scheme = self._pools
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if self._pools is not None and not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = self._pools
+        return manager
+
+
+def new_session(table: ResolveTable = ()) -> requests.Session:
+    """A session that adds no header of its own, never retries, and connects through ``table``."""
+    session = requests.Session()
+    session.headers.clear()
+    adapter = ResolvingAdapter(table, pool_connections=4, pool_maxsize=16, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def parts_scheme(url: str) -> str:
+    """The lower-case scheme of an absolute URL."""
+    return url.partition("://")[0].lower()
+
+
+def connection_settings(options: TransportOptions, url: str, session: requests.Session) -> dict[str, Any]:
+    """Proxies, verify and cert for ``url``, as curl would choose them (-x, --noproxy, -k, --cacert, env)."""
+    opts = options
+    proxies: dict[str, str] = {}
+    if opts.proxy:
+        proxy = opts.proxy if "://" in opts.proxy else f"http://{opts.proxy}"
+        if not (opts.noproxy and requests.utils.should_bypass_proxies(url, opts.noproxy)):
+            proxies = {"http": proxy, "https": proxy}
+    elif opts.noproxy:
+        proxies = {"no_proxy": opts.noproxy}
+    verify: bool | str = False if opts.insecure else (opts.cacert or True)
+    merged: dict[str, Any] = dict(session.merge_environment_settings(url, proxies, True, verify, None))
+    bypass = bool(opts.noproxy) and not opts.proxy and requests.utils.should_bypass_proxies(url, opts.noproxy)
+    if opts.proxy == "" or bypass:
+        merged["proxies"] = {}  # curl: -x "" uses no proxy, whatever the environment says
+    merged["proxies"].pop("no_proxy", None)
+    upper = os.environ.get("HTTP_PROXY")
+    # curl reads only the lower-case http_proxy: a CGI program's HTTP_PROXY can come
+    # from a request header ("httpoxy"); requests would use it.
+    if (parts_scheme(url) == "http" and not opts.proxy and upper and "http_proxy" not in os.environ
+            and merged["proxies"].get("http") == upper):
+        del merged["proxies"]["http"]
+    merged.pop("stream", None)
+    if merged.get("verify") is True:
+        # requests honours REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE; OpenSSL's own variables too.
+        for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+            path = os.environ.get(var)
+            if path and os.path.exists(path):
+                merged["verify"] = path
+                break
+    if opts.insecure:
+        merged["verify"] = False
+    return merged
+
+
+class Wire:
+    """One session for one option set: settings per origin, timeouts, one exact attempt at a time."""
+
+    def __init__(self, options: TransportOptions, clock: Clock = SYSTEM_CLOCK, *, resolve: bool = True) -> None:
+        self.options = options
+        self.clock = clock
+        self.session = new_session(options.resolve if resolve else ())
+        self._settings_cache: dict[tuple[str, str], dict[str, Any]] = {}
+        if options.insecure:  # -k was asked for explicitly: no multi-line warning per request
+            urllib3.disable_warnings(u3.InsecureRequestWarning)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def settings(self, url: str) -> dict[str, Any]:
+        """Proxy and TLS settings for ``url``, computed once per origin (scanning the environment
+        for proxy variables per request costs more than signing when one run makes many requests)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        cached = self._settings_cache.get(key)
+        if cached is None:
+            cached = self._settings_cache[key] = connection_settings(self.options, url, self.session)
+        return dict(cached, proxies=dict(cached["proxies"]))
+
+    def timeout(self, deadline: float | None) -> tuple[float | None, float | None]:
+        """(connect, read) timeouts; with ``-m`` neither outlasts the deadline (on the clock's monotonic)."""
+        connect = self.options.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+        read: float | None = DEFAULT_READ_TIMEOUT
+        if deadline is not None:
+            remaining = max(deadline - self.clock.monotonic(), 0.001)
+            read = remaining
+            connect = min(connect, remaining) if connect else remaining
+        return connect, read
+
+    def send_once(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: Body | None, deadline: float | None
+    ) -> Response:
+        """One attempt with exactly this URL and these headers; failures raise TransferError (``request_sent`` set)."""
+        prepared = requests.Request(method=method, url="http://sigcurl.invalid/").prepare()
+        prepared.url = url
+        # Repeated names were joined before signing (curlopts.merge_repeated): one value each.
+        prepared.headers = requests.structures.CaseInsensitiveDict(headers)
+        for name in ("User-Agent", "Accept-Encoding"):  # nothing unsigned that -v does not show (curl sends neither)
+            if name not in prepared.headers:
+                prepared.headers[name] = urllib3.util.SKIP_HEADER
+        if body is not None:
+            data = body.in_memory()
+            prepared.body = data if data is not None else body.chunks()  # type: ignore[assignment]  # streamed
+            prepared.headers["Content-Length"] = str(body.length)
+        elif method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            prepared.headers["Content-Length"] = "0"
+        try:
+            resp = self.session.send(
+                prepared, stream=True, allow_redirects=False, timeout=self.timeout(deadline), **self.settings(url)
+            )
+        except SigcurlError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
+            mapped = map_exception(exc, url)
+            mapped.request_sent = not before_sending(exc)  # type: ignore[attr-defined]
+            raise mapped from None
+        raw = resp.raw
+        version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
+        return Response(
+            status=resp.status_code,
+            reason=resp.reason or "",
+            http_version=version,
+            headers=list(raw.headers.items()),
+            url=url,
+            redirects=0,
+            started=0.0,
+            raw=raw,
+            compressed=self.options.compressed,
+            monotonic=self.clock.monotonic,
+        )
