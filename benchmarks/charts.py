@@ -70,7 +70,7 @@ def bars(ax: Axes, labels: list[str], values: list[float | None], colours: list[
     ax.barh(y, drawn, color=colours, height=0.62)
     ax.set_yticks(y, labels)
     ax.tick_params(axis="y", length=0)
-    for yi, value, note in zip(y, values, notes or [""] * len(values)):
+    for yi, value, note in zip(y, values, notes or [""] * len(values), strict=True):
         text = fmt(value) if value is not None else note
         ax.annotate(text, (value or 0.0, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9, color=GREY)
     ax.margins(x=0.22)
