@@ -14,6 +14,7 @@ signature and byte.
 
     python benchmarks/bench_bodies.py            # 1 GiB
     python benchmarks/bench_bodies.py --size 64  # MiB, a quick run
+    python benchmarks/bench_bodies.py --json     # also write bench_bodies.json
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import results
 
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -120,6 +123,15 @@ def measure(name: str, argv: list[str], *, stdin_path: str | None = None, pipe_f
     return Row(name, seconds, usage.ru_maxrss / 1024, note)
 
 
+def _transfer(case: str) -> str:
+    """The kind of transfer a case makes (the group of its row in bench_bodies.json)."""
+    if "GET" in case:
+        return "download"
+    if case.startswith("cat FILE |"):
+        return "upload from a pipe"
+    return "upload from stdin" if "< FILE" in case else "upload from a file"
+
+
 def hashlib_rate(size: int) -> float:
     """hashlib SHA-256 throughput in MB/s (1 MiB updates, ``size`` bytes)."""
     block = os.urandom(PIECE)
@@ -135,6 +147,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1024, help="MiB to move (default 1024)")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--download-size", type=int, default=0, help=argparse.SUPPRESS)
+    results.add_json_option(parser, "bodies")
     args = parser.parse_args()
     if args.serve:
         _serve(args.serve, args.download_size)
@@ -185,6 +198,14 @@ def main() -> None:
     print("|---|---:|---:|---|")
     for row in rows:
         print(f"| {row.name} | {row.seconds:.2f} s | {row.peak_rss_mib:.0f} MiB | {row.note} |")
+    if args.json:
+        doc_rows = [
+            {"group": _transfer(row.name), "tool": "curl --aws-sigv4" if " curl " in f" {row.name} " else "sigcurl",
+             "value": None if row.note.startswith("failed") else round(row.seconds, 3),
+             "peak_rss_mib": round(row.peak_rss_mib), "case": row.name, **({"note": row.note} if row.note else {})}
+            for row in rows
+        ]
+        results.write(args.json, "bodies", "s", False, doc_rows, size_mib=args.size, sha256_mb_per_s=round(rate))
 
 
 if __name__ == "__main__":

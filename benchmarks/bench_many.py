@@ -23,7 +23,7 @@ loop always run in full, ``--rounds`` times, interleaved (so load from
 elsewhere on the machine hits them alike), and the median is reported.
 Output: a Markdown table.
 
-Run: ``python benchmarks/bench_many.py [--count 1000] [--rounds 3] [--full]``.
+Run: ``python benchmarks/bench_many.py [--count 1000] [--rounds 3] [--full] [--json [PATH]]``.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+import results
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
@@ -202,6 +204,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="run every loop in full (slow)")
     parser.add_argument("--latency", type=float, default=20.0, help="ms of simulated round trip for the --parallel rows (0: skip them)")
     parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
+    results.add_json_option(parser, "many")
     args = parser.parse_args()
     if args.serve is not None:
         asyncio.run(_serve(args.serve))
@@ -244,12 +247,21 @@ def main() -> None:
         ratio = "1x" if case is rows[0][0] else f"{total / base:.1f}x"
         print(f"| {how} | {total:.2f} s | {total / args.count * 1000:.2f} ms | {ratio} |")
     print(f"\n(all requests signed and counted by the server; {connections} connections in total)")
-    if args.latency > 0:
-        latency_rows(args.count, args.latency, home, env)
+    latency = latency_rows(args.count, args.latency, home, env) if args.latency > 0 else []
+    if args.json:
+        tools = {"sigcurl": "sigcurl", "curl": "curl --aws-sigv4", "awscurl": "awscurl"}
+        rows = [
+            {"group": "one invocation" if "invocation" in case.name else "shell loop",
+             "tool": case.name if "invocation" in case.name else tools[case.name.split()[3]],
+             "value": round(total, 3), "runs": case.requests, "scaled": case.scale}
+            for case, total, _ in rows
+        ]
+        results.write(args.json, "many", f"s for {args.count} requests", False, rows, count=args.count,
+                      latency_ms=args.latency, latency_rows=[{"tool": n, "value": round(s, 3)} for n, s in latency])
     shutil.rmtree(home, ignore_errors=True)
 
 
-def latency_rows(count: int, latency_ms: float, home: Path, env: dict[str, str]) -> None:
+def latency_rows(count: int, latency_ms: float, home: Path, env: dict[str, str]) -> list[tuple[str, float]]:
     """Where --parallel pays: the same one-invocation runs against a server {latency_ms} ms away."""
     rows = []
     with Server(delay=latency_ms / 1000) as server:
@@ -261,6 +273,7 @@ def latency_rows(count: int, latency_ms: float, home: Path, env: dict[str, str])
     print("|---|---:|---:|")
     for name, total in rows:
         print(f"| {name} | {total:.2f} s | {total / count * 1000:.2f} ms |")
+    return rows
 
 
 if __name__ == "__main__":

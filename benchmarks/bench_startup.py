@@ -20,7 +20,7 @@ The loopback server answers ``200 {}`` to anything, from a thread of this
 process, so it costs the cases nothing.  ``sigcurl`` is the console script
 next to ``sys.executable`` (run this with the project's virtualenv's python).
 
-Run: ``python benchmarks/bench_startup.py [--rounds 15]``.
+Run: ``python benchmarks/bench_startup.py [--rounds 15] [--json [PATH]]``.
 Targets: signed GET >= 1.3x faster than awscurl; --help, --sign-only and
 --presign >= 3x faster.
 """
@@ -40,6 +40,8 @@ import time
 import venv
 from pathlib import Path
 
+import results
+
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 AWSCURL_VENV = CACHE / "awscurl-venv"
@@ -48,6 +50,15 @@ ROOT = HERE.parent
 ACCESS, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 PYTHON = sys.executable
 """The interpreter whose ``sigcurl`` console script is timed (``--installed`` changes it)."""
+JSON_ROWS = {  # case -> (group, tool) in bench_startup.json
+    "sigcurl GET": ("signed GET", "sigcurl"),
+    "awscurl GET": ("signed GET", "awscurl"),
+    "curl --aws-sigv4 GET": ("signed GET", "curl --aws-sigv4"),
+    "python -c 'import click, requests'": ("signed GET", "import click, requests (floor)"),
+    "sigcurl --help": ("--help", "sigcurl"),
+    "sigcurl --sign-only": ("--sign-only", "sigcurl"),
+    "sigcurl --presign": ("--presign", "sigcurl"),
+}
 TARGETS = {"sigcurl GET": 1.3, "sigcurl --help": 3.0, "sigcurl --sign-only": 3.0, "sigcurl --presign": 3.0}
 
 
@@ -102,7 +113,7 @@ def installed_sigcurl() -> Path:
     if not python.exists():
         print("creating benchmarks/.cache/sigcurl-venv (once) ...", file=sys.stderr)
         venv.EnvBuilder(with_pip=True).create(SIGCURL_VENV)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "setuptools>=64", "wheel", str(ROOT)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "setuptools>=77", "wheel", str(ROOT)], check=True)
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", "--no-build-isolation", str(ROOT)],
         check=True, stdout=subprocess.DEVNULL,
@@ -151,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         help="time a regular install of this tree (benchmarks/.cache/sigcurl-venv) instead of this interpreter's, "
         "which may be an editable install with an import hook at start-up",
     )
+    results.add_json_option(parser, "startup")
     args = parser.parse_args(argv)
     global PYTHON
     if args.installed:
@@ -191,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         if target and ref:
             mark = f">= {target}x " + ("ok" if ref / med >= target else "MISSED")
         print(f"| {name} | {med:.3f} | {min(times[name]):.3f} | {ratio} | {ratio_min} | {mark} |")
+    if args.json:
+        rows = [{"group": JSON_ROWS[name][0], "tool": JSON_ROWS[name][1], "value": round(med, 4), "fastest": round(min(times[name]), 4)}
+                for name, med in medians.items()]
+        results.write(args.json, "startup", "s", False, rows, rounds=args.rounds, load_average=round(load, 2), install=kind)
     return 0
 
 

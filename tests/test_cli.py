@@ -623,7 +623,7 @@ def test_help_is_grouped(env: dict[str, str]) -> None:
     sections = [line for line in out.splitlines() if line and not line.startswith(" ")]
     assert sections[0].startswith("Usage: sigcurl [OPTIONS] URL...")
     assert [s for s in sections if s.endswith(":") and s != "Examples:"] == [
-        "Curl options:", "Transfers:", "Signing:", "Credentials:", "Output:",
+        "Curl options:", "Transfers:", "Signing:", "Credentials:", "Output:", "About:",
     ]
     assert "\n  URL...\n" not in out
 

@@ -1,8 +1,9 @@
-"""Shell completion scripts in ``completions/`` (issue 3 item 6).
+"""Shell completion scripts in ``completions/`` and from ``sigcurl --completion SHELL``.
 
 * every option of the click command (long and short names) appears in the
   bash, zsh and fish scripts;
-* the committed scripts are exactly what ``scripts/gen_completions.py`` writes;
+* the committed scripts are exactly what :mod:`sigcurl.cli.completion` renders,
+  and exactly what ``sigcurl --completion SHELL`` prints;
 * the scripts work in the real shells: bash through a ``COMP_WORDS``
   simulation calling the registered completion function, zsh in an
   interactive ``zsh -f`` on a pseudo-terminal with ``compinit`` and a real TAB
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"
 SCRIPTS = {"bash": COMPLETIONS / "sigcurl.bash", "zsh": COMPLETIONS / "_sigcurl", "fish": COMPLETIONS / "sigcurl.fish"}
 GENERATOR = ROOT / "scripts" / "gen_completions.py"
+SHELL_OF = {path.name: shell for shell, path in SCRIPTS.items()}
 SHELL_TIMEOUT = 10.0
 
 
@@ -73,16 +75,44 @@ def test_every_option_is_in_the_script(shell: str) -> None:
     )
 
 
-def test_scripts_match_the_generator(tmp_path: Path) -> None:
+def test_scripts_match_the_generator() -> None:
+    from sigcurl.cli.completion import FILE_NAMES, render_all
+
+    assert {FILE_NAMES[shell] for shell in SCRIPTS} == {path.name for path in SCRIPTS.values()}
+    stale = [
+        SHELL_OF[name] for name, text in sorted(render_all(cli).items())
+        if text != (COMPLETIONS / name).read_text(encoding="utf-8")
+    ]
+    assert not stale, f"completions for {', '.join(stale)} are stale: run `python scripts/gen_completions.py` and commit completions/"
+
+
+def test_generator_script_writes_the_scripts(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(GENERATOR), "--out", str(tmp_path)], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
-    stale = [
-        name for name, path in sorted(SCRIPTS.items())
-        if (tmp_path / path.name).read_text(encoding="utf-8") != path.read_text(encoding="utf-8")
-    ]
-    assert not stale, f"completions for {', '.join(stale)} are stale: run `python scripts/gen_completions.py` and commit completions/"
+    for path in SCRIPTS.values():
+        assert (tmp_path / path.name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("shell", sorted(SCRIPTS))
+def test_command_prints_the_script(shell: str) -> None:
+    """`sigcurl --completion SHELL` prints the committed script byte for byte (any case of SHELL)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "sigcurl", "--completion", shell.upper()], capture_output=True, timeout=60,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == SCRIPTS[shell].read_bytes()
+
+
+def test_completion_of_an_unknown_shell_is_a_usage_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sigcurl", "--completion", "tcsh"], capture_output=True, text=True, timeout=60,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("sigcurl: ") and proc.stderr.count("\n") == 1 and "tcsh" in proc.stderr
 
 
 @pytest.mark.parametrize("shell", sorted(SCRIPTS))

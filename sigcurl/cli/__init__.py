@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import click
 
-from sigcurl._version import __version__
+from sigcurl.cli import about
 from sigcurl.errors import ExitCode, SigcurlError
 
 if TYPE_CHECKING:
@@ -285,7 +285,9 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--external-id", cls=Opt, section="credentials", metavar="ID", help="External id for --role-arn.")
 @click.option("--duration", type=click.IntRange(900, 43200), cls=Opt, section="credentials", metavar="SECONDS", help="Session duration for --role-arn.")
 @click.option("--whoami", is_flag=True, cls=Opt, section="credentials", help="Show which credentials and region would be used, then exit.")
-@click.version_option(__version__, "-V", "--version", prog_name="sigcurl", message="%(prog)s %(version)s")
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=about.show_version, cls=Opt, section="about", help="Show the version, the versions of the libraries in use, and the features available.")
+@click.option("--completion", type=click.Choice(["bash", "zsh", "fish"], case_sensitive=False), expose_value=False, is_eager=True, callback=about.show_completion, cls=Opt, section="about", metavar="SHELL", help="Print the completion script for bash, zsh or fish.")
+@click.option("-M", "--manual", is_flag=True, expose_value=False, is_eager=True, callback=about.show_manual, cls=Opt, section="about", help="Show the manual page.")
 @click.pass_context
 def cli(ctx: click.Context, /, **opts: Any) -> None:
     """curl for AWS-signed HTTP: signs each request with SigV4 (or SigV4a) and sends it.
