@@ -13,6 +13,7 @@ are even resolved, so a cached role costs no STS call and no MFA prompt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sigcurl.credentials._types import REFRESH_WINDOW_SECONDS, ResolvedCredentials
@@ -32,7 +33,12 @@ def _is_role(prof: dict[str, str]) -> bool:
     return "role_arn" in prof and "web_identity_token_file" not in prof
 
 
-def from_role_profile(r: Resolver, name: str, visited: list[str]) -> ResolvedCredentials:
+#: profile_credentials(resolver, name, top_level=..., disable_env=...): the chain's profile providers,
+#: passed in by the chain (a source profile may itself be a role profile: the recursion goes through it).
+ProfileCredentials = Callable[..., "ResolvedCredentials | None"]
+
+
+def from_role_profile(r: Resolver, name: str, visited: list[str], profile_credentials: ProfileCredentials) -> ResolvedCredentials:
     """Assume the role profile *name* describes; *visited* holds the profiles already on the path."""
     files = r.files
     prof = files.profile(name)
@@ -79,8 +85,6 @@ def from_role_profile(r: Resolver, name: str, visited: list[str]) -> ResolvedCre
         visited.append(source_profile)
         sprof = files.profile(source_profile)
         if _has_static(sprof) or not _is_role(sprof):
-            from sigcurl.credentials.chain import profile_credentials
-
             found = profile_credentials(r, source_profile, top_level=False, disable_env=True)
             if found is None:
                 raise CredentialSourceError(
@@ -89,7 +93,7 @@ def from_role_profile(r: Resolver, name: str, visited: list[str]) -> ResolvedCre
                     "give it aws_access_key_id/aws_secret_access_key, SSO settings, credential_process, or a role",
                 )
             return found
-        return from_role_profile(r, source_profile, visited)
+        return from_role_profile(r, source_profile, visited, profile_credentials)
 
     return assume(
         r,

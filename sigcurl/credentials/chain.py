@@ -177,7 +177,7 @@ def profile_credentials(
     if top_level and "role_arn" in prof and "web_identity_token_file" not in prof:
         from sigcurl.credentials.assume_role import from_role_profile
 
-        return from_role_profile(r, name, [name])
+        return from_role_profile(r, name, [name], profile_credentials)
     from sigcurl.credentials.web_identity import from_web_identity
 
     found = from_web_identity(r, name, disable_env=disable_env)
