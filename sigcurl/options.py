@@ -27,7 +27,7 @@ through here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, NamedTuple
 
@@ -78,7 +78,7 @@ class _Set(NamedTuple):
 
 
 def compile_run(option_sets: Sequence[Mapping[str, Any]], *, stdin: BinaryIO, stdout_isatty: bool,
-                environ: Mapping[str, str], warn: Any = None) -> RunSpec:
+                environ: Mapping[str, str], warn: Callable[[str], None] | None = None) -> RunSpec:
     """The run the options describe; raises :class:`~sigcurl.errors.SigcurlError` for any bad option.
 
     ``option_sets`` are click's parsed values, one mapping per option set
@@ -126,7 +126,7 @@ def _globals(option_sets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatty: bool,
-                 environ: Mapping[str, str], warn: Any) -> _Set:
+                 environ: Mapping[str, str], warn: Callable[[str], None] | None) -> _Set:
     urls = (*o["urls"], *o["extra_urls"])
     if not urls:
         where = f" in option set {index + 1} (after --next)" if index else ""

@@ -11,7 +11,8 @@ batches: :mod:`sigcurl.driver` runs it.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sigcurl.curlopts import HttpRequest, build_request
 from sigcurl.environment import Env
@@ -212,14 +213,14 @@ def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req:
 
     started = time.monotonic()
     req = exchange.meter_upload(req)
-    resp = transport.send(req, sign_hop, _hooks(spec, env, session, signing, exchange))
+    resp = transport.send(req, sign_hop, _hooks(spec, env, session, signing, exchange.redirected))
     try:
         write_response(exchange, resp, req, started)
     finally:
         resp.close()
 
 
-def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, exchange: object) -> Hooks:
+def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, redirected: Callable[[Any], None]) -> Hooks:
     """How the transport reports retries and redirects and asks for clock and region corrections."""
     from sigcurl.transport import Hooks
 
@@ -251,8 +252,7 @@ def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, exc
         log(f"S3 bucket is in {region}, not {scope.region}: re-signing for {region}")
         return scope.region
 
-    return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region,
-                 redirected=getattr(exchange, "redirected"))
+    return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region, redirected=redirected)
 
 
 def _write(env: Env, data: bytes) -> None:

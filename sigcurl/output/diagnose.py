@@ -44,7 +44,9 @@ def mismatch_hints(
 
         ha, hb = headers(a), headers(b)
         if ha.get("host") != hb.get("host"):
-            hints.append("the Host differs: a proxy, load balancer or tunnel rewrote it (use --sign-host HOST to sign for the service's host)")
+            hints.append(
+                "the Host differs: a proxy, load balancer or tunnel rewrote it (use --sign-host HOST to sign for the service's host)"
+            )
         changed = sorted(n for n in set(ha) | set(hb) if n != "host" and ha.get(n) != hb.get(n))
         if changed:
             hints.append(f"header(s) {', '.join(changed)} differ: a header was added or changed after signing")
