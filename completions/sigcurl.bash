@@ -69,11 +69,11 @@ _sigcurl_options="--url -X --request -H --header -d --data --data-ascii --data-b
 --connect-timeout --retry --retry-delay --retry-max-time --retry-all-errors --resolve --connect-to
 -g --globoff --url-query -K --config --next -Z --parallel --parallel-max --fail-early -i --include
 -o --output -O --remote-name --remote-name-all --output-dir --create-dirs -s --silent -S
---show-error -v --verbose -f --fail --fail-with-body -w --write-out --pretty --raw --color
---no-color --region --service --sigv4a --region-set --unsigned-payload --checksum --aws-chunked
---no-aws-chunked --presign --expires --sign-only --sign-host --date --debug-signature --profile
---access-key --secret-key --session-token --role-arn --role-session-name --external-id --duration
---whoami -V --version --completion -M --manual -h --help"
+--show-error -v --verbose -f --fail --fail-with-body -w --write-out --pretty --raw -N --no-buffer
+--color --no-color --region --service --sigv4a --region-set --unsigned-payload --checksum
+--aws-chunked --no-aws-chunked --presign --expires --sign-only --sign-host --date --debug-signature
+--profile --access-key --secret-key --session-token --role-arn --role-session-name --external-id
+--duration --whoami -V --version --completion -M --manual -h --help"
 
 # Profile names from the shared config and credentials files (read at TAB time).
 _sigcurl_profiles() {

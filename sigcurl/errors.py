@@ -34,7 +34,7 @@ class ExitCode(IntEnum):
     TOO_MANY_REDIRECTS = 47  # more redirects than --max-redirs
     EMPTY_REPLY = 52  # server replied nothing
     SEND_ERROR = 55  # failed sending data
-    RECV_ERROR = 56  # failed receiving data
+    RECV_ERROR = 56  # failed receiving data (also: a broken event stream: CRC, oversize frame, cut mid-frame)
     TLS_CERT = 60  # peer certificate cannot be verified
     BAD_CONTENT_ENCODING = 61  # --compressed body cannot be decoded
     CA_CERT = 77  # the --cacert file cannot be read
@@ -42,6 +42,7 @@ class ExitCode(IntEnum):
     NO_CREDENTIALS = 91  # no credential source supplied credentials
     CREDENTIAL_SOURCE = 92  # a configured credential source failed
     INTERNAL = 93  # a bug in sigcurl (please report it)
+    STREAM_ERROR = 94  # the service reported an error inside an event stream (the HTTP status was 200)
     INTERRUPTED = 130  # Ctrl-C
 
 

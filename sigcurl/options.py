@@ -19,7 +19,9 @@ Rules kept here (curl's where curl has one):
 * global options (``-v``, ``-s``, ``-S``, ``-Z``, ``--parallel-max``,
   ``--fail-early``) apply to every option set wherever given;
 * the n-th ``-o``/``-O`` goes with the n-th URL of its set; pretty or raw
-  output is decided here, once, from whether the body goes to a terminal.
+  output, and how an event stream is written (NDJSON lines, the live view,
+  ``--raw`` frames), are decided here, once, from whether the body goes to
+  a terminal; ``-N/--no-buffer`` is carried to the output.
 
 Imports no HTTP stack and no rich: ``--sign-only`` and ``--presign`` compile
 through here.
@@ -34,6 +36,9 @@ from typing import Any, BinaryIO, NamedTuple
 from sigcurl.errors import ExitCode, SigcurlError, UsageError
 from sigcurl.signer.canonical import TOKEN_CHARS
 from sigcurl.spec import (
+    EVENTS_LINES,
+    EVENTS_RAW,
+    EVENTS_VIEW,
     FAIL,
     FAIL_NO,
     FAIL_WITH_BODY,
@@ -154,7 +159,7 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
         output=REMOTE_NAME if o.get("remote_name_all") else None, output_dir=o["output_dir"],
         create_dirs=bool(o["create_dirs"]), include=bool(o["include"]), head_only=bool(o["head"]),
         verbose=bool(o["verbose"]), silent=bool(o["silent"]), show_error=bool(o["show_error"]), fail=fail,
-        write_out=write_out or None,
+        write_out=write_out or None, no_buffer=bool(o.get("no_buffer")),
     ), flags, stdout_isatty)
     if o["cacert"] and signing.mode == SEND:
         import os
@@ -313,14 +318,21 @@ def _sink(output: OutputSpec, flags: tuple[bool | None, bool | None, bool], stdo
     """``output`` with terminal, pretty and colour decided for its sink (once, here).
 
     ``flags``: ``--pretty/--raw``, ``--color/--no-color`` (None: not given)
-    and whether ``NO_COLOR`` is set.  Only stdout can be a terminal.
+    and whether ``NO_COLOR`` is set.  Only stdout can be a terminal.  An
+    event stream's form is decided here too: ``--raw`` keeps the frames;
+    where JSON would be pretty-printed (a terminal, or ``--pretty``) the
+    live view, unless ``-v`` asks for every event; else one JSON line per
+    message.
     """
     pretty, color, no_color = flags
     terminal = stdout_isatty and output.output in (None, "-")
+    pretty_ = pretty if pretty is not None else terminal
+    events = EVENTS_RAW if pretty is False else EVENTS_VIEW if pretty_ and not output.verbose else EVENTS_LINES
     return output._replace(
         terminal=terminal,
-        pretty=pretty if pretty is not None else terminal,
+        pretty=pretty_,
         color=color if color is not None else (terminal and not no_color),
+        events=events,
     )
 
 

@@ -9,7 +9,7 @@ Per transfer (one URL of one option set), a :class:`TransferSpec` holds:
 * :class:`SigningSpec`: how to sign it (service/region overrides, algorithm,
   payload rules, presign or sign-only, the credentials' source);
 * :class:`OutputSpec`: where the response goes and how it is shown (sink,
-  ``-i``/``-v``/``-w``, pretty or raw decided once);
+  ``-i``/``-v``/``-w``, pretty or raw decided once, ``-N``);
 * :class:`TransportOptions`: TLS, proxy, timeouts, redirects, the
   ``--resolve``/``--connect-to`` table and the :class:`RetryPolicy`.
 
@@ -89,6 +89,10 @@ class SigningSpec(NamedTuple):
 FAIL_NO, FAIL, FAIL_WITH_BODY = "", "fail", "fail-with-body"
 
 
+#: OutputSpec.events values: NDJSON (one line per message), the live terminal view, the frames as received.
+EVENTS_LINES, EVENTS_VIEW, EVENTS_RAW = "lines", "view", "raw"
+
+
 class OutputSpec(NamedTuple):
     """Where the response goes and how it is written."""
 
@@ -105,6 +109,8 @@ class OutputSpec(NamedTuple):
     terminal: bool = False  # the body goes to a terminal (stdout is a tty and no -o)
     pretty: bool = False  # pretty-print JSON/XML (--pretty/--raw, else: a terminal)
     color: bool = False  # colour it (--color/--no-color, else: a terminal without NO_COLOR)
+    events: str = "lines"  # an event stream is written as EVENTS_LINES, EVENTS_VIEW or EVENTS_RAW
+    no_buffer: bool = False  # -N/--no-buffer: every body written as it arrives (no pretty-printing of documents)
 
 
 class RetryPolicy(NamedTuple):

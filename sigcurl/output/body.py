@@ -1,4 +1,12 @@
-"""The response body: the exact bytes when piped, pretty-printed JSON/XML on a terminal."""
+"""The response body: its shape decided once, then the exact bytes, pretty-printed JSON/XML, or a live stream.
+
+:func:`body_shape` decides, once per response and from its Content-Type
+alone, whether the body is an AWS event stream, server-sent events, a
+stream of JSON lines, or a document.  Streams are written as they arrive,
+wherever they go (event streams decoded by :mod:`.stream`); a document is
+pretty-printed on a terminal (held until it is complete, up to 8 MiB) unless
+``-N/--no-buffer`` asks for it as it arrives.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,28 @@ from sigcurl.spec import OutputSpec
 
 PRETTY_LIMIT = 8 << 20  # larger bodies are streamed raw even on a terminal
 ERROR_BODY_LIMIT = 256 << 10
+
+#: body_shape values.
+EVENT_STREAM, SSE, LINES, DOCUMENT = "event-stream", "sse", "lines", "document"
+
+#: Media types of JSON-per-record streams (NDJSON, JSON Lines, JSON text sequences and their aliases).
+LINE_TYPES = frozenset((
+    "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonl",
+    "application/jsonlines", "application/x-jsonlines", "application/json-seq", "application/stream+json",
+    "application/x-json-stream", "application/json-stream",
+))
+
+
+def body_shape(content_type: str | None) -> str:
+    """What kind of body a Content-Type announces: EVENT_STREAM, SSE, LINES or DOCUMENT."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media == "application/vnd.amazon.eventstream":
+        return EVENT_STREAM
+    if media == "text/event-stream":
+        return SSE
+    if media in LINE_TYPES:
+        return LINES
+    return DOCUMENT
 
 
 def _kind(content_type: str | None) -> str:
@@ -34,22 +64,27 @@ def write_bytes(sink: BinaryIO, data: bytes) -> None:
         raise WriteError(f"cannot write output: {exc.strerror or exc}", "check the disk space and the -o path") from None
 
 
-def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec) -> None:
-    """Write the body: raw bytes as they arrive, or pretty-printed on a terminal."""
+def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec,
+               shape: str = DOCUMENT) -> None:
+    """Write the body: raw bytes as they arrive, a decoded event stream, or pretty-printed on a terminal.
+
+    ``shape`` is :func:`body_shape` of ``content_type`` (decided once by the caller).
+    """
+    if shape == EVENT_STREAM:
+        from sigcurl.output.stream import write_event_stream
+
+        write_event_stream(sink, chunks, out)
+        return
     kind = _kind(content_type)
     if not out.terminal and not out.pretty:
         for chunk in chunks:
             write_bytes(sink, chunk)
         return
     first = next(chunks, b"")
-    if out.terminal and (b"\x00" in first[:8192] or kind == "binary" and _looks_binary(first)):
-        raise SigcurlError(
-            "binary output can mess up your terminal",
-            'use "-o FILE" to save it, or pipe it (e.g. "| cat") to print it anyway',
-            exit_code=ExitCode.WRITE_ERROR,
-        )
-    if not (out.pretty and kind in ("json", "xml")):
-        write_bytes(sink, first)
+    if out.terminal and (b"\x00" in first[:8192] or kind == "binary" and shape == DOCUMENT and _looks_binary(first)):
+        raise binary_on_terminal()
+    if shape != DOCUMENT or out.no_buffer or not (out.pretty and kind in ("json", "xml")):
+        write_bytes(sink, first)  # streams, -N and plain text flow as they arrive
         for chunk in chunks:
             write_bytes(sink, chunk)
         return
@@ -64,6 +99,15 @@ def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None
     from sigcurl.output.pretty import pretty_bytes
 
     write_bytes(sink, pretty_bytes(bytes(buf), kind, color=out.color))
+
+
+def binary_on_terminal() -> SigcurlError:
+    """The error for binary bytes bound for a terminal (exit 23, as curl refuses them)."""
+    return SigcurlError(
+        "binary output can mess up your terminal",
+        'use "-o FILE" to save it, or pipe it (e.g. "| cat") to print it anyway',
+        exit_code=ExitCode.WRITE_ERROR,
+    )
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -99,6 +99,13 @@ def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+_STRICT_JSON = json.JSONDecoder(parse_constant=_no_constants)  # one decoder: json.loads(..., parse_constant=) builds one per call
+# The line's start per headers tuple, by identity: the decoder hands out one tuple per distinct header
+# block (event types repeat).  Keyed by id() with the tuple kept alive, since equality would mix up 1 and True.
+_HEADS: dict[int, tuple[tuple[tuple[str, HeaderValue], ...], bytes]] = {}
+_HEADS_MAX = 256
+
+
 def _spliceable_json(message: Message) -> bytes | None:
     """The payload's own bytes if they are strict UTF-8 JSON, on one line; else None.
 
@@ -111,7 +118,7 @@ def _spliceable_json(message: Message) -> bytes | None:
         return None
     payload = message.payload
     try:
-        json.loads(payload.decode("utf-8"), parse_constant=_no_constants)  # no NaN, Infinity
+        _STRICT_JSON.decode(payload.decode("utf-8"))  # no NaN, Infinity
     except ValueError:
         return None
     if b"\n" in payload or b"\r" in payload:
@@ -131,8 +138,15 @@ def ndjson_line(message: Message) -> bytes:
     empty payload is ``null``.  A JSON payload is copied as it came (its
     line breaks turned into spaces).
     """
-    headers = {name: _json_header(value) for name, value in message.headers}
-    head = b'{"headers":' + json.dumps(headers, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    cached = _HEADS.get(id(message.headers))
+    if cached is not None and cached[0] is message.headers:
+        head = cached[1]
+    else:
+        headers = {name: _json_header(value) for name, value in message.headers}
+        head = b'{"headers":' + json.dumps(headers, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(_HEADS) >= _HEADS_MAX:
+            _HEADS.clear()
+        _HEADS[id(message.headers)] = (message.headers, head)
     payload = message.payload
     if not payload:
         return head + b',"payload":null}\n'

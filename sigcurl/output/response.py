@@ -15,12 +15,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from sigcurl.errors import HTTPStatusError, SigcurlError
-from sigcurl.output.body import ERROR_BODY_LIMIT, write_body, write_bytes
+from sigcurl.output.body import DOCUMENT, ERROR_BODY_LIMIT, body_shape, write_body, write_bytes
 from sigcurl.output.redact import scrub_bytes
 from sigcurl.output.sink import open_sink
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import ResponseHead, head_block, url_host, verbose_response
 from sigcurl.spec import FAIL, FAIL_NO, TransferSpec
+
+#: Read size for streamed bodies: a chunked response yields each HTTP chunk as it arrives, up to this size.
+STREAM_PIECE = 64 << 10
 
 if TYPE_CHECKING:
     from sigcurl.awserror import AwsError
@@ -88,6 +91,7 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
     failed = resp.status >= 400
     failing = out.fail != FAIL_NO
     summary: tuple[str, str] | None = None  # (what, fix) of an AWS error body
+    shape = body_shape(resp.header("Content-Type")) if not failed else DOCUMENT  # decided once, here
     body: Iterator[bytes] = iter(())
     if req.method == "HEAD" or out.head_only:
         pass
@@ -97,7 +101,8 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
         # An error body may echo what was signed (S3 returns the canonical request, token included).
         body = itertools.chain([scrub_bytes(error_body, x.secrets)], resp.iter_body())
     else:
-        body = resp.iter_body(1 << 20)  # streamed in 1 MiB pieces, never held whole
+        # Documents in 1 MiB pieces, never held whole; streams (and -N) in smaller ones, written as they come.
+        body = resp.iter_body(1 << 20 if shape == DOCUMENT and not out.no_buffer else STREAM_PIECE)
     sink, close_sink = open_sink(out, req.url, x.env.stdout)
     if not failed:
         body = x.meter_download(body, resp, out.terminal)
@@ -106,7 +111,7 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
         if out.include or out.head_only:
             write_bytes(sink, b"".join(x.hops) + head_block(resp))
         if not (failed and out.fail == FAIL):  # -f writes no body (--fail-with-body does)
-            write_body(sink, body, resp.header("Content-Type"), out)
+            write_body(sink, body, resp.header("Content-Type"), out, shape)
     except SigcurlError as exc:
         exit_error = exc
     finally:
