@@ -233,14 +233,17 @@ def test_raw_writes_every_byte_and_still_reports_the_stream(server: VerifyingSer
 # --- other streams flow through pipes live ------------------------------------------
 
 
+@pytest.mark.parametrize("delimited", [False, True], ids=["chunked", "content-length"])
 @pytest.mark.parametrize("content_type, first, rest", [
     ("text/event-stream", [b'data: {"text":"Hel"}\n\n'], [b'data: {"text":"lo"}\n\n', b"data: [DONE]\n\n"]),
     ("application/x-ndjson", [b'{"n":1}\n'], [b'{"n":2}\n']),
 ])
 def test_sse_and_json_lines_pass_through_live(server: VerifyingServer, env: dict[str, str], content_type: str,
-                                              first: list[bytes], rest: list[bytes]) -> None:
+                                              first: list[bytes], rest: list[bytes], delimited: bool) -> None:
+    """Chunked or delimited by a Content-Length, what has arrived is written without waiting for more."""
     gate = Gate(first, rest)
-    server.queue(Response(headers=[("Content-Type", content_type)], body=gate.body()))
+    length = len(b"".join(first + rest)) if delimited else None
+    server.queue(Response(headers=[("Content-Type", content_type)], body=gate.body(), content_length=length))
     proc = popen(["--service", "lambda", "--region", "us-east-1", server.url], env)
     assert proc.stdout is not None
     got = proc.stdout.readline()

@@ -40,7 +40,7 @@ class Received(ResponseHead, Protocol):
     size_download: int
 
     def header(self, name: str) -> str | None: ...
-    def iter_body(self, size: int = ...) -> Iterator[bytes]: ...
+    def iter_body(self, size: int = ..., *, live: bool = ...) -> Iterator[bytes]: ...
     def read_all(self, limit: int) -> bytes: ...
 
 
@@ -102,7 +102,8 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
         body = itertools.chain([scrub_bytes(error_body, x.secrets)], resp.iter_body())
     else:
         # Documents in 1 MiB pieces, never held whole; streams (and -N) in smaller ones, written as they come.
-        body = resp.iter_body(1 << 20 if shape == DOCUMENT and not out.no_buffer else STREAM_PIECE)
+        held = shape == DOCUMENT and not out.no_buffer  # a whole document may be pretty-printed
+        body = resp.iter_body(1 << 20 if held else STREAM_PIECE, live=not held)
     sink, close_sink = open_sink(out, req.url, x.env.stdout)
     if not failed:
         body = x.meter_download(body, resp, out.terminal)

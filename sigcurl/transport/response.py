@@ -76,8 +76,13 @@ class Response:
         self.prefix = bytes(out)
         return self.prefix
 
-    def iter_body(self, size: int = 1 << 16) -> Iterator[bytes]:
-        """The body as it arrives (decoded only with ``--compressed``)."""
+    def iter_body(self, size: int = 1 << 16, *, live: bool = False) -> Iterator[bytes]:
+        """The body as it arrives (decoded only with ``--compressed``).
+
+        ``live``: hand out whatever has arrived, without waiting for ``size``
+        bytes (streams delimited by Content-Length or by closing; a chunked
+        body is handed out chunk by chunk either way).
+        """
         if self.prefix:
             prefix, self.prefix = self.prefix, b""  # handed out once
             self.size_download += len(prefix)
@@ -87,7 +92,7 @@ class Response:
         if self.prefix_complete:
             return
         try:
-            for chunk in self.raw.stream(size, decode_content=self.compressed):
+            for chunk in self._pieces(size, live):
                 if self.deadline is not None and self.monotonic() > self.deadline:
                     raise TransferError("operation timed out while receiving the response", "raise -m/--max-time",
                                         exit_code=ExitCode.TIMEOUT)
@@ -98,6 +103,14 @@ class Response:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
             raise map_exception(exc, self.url) from None
+
+    def _pieces(self, size: int, live: bool) -> Iterator[bytes]:
+        raw = self.raw
+        if not live or getattr(raw, "chunked", False) or not hasattr(raw, "read1"):
+            yield from raw.stream(size, decode_content=self.compressed)
+            return
+        while piece := raw.read1(size, decode_content=self.compressed):
+            yield piece
 
     def read_all(self, limit: int) -> bytes:
         """Up to ``limit`` bytes of the body (for error summaries)."""
