@@ -149,19 +149,20 @@ def split_query_cached(query: str) -> tuple[tuple[str, str, bool], ...]:
 def query_forms(query: str) -> tuple[str, str]:
     """(canonical query, wire query) of a raw query string."""
     if PLAIN_QUERY(query):
-        return sort_plain_pairs(query.split("&")), query
+        return sort_plain_query(query), query
     return _query_forms(query)
 
 
-def sort_plain_pairs(pairs: list[str]) -> str:
-    """The canonical query of ``key=value`` strings that need no encoding.
+def sort_plain_query(query: str) -> str:
+    """The canonical query of ``key=value`` pairs joined by ``&``, each with
+    exactly one ``=`` and nothing to encode (unreserved characters, or already
+    percent-encoded: no NUL, ``=`` or ``&`` inside a key or value).
 
     Sorting by key, then value, is a plain string sort once each ``=`` is a
     NUL: NUL sorts before every character a key can hold, so a key sorts
-    before any longer key it begins.  (Keys and values hold no NUL or ``=``:
-    they are unreserved characters, or percent-encoded.)
+    before any longer key it begins.
     """
-    return "&".join(sorted([p.replace("=", "\0", 1) for p in pairs])).replace("\0", "=")
+    return "&".join(sorted(query.replace("=", "\0").split("&"))).replace("\0", "=")
 
 
 @lru_cache(maxsize=1024)
@@ -196,14 +197,19 @@ def canonical_headers(merged: dict[str, str]) -> tuple[str, str]:
     """``(canonical headers block, signed headers list)`` of lower-case names
     and their canonical values; the block ends with a newline, as the
     canonical request needs."""
-    names = sorted(merged)
-    return "".join([f"{n}:{merged[n]}\n" for n in names]), ";".join(names)
+    items = sorted(merged.items())  # names are unique: only names are compared
+    return "\n".join(map(":".join, items)) + "\n", ";".join([name for name, _ in items])
+
+
+def needs_folding(value: str) -> bool:
+    """Whether a header value has whitespace to trim or fold (see :func:`fold`)."""
+    return "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " "
 
 
 def add_header(merged: dict[str, str], lname: str, value: str) -> None:
     """Add a header (lower-case name) to ``merged``: the value trimmed, inner
     whitespace runs folded to one space, a repeated name's values joined by ``,``."""
-    if "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " ":
+    if needs_folding(value):
         value = " ".join(value.split())
     old = merged.get(lname)
     merged[lname] = value if old is None else f"{old},{value}"

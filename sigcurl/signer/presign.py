@@ -17,7 +17,7 @@ from sigcurl.signer.canonical import (
     PLAIN_QUERY,
     canonical_headers,
     encode_pairs,
-    sort_plain_pairs,
+    sort_plain_query,
     split_query_cached,
     uri_encode,
     wire_query_encoded,
@@ -122,8 +122,10 @@ def presign_with(
     if token and settings.sign_session_token:
         params.append(f"X-Amz-Security-Token={uri_encode(token)}")
     user_canonical, user_wire = _user_query(parsed.raw_query, extra_params)
+    query = "&".join(params)
+    canonical_q = sort_plain_query(f"{query}&{user_canonical}" if user_canonical else query)
     creq = (
-        f"{parsed.method}\n{parsed.canonical_uri}\n{sort_plain_pairs(params + user_canonical)}\n"
+        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_q}\n"
         f"{block}\n{signed}\n{payload_hash}"
     )
     # Task 2: the string to sign, over the SHA-256 of the canonical request.
@@ -138,14 +140,14 @@ def presign_with(
     )
 
 
-def _user_query(query: str, extra_params: tuple[tuple[str, str], ...]) -> tuple[list[str], str]:
-    """The caller's query without any of the signer's parameters:
-    (encoded ``key=value`` pairs for the canonical query, wire query)."""
+def _user_query(query: str, extra_params: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """The caller's query without any of the signer's parameters: (its encoded
+    ``key=value`` pairs joined by ``&``, for the canonical query; its wire form)."""
     if not query:
-        return [], ""
+        return "", ""
     if "X-Amz-" not in query and PLAIN_QUERY(query):  # the signer's names all start with X-Amz-
-        return query.split("&"), query
+        return query, query
     ours = _OURS.union([k for k, _ in extra_params]) if extra_params else _OURS
     user = [p for p in split_query_cached(query) if p[0] not in ours]
     encoded = encode_pairs(user) if user else user
-    return [f"{k}={v}" for k, v, _ in encoded], wire_query_encoded(encoded)
+    return "&".join([f"{k}={v}" for k, v, _ in encoded]), wire_query_encoded(encoded)

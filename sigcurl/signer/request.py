@@ -20,6 +20,7 @@ from sigcurl.signer.canonical import (
     add_header,
     canonical_uri,
     check_header,
+    needs_folding,
 )
 from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
 
@@ -147,8 +148,12 @@ def _headers(
                 raise ValueError("the Host header is given twice")
             host = value.strip()
         cleaned.append((name, value))
-        if lname not in UNSIGNED_HEADERS:
+        if lname in UNSIGNED_HEADERS:
+            continue
+        if lname in signed or needs_folding(value):
             add_header(signed, lname, value)
+        else:  # add_header's common case, inlined
+            signed[lname] = value
     return cleaned, signed, host
 
 

@@ -258,11 +258,10 @@ def chunk_signer_for(signed: SignedRequest, credentials: Credentials, *, pad: bo
     if not signed.credential_scope or not signed.amz_date:
         raise ValueError("chunk_signer_for needs the SignedRequest of a signed seed request")
     signature = signer_for(credentials)
+    sign = signature
     if pad:
         def sign(sts: str) -> str:
             return pad_chunk_signature(signature(sts))
-    else:
-        sign = signature
     return ChunkSigner(
         amz_date=signed.amz_date,
         scope=signed.credential_scope,
