@@ -1,130 +1,138 @@
 """Signatures per second: ``sigcurl.sign``/``presign`` against botocore's signers.
 
 Three cases: a small GET with a query, a 1 KiB JSON POST, and a presigned
-S3 GET (``sigcurl.presign`` against ``SigV4QueryAuth``).  Each signer does
-what a caller would do per request: botocore builds an ``AWSRequest`` and
-calls ``add_auth`` (which reads the clock), sigcurl takes the current time
-and calls ``sign``.  Rounds are interleaved in one process (so both see
-the same machine state); rates use the process's CPU time, so other load on
-a shared machine skews them less.  The table shows the median rate of each
-signer and the median of the per-round speed-ups.
+S3 GET (``sigcurl.presign`` against ``S3SigV4QueryAuth``), each measured two
+ways:
 
-Run: ``python benchmarks/bench_sign.py [--rounds 7] [--seconds 0.25]``.
+* repeated: the same request signed again and again (sigcurl reads the
+  clock per call, so only the timestamp changes);
+* distinct: every request differs, as in real use: its own query value,
+  header value, body and timestamp, drawn from a pool of 8192 requests
+  built before timing (larger than any of the signer's caches, so nothing
+  request-specific is ever found cached).
+
+Each signer does what a caller does per request: botocore builds an
+``AWSRequest`` and calls ``add_auth`` (which reads the clock), sigcurl calls
+``sign`` with the request's time.  Rounds are interleaved in one process and
+the speed-up is the median of the per-round ratios (see ``sigbench``).
+Results go to stdout (Markdown) and ``bench_sign.json`` beside this script.
+
+Run: ``python benchmarks/bench_sign.py [--rounds 9] [--seconds 0.25]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
-from datetime import datetime, timezone
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
-import sigcurl
+sys.path.insert(0, str(Path(__file__).parent))
+from sigbench import Pair, Runner, interleaved, table, write_json  # noqa: E402
+
+import sigcurl  # noqa: E402
 
 ACCESS, SECRET, TOKEN = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None
 REGION = "us-east-1"
-GET_URL = "https://dynamodb.us-east-1.amazonaws.com/items/42?limit=10&next=abc"
-GET_HEADERS = {"Accept": "application/json"}
-POST_URL = "https://dynamodb.us-east-1.amazonaws.com/"
-POST_HEADERS = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.PutItem"}
-POST_BODY = (b'{"TableName":"t","Item":{"k":{"S":"' + b"v" * 980 + b'"}}}')[:1024]
-PRESIGN_URL = "https://bucket.s3.us-east-1.amazonaws.com/reports/2024/report.pdf"
-
-Case = tuple[str, Callable[[], object], Callable[[], object]]
+POOL = 8192
+START = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
 
-def _cases() -> list[Case]:
+class Request(NamedTuple):
+    """One request of a pool, as both signers are given it."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    time: datetime
+
+
+def _get(i: int) -> Request:
+    return Request(
+        "GET", f"https://dynamodb.us-east-1.amazonaws.com/items/{i}?limit=10&next=abc{i:05d}",
+        {"Accept": "application/json", "X-Request-Tag": f"job-{i:05d}"}, b"", START + timedelta(seconds=i),
+    )
+
+
+def _post(i: int) -> Request:
+    body = (b'{"TableName":"t","Item":{"k":{"S":"%05d' % i + b"v" * 990 + b'"}}}')[:1024]
+    return Request(
+        "POST", "https://dynamodb.us-east-1.amazonaws.com/",
+        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.PutItem",
+         "X-Request-Tag": f"job-{i:05d}"},
+        body, START + timedelta(seconds=i),
+    )
+
+
+def _presign(i: int) -> Request:
+    return Request(
+        "GET", f"https://bucket.s3.us-east-1.amazonaws.com/reports/2024/report-{i:05d}.pdf?versionId=v{i:05d}",
+        {}, b"", START + timedelta(seconds=i),
+    )
+
+
+def _runners(pool: list[Request], service: str, presign: bool, repeated: bool) -> tuple[Runner, Runner]:
+    """(sigcurl, botocore) runners over ``pool``."""
     creds = sigcurl.Credentials(ACCESS, SECRET, TOKEN)
     boto = BotoCredentials(ACCESS, SECRET, TOKEN)
-    v4 = botocore.auth.SigV4Auth(boto, "dynamodb", REGION)
-    query = botocore.auth.S3SigV4QueryAuth(boto, "s3", REGION, expires=3600)
-    now = datetime.now
-    utc = timezone.utc
+    auth: Any = (
+        botocore.auth.S3SigV4QueryAuth(boto, service, REGION, expires=3600)
+        if presign else botocore.auth.SigV4Auth(boto, service, REGION)
+    )
+    size = len(pool)
+    now, utc = datetime.now, timezone.utc
+    sign, presign_ = sigcurl.sign, sigcurl.presign
 
-    def sc_get() -> object:
-        return sigcurl.sign("GET", GET_URL, GET_HEADERS, credentials=creds, region=REGION,
-                            service="dynamodb", time=now(utc))
+    def ours(start: int, count: int) -> None:
+        for i in range(start, start + count):
+            r = pool[i % size]
+            t = now(utc) if repeated else r.time
+            if presign:
+                presign_(r.method, r.url, r.headers, credentials=creds, region=REGION, service=service,
+                         time=t, expires=3600)
+            else:
+                sign(r.method, r.url, r.headers, r.body, credentials=creds, region=REGION, service=service,
+                     time=t)
 
-    def bc_get() -> object:
-        req = AWSRequest("GET", GET_URL, headers=GET_HEADERS)
-        v4.add_auth(req)
-        return req
+    def theirs(start: int, count: int) -> None:
+        for i in range(start, start + count):
+            r = pool[i % size]
+            auth.add_auth(AWSRequest(r.method, r.url, headers=r.headers, data=r.body))
 
-    def sc_post() -> object:
-        return sigcurl.sign("POST", POST_URL, POST_HEADERS, POST_BODY, credentials=creds, region=REGION,
-                            service="dynamodb", time=now(utc))
-
-    def bc_post() -> object:
-        req = AWSRequest("POST", POST_URL, headers=POST_HEADERS, data=POST_BODY)
-        v4.add_auth(req)
-        return req
-
-    def sc_presign() -> object:
-        return sigcurl.presign("GET", PRESIGN_URL, credentials=creds, region=REGION, service="s3",
-                               time=now(utc), expires=3600)
-
-    def bc_presign() -> object:
-        req = AWSRequest("GET", PRESIGN_URL)
-        query.add_auth(req)
-        return req
-
-    return [
-        ("GET (small, query)", sc_get, bc_get),
-        ("POST (1 KiB JSON)", sc_post, bc_post),
-        ("presign (S3 GET)", sc_presign, bc_presign),
-    ]
+    return ours, theirs
 
 
-def _rate(fn: Callable[[], object], seconds: float) -> float:
-    """Calls per second of ``fn`` over about ``seconds``."""
-    n = 0
-    batch = 200
-    clock = time.process_time
-    start = clock()
-    end = start + seconds
-    while True:
-        for _ in range(batch):
-            fn()
-        n += batch
-        t = clock()
-        if t >= end:
-            return n / (t - start)
+def pairs() -> list[Pair]:
+    """The six cases: GET, POST and presign, repeated and distinct."""
+    out = []
+    for label, make, service, presign in (
+        ("GET (small, query)", _get, "dynamodb", False),
+        ("POST (1 KiB JSON)", _post, "dynamodb", False),
+        ("presign (S3 GET)", _presign, "s3", True),
+    ):
+        for repeated in (True, False):
+            pool = [make(0)] if repeated else [make(i) for i in range(POOL)]
+            ours, theirs = _runners(pool, service, presign, repeated)
+            out.append(Pair(f"{label}, {'repeated' if repeated else 'distinct'}", ours, theirs))
+    return out
 
 
 def main() -> None:
-    """Run the interleaved rounds and print the table."""
+    """Run the interleaved rounds, print the table and write the JSON results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--seconds", type=float, default=0.25, help="per signer, per case, per round")
     args = parser.parse_args()
-    cases = _cases()
-    for _, a, b in cases:  # warm up: caches, imports
-        for _ in range(500):
-            a()
-            b()
-    rates: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name, _, _ in cases}
-    for r in range(args.rounds):
-        for name, ours, theirs in cases:
-            first, second = (ours, theirs) if r % 2 == 0 else (theirs, ours)
-            x = _rate(first, args.seconds)
-            y = _rate(second, args.seconds)
-            s, b = (x, y) if r % 2 == 0 else (y, x)
-            rates[name][0].append(s)
-            rates[name][1].append(b)
+    results = interleaved(pairs(), args.rounds, args.seconds)
     print(f"Median of {args.rounds} interleaved rounds, signatures per CPU-second:\n")
-    print("| case | sigcurl | botocore | speed-up |")
-    print("|---|---:|---:|---:|")
-    for name, (ours_r, theirs_r) in rates.items():
-        s, b = statistics.median(ours_r), statistics.median(theirs_r)
-        # The speed-up is the median of the per-round ratios: both signers of a
-        # round ran back to back, so a load change between rounds cancels out.
-        ratio = statistics.median(x / y for x, y in zip(ours_r, theirs_r))
-        print(f"| {name} | {s:,.0f} | {b:,.0f} | {ratio:.1f}x |")
+    print(table(results, "botocore"))
+    write_json(Path(__file__).with_suffix(".json"), "sign", "botocore", results, args.rounds)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,12 @@ TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCD
 #: Fast paths: text made only of characters that encode to themselves.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 _UNRESERVED_OR_SLASH = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch
+#: A path that encoding and normalisation leave as it is: ``/``-led segments
+#: of unreserved characters, none empty and none starting with a dot.
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*/?").fullmatch
+#: A query that needs no decoding or encoding: ``key=value`` pairs of
+#: unreserved characters joined by ``&`` (keys not empty, one ``=`` each).
+PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*)*").fullmatch
 
 
 @lru_cache(maxsize=2048)
@@ -92,9 +98,20 @@ def normalize_path(path: str) -> str:
     return first + "/".join(out) + last
 
 
-@lru_cache(maxsize=1024)
 def canonical_uri(path: str, normalize: bool, double_encode: bool) -> str:
-    """The canonical URI of ``path`` (the raw path of the URL as sent); cached, paths repeat."""
+    """The canonical URI of ``path`` (the raw path of the URL as sent).
+
+    A path of plain segments (unreserved characters, none empty or starting
+    with a dot) is its own canonical URI under every setting; others are
+    computed by :func:`_canonical_uri`, cached.
+    """
+    if _PLAIN_PATH(path):
+        return path or "/"
+    return _canonical_uri(path, normalize, double_encode)
+
+
+@lru_cache(maxsize=1024)
+def _canonical_uri(path: str, normalize: bool, double_encode: bool) -> str:
     if not path:
         return "/"
     if double_encode:
@@ -129,9 +146,27 @@ def split_query_cached(query: str) -> tuple[tuple[str, str, bool], ...]:
     return tuple(split_query(query))
 
 
-@lru_cache(maxsize=1024)
 def query_forms(query: str) -> tuple[str, str]:
-    """(canonical query, wire query) of a raw query string, cached."""
+    """(canonical query, wire query) of a raw query string."""
+    if PLAIN_QUERY(query):
+        return sort_plain_query(query), query
+    return _query_forms(query)
+
+
+def sort_plain_query(query: str) -> str:
+    """The canonical query of ``key=value`` pairs joined by ``&``, each with
+    exactly one ``=`` and nothing to encode (unreserved characters, or already
+    percent-encoded: no NUL, ``=`` or ``&`` inside a key or value).
+
+    Sorting by key, then value, is a plain string sort once each ``=`` is a
+    NUL: NUL sorts before every character a key can hold, so a key sorts
+    before any longer key it begins.
+    """
+    return "&".join(sorted(query.replace("=", "\0").split("&"))).replace("\0", "=")
+
+
+@lru_cache(maxsize=1024)
+def _query_forms(query: str) -> tuple[str, str]:
     encoded = encode_pairs(list(split_query_cached(query)))
     return canonical_query_encoded(encoded), wire_query_encoded(encoded)
 
@@ -158,27 +193,26 @@ def wire_query_encoded(encoded: Iterable[tuple[str, str, bool]]) -> str:
     return "&".join([f"{k}={v}" if eq else k for k, v, eq in encoded])
 
 
-def canonical_headers_excluding(
-    headers: Iterable[tuple[str, str]], excluded: frozenset[str]
-) -> tuple[str, str]:
-    """``(canonical headers block, signed headers list)`` of the headers not named in ``excluded``.
+def canonical_headers(merged: dict[str, str]) -> tuple[str, str]:
+    """``(canonical headers block, signed headers list)`` of lower-case names
+    and their canonical values; the block ends with a newline, as the
+    canonical request needs."""
+    items = sorted(merged.items())  # names are unique: only names are compared
+    return "\n".join(map(":".join, items)) + "\n", ";".join([name for name, _ in items])
 
-    ``excluded`` holds lower-case names.  The block ends with a newline, as
-    the canonical request needs.
-    """
-    merged: dict[str, str] = {}
-    for name, value in headers:
-        lname = name.lower()
-        if lname in excluded:
-            continue
-        if "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " ":
-            value = " ".join(value.split())  # trim, and fold inner whitespace runs to one space
-        if lname in merged:
-            merged[lname] = f"{merged[lname]},{value}"
-        else:
-            merged[lname] = value
-    names = sorted(merged)
-    return "".join([f"{n}:{merged[n]}\n" for n in names]), ";".join(names)
+
+def needs_folding(value: str) -> bool:
+    """Whether a header value has whitespace to trim or fold (see :func:`fold`)."""
+    return "  " in value or "\n" in value or "\t" in value or value[:1] == " " or value[-1:] == " "
+
+
+def add_header(merged: dict[str, str], lname: str, value: str) -> None:
+    """Add a header (lower-case name) to ``merged``: the value trimmed, inner
+    whitespace runs folded to one space, a repeated name's values joined by ``,``."""
+    if needs_folding(value):
+        value = " ".join(value.split())
+    old = merged.get(lname)
+    merged[lname] = value if old is None else f"{old},{value}"
 
 
 def check_header(name: str, value: str) -> None:

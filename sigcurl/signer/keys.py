@@ -10,10 +10,36 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from typing import TypeVar
 
-_CACHE: dict[tuple[str, str, str, str], bytes] = {}
-_CACHE_MAX = 64
-_SIGNERS: dict[tuple[str, str, str, str], Callable[[str], str]] = {}
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class BoundedCache(dict[_K, _V]):
+    """A dict of at most ``limit`` entries (it forgets them all when full) whose
+    ``repr`` shows neither keys nor values: the signer's caches hold secrets."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def put(self, key: _K, value: _V) -> _V:
+        """Store ``value`` under ``key`` (emptying the cache first if it is full); return ``value``."""
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+        return value
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {len(self)} of {self.limit} entries, contents hidden>"
+
+
+#: (secret, date, region, service) -> derived signing key, and -> its signature function.
+_CACHE: BoundedCache[tuple[str, str, str, str], bytes] = BoundedCache(64)
+_SIGNERS: BoundedCache[tuple[str, str, str, str], Callable[[str], str]] = BoundedCache(64)
 
 
 def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
@@ -24,10 +50,7 @@ def signing_key(secret_key: str, date: str, region: str, service: str) -> bytes:
         k = hmac.digest(("AWS4" + secret_key).encode(), date.encode(), "sha256")
         k = hmac.digest(k, region.encode(), "sha256")
         k = hmac.digest(k, service.encode(), "sha256")
-        key = hmac.digest(k, b"aws4_request", "sha256")
-        if len(_CACHE) >= _CACHE_MAX:
-            _CACHE.clear()
-        _CACHE[cache_key] = key
+        key = _CACHE.put(cache_key, hmac.digest(k, b"aws4_request", "sha256"))
     return key
 
 
@@ -61,8 +84,5 @@ def signature_function(secret_key: str, date: str, region: str, service: str) ->
     cache_key = (secret_key, date, region, service)
     fn = _SIGNERS.get(cache_key)
     if fn is None:
-        fn = hmac_signer(signing_key(secret_key, date, region, service))
-        if len(_SIGNERS) >= _CACHE_MAX:
-            _SIGNERS.clear()
-        _SIGNERS[cache_key] = fn
+        fn = _SIGNERS.put(cache_key, hmac_signer(signing_key(secret_key, date, region, service)))
     return fn

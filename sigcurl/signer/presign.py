@@ -14,10 +14,11 @@ from hashlib import sha256
 
 from sigcurl.signer import request as rq
 from sigcurl.signer.canonical import (
-    UNSIGNED_HEADERS,
-    canonical_headers_excluding,
-    canonical_query_encoded,
+    PLAIN_QUERY,
+    canonical_headers,
     encode_pairs,
+    sort_plain_query,
+    split_query_cached,
     uri_encode,
     wire_query_encoded,
 )
@@ -103,46 +104,50 @@ def presign_with(
 
     Positional parameters: cheaper to call on the hot path than keywords.
     """
-    parsed = rq.parse(method, url, headers, settings, _DROP)
+    drop = _DROP.union([k.lower() for k, _ in extra_params]) if extra_params else _DROP
+    parsed = rq.parse(method, url, headers, settings, drop)
     if payload_hash is None:
         payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else rq.payload_sha256(body)
-    block, signed = canonical_headers_excluding(parsed.headers, UNSIGNED_HEADERS)
+    block, signed = canonical_headers(parsed.signed)
     token = credentials.session_token
     # The X-Amz-* parameters, encoded (their names are unreserved characters).
-    encoded_params: list[tuple[str, str, bool]] = [
-        ("X-Amz-Algorithm", uri_encode(algorithm), True),
-        ("X-Amz-Credential", uri_encode(f"{credentials.access_key}/{scope}"), True),
-        ("X-Amz-Date", uri_encode(amz_date), True),
-        ("X-Amz-Expires", str(expires), True),
-        ("X-Amz-SignedHeaders", uri_encode(signed), True),
+    params = [
+        f"X-Amz-Algorithm={uri_encode(algorithm)}",
+        f"X-Amz-Credential={uri_encode(f'{credentials.access_key}/{scope}')}",
+        f"X-Amz-Date={uri_encode(amz_date)}",
+        f"X-Amz-Expires={expires}",
+        f"X-Amz-SignedHeaders={uri_encode(signed)}",
     ]
-    if extra_params:
-        encoded_params.extend((uri_encode(k), uri_encode(v), True) for k, v in extra_params)
+    params.extend([f"{uri_encode(k)}={uri_encode(v)}" for k, v in extra_params])
     if token and settings.sign_session_token:
-        encoded_params.append(("X-Amz-Security-Token", uri_encode(token), True))
-    ours = _OURS.union(k for k, _ in extra_params) if extra_params else _OURS
-    user = [p for p in parsed.query if p[0] not in ours] if parsed.query else []
-    encoded_user = encode_pairs(user) if user else user
+        params.append(f"X-Amz-Security-Token={uri_encode(token)}")
+    user_canonical, user_wire = _user_query(parsed.raw_query, extra_params)
+    query = "&".join(params)
+    canonical_q = sort_plain_query(f"{query}&{user_canonical}" if user_canonical else query)
     creq = (
-        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_query_encoded(encoded_params + encoded_user)}\n"
+        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_q}\n"
         f"{block}\n{signed}\n{payload_hash}"
     )
     # Task 2: the string to sign, over the SHA-256 of the canonical request.
     sts = f"{algorithm}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
-    encoded_params.append(("X-Amz-Signature", signature, True))
+    params.append(f"X-Amz-Signature={signature}")
     if token and not settings.sign_session_token:
-        encoded_params.append(("X-Amz-Security-Token", uri_encode(token), True))
-    extra = wire_query_encoded(encoded_params)
+        params.append(f"X-Amz-Security-Token={uri_encode(token)}")
+    url = rq.wire_url(parsed, user_wire, "&".join(params))
     return SignedRequest(
-        method=parsed.method,
-        url=rq.wire_url(parsed, wire_query_encoded(encoded_user) if encoded_user else "", extra),
-        headers=parsed.headers,
-        canonical_request=creq,
-        string_to_sign=sts,
-        signature=signature,
-        signed_headers=signed,
-        credential_scope=scope,
-        payload_hash=payload_hash,
-        amz_date=amz_date,
+        parsed.method, url, parsed.headers, creq, sts, signature, signed, scope, payload_hash, amz_date
     )
+
+
+def _user_query(query: str, extra_params: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """The caller's query without any of the signer's parameters: (its encoded
+    ``key=value`` pairs joined by ``&``, for the canonical query; its wire form)."""
+    if not query:
+        return "", ""
+    if "X-Amz-" not in query and PLAIN_QUERY(query):  # the signer's names all start with X-Amz-
+        return query, query
+    ours = _OURS.union([k for k, _ in extra_params]) if extra_params else _OURS
+    user = [p for p in split_query_cached(query) if p[0] not in ours]
+    encoded = encode_pairs(user) if user else user
+    return "&".join([f"{k}={v}" for k, v, _ in encoded]), wire_query_encoded(encoded)

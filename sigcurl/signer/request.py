@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import NamedTuple
 
-from sigcurl.signer.canonical import canonical_uri, check_header, split_query_cached
+from sigcurl.signer.canonical import (
+    UNSIGNED_HEADERS,
+    add_header,
+    canonical_uri,
+    check_header,
+    needs_folding,
+)
 from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
-#: Header names already checked by ``check_header`` (a bounded cache for the hot path).
-_CHECKED_NAMES: set[str] = set()
+#: Header names already checked by ``check_header`` -> lower-case name (bounded, for the hot path).
+_NAMES: dict[str, str] = {}
+_NAMES_MAX = 512
 #: scheme (everything before the first "://"), authority, path, query; the fragment is dropped.
 _URL = re.compile(r"(.+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.DOTALL).match
 
@@ -36,9 +43,9 @@ class ParsedRequest(NamedTuple):
     host: str  # the Host header value that is signed and sent
     path: str  # the path as sent on the wire
     canonical_uri: str
-    query: Sequence[tuple[str, str, bool]]  # decoded (key, value, had '=') pairs, in order
     headers: list[tuple[str, str]]  # caller's headers, checked, Host first
-    raw_query: str = ""  # the query as given (the key of the cached canonical forms)
+    signed: dict[str, str]  # lower-case name -> canonical value, of the signed ones among ``headers``
+    raw_query: str = ""  # the query as given
 
 
 def amz_date(time: datetime) -> str:
@@ -108,19 +115,32 @@ def parse(
         split_url(url)  # raises the right error
     scheme, netloc, path, query = m.groups()  # type: ignore[union-attr]
     scheme = scheme.lower()
-    pairs = split_query_cached(query) if query else ()
-    cleaned: list[tuple[str, str]] = []
-    host: str | None = None
     items = headers.items() if isinstance(headers, (dict, Mapping)) else headers
-    checked = _CHECKED_NAMES
+    cleaned, signed, host = _headers(items, drop)
+    if host is None:
+        host = host_header(scheme, netloc)
+        cleaned.insert(0, ("Host", host))
+        signed["host"] = host
+    uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
+    wire_path = (path or "/") if settings.double_encode else uri
+    return ParsedRequest(method.upper(), scheme, netloc, host, wire_path, uri, cleaned, signed, query or "")
+
+
+def _headers(
+    items: Iterable[tuple[str, str]], drop: frozenset[str]
+) -> tuple[list[tuple[str, str]], dict[str, str], str | None]:
+    """``(headers to send, signed canonical headers, Host value or None)``, checked."""
+    cleaned: list[tuple[str, str]] = []
+    signed: dict[str, str] = {}
+    host: str | None = None
+    names = _NAMES
     for name, value in items:
-        # check_header, skipped for a name already found valid whose value has no CR/LF/NUL
-        if name not in checked or "\r" in value or "\n" in value or "\x00" in value:
+        lname = names.get(name)
+        if lname is None or "\r" in value or "\n" in value or "\x00" in value:
             check_header(name, value)
-            if len(checked) >= 512:
-                checked.clear()
-            checked.add(name)
-        lname = name.lower()
+            if len(names) >= _NAMES_MAX:
+                names.clear()
+            lname = names[name] = name.lower()
         if lname in drop:
             continue
         if lname == "host":
@@ -128,12 +148,13 @@ def parse(
                 raise ValueError("the Host header is given twice")
             host = value.strip()
         cleaned.append((name, value))
-    if host is None:
-        host = host_header(scheme, netloc)
-        cleaned.insert(0, ("Host", host))
-    uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
-    wire_path = (path or "/") if settings.double_encode else uri
-    return ParsedRequest(method.upper(), scheme, netloc, host, wire_path, uri, pairs, cleaned, query or "")
+        if lname in UNSIGNED_HEADERS:
+            continue
+        if lname in signed or needs_folding(value):
+            add_header(signed, lname, value)
+        else:  # add_header's common case, inlined
+            signed[lname] = value
+    return cleaned, signed, host
 
 
 def wire_url(parsed: ParsedRequest, query: str, extra_query: str = "") -> str:

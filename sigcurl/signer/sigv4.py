@@ -13,11 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sigcurl.signer import request as rq
-from sigcurl.signer.canonical import (
-    UNSIGNED_HEADERS,
-    canonical_headers_excluding,
-    query_forms,
-)
+from sigcurl.signer.canonical import add_header, canonical_headers, query_forms
 from sigcurl.signer.keys import signature_function
 from sigcurl.signer.settings import resolve
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
@@ -26,6 +22,7 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 
 _DROP = frozenset({"authorization", "x-amz-date"})
 _DROP_TOKEN = _DROP | {"x-amz-security-token"}
+_CONTENT_SHA256 = "x-amz-content-sha256"
 
 
 def sign(
@@ -94,27 +91,26 @@ def sign_with(
     microsecond, a noticeable part of signing a small request.
     """
     token = credentials.session_token
-    parsed = rq.parse(method, url, headers, settings, _DROP_TOKEN if token else _DROP)
-    out = parsed.headers
-    given = None
-    for name, value in out:
-        if len(name) == 20 and name.lower() == "x-amz-content-sha256":
-            given = value
-            break
+    drop = _DROP_TOKEN if token else _DROP
+    if extra_headers:
+        drop = drop.union([name.lower() for name, _ in extra_headers])
+    parsed = rq.parse(method, url, headers, settings, drop)
+    out, signed_headers = parsed.headers, parsed.signed
+    given = _first_value(out, _CONTENT_SHA256) if _CONTENT_SHA256 in signed_headers else None
     if payload_hash is None:
-        if given is not None:
-            payload_hash = given.strip()
-        else:
-            payload_hash = rq.payload_sha256(body)
-            if settings.content_sha256_header:
-                out.append(("X-Amz-Content-SHA256", payload_hash))
-    elif settings.content_sha256_header and given is None:
+        payload_hash = rq.payload_sha256(body) if given is None else given.strip()
+    if settings.content_sha256_header and given is None:
         out.append(("X-Amz-Content-SHA256", payload_hash))
+        add_header(signed_headers, _CONTENT_SHA256, payload_hash)
     out.append(("X-Amz-Date", amz_date))
-    out.extend(extra_headers)
+    signed_headers["x-amz-date"] = amz_date
+    for name, value in extra_headers:
+        out.append((name, value))
+        add_header(signed_headers, name.lower(), value)
     if token and settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
-    block, signed = canonical_headers_excluding(out, UNSIGNED_HEADERS)
+        add_header(signed_headers, "x-amz-security-token", token)
+    block, signed = canonical_headers(signed_headers)
     canonical_q, wire_q = query_forms(parsed.raw_query) if parsed.raw_query else ("", "")
     creq = f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_q}\n{block}\n{signed}\n{payload_hash}"
     # Task 2: the string to sign, over the SHA-256 of the canonical request.
@@ -129,15 +125,12 @@ def sign_with(
     )
     if token and not settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
+    url = rq.wire_url(parsed, wire_q)
     return SignedRequest(
-        parsed.method,
-        rq.wire_url(parsed, wire_q),
-        out,
-        canonical_request=creq,
-        string_to_sign=sts,
-        signature=signature,
-        signed_headers=signed,
-        credential_scope=scope,
-        payload_hash=payload_hash,
-        amz_date=amz_date,
+        parsed.method, url, out, creq, sts, signature, signed, scope, payload_hash, amz_date
     )
+
+
+def _first_value(headers: list[tuple[str, str]], lname: str) -> str:
+    """The value of the first header named ``lname`` (lower-case) in ``headers``."""
+    return next(value for name, value in headers if name.lower() == lname)

@@ -33,12 +33,15 @@ install command.  aws-chunked uploads continue a SigV4a seed request with
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sigcurl.errors import SigcurlError
 from sigcurl.signer import request as rq
 from sigcurl.signer.chunks import ChunkSigner
+from sigcurl.signer.keys import BoundedCache
 from sigcurl.signer.presign import presign_with
 from sigcurl.signer.sigv4 import sign_with
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
@@ -61,8 +64,8 @@ CHUNK_SIGNATURE_PADDING = "*"
 _LABEL = ALGORITHM.encode()
 _INSTALL = "pip install 'cryptography>=41'"
 
-_KEYS: dict[tuple[str, str], EllipticCurvePrivateKey] = {}
-_KEYS_MAX = 32
+#: (access key, secret) -> (derived private key, its ``string to sign -> hex signature``).
+_KEYS: BoundedCache[tuple[str, str], tuple[EllipticCurvePrivateKey, Callable[[str], str]]] = BoundedCache(32)
 
 # Loaded by _crypto() on first use: (ec module, ECDSA-with-SHA-256 instance).
 _EC: Any = None
@@ -104,16 +107,34 @@ def derive_private_value(access_key: str, secret_key: str) -> int:
 
 def private_key_of(credentials: Credentials) -> EllipticCurvePrivateKey:
     """The derived ECDSA P-256 private key of ``credentials`` (cached per key pair)."""
+    return _key_entry(credentials)[0]
+
+
+def signer_for(credentials: Credentials) -> Callable[[str], str]:
+    """``string to sign -> hex DER ECDSA-P256 signature`` under the derived key (cached per key pair).
+
+    ``cryptography`` hashes the message with SHA-256 and signs with a fresh
+    random nonce; its DER output is the wire format, so nothing is re-encoded.
+    """
+    return _key_entry(credentials)[1]
+
+
+def _key_entry(credentials: Credentials) -> tuple[EllipticCurvePrivateKey, Callable[[str], str]]:
     cache_key = (credentials.access_key, credentials.secret_key)
-    key = _KEYS.get(cache_key)
-    if key is None:
+    entry = _KEYS.get(cache_key)
+    if entry is None:
         ec = _crypto()
         d = derive_private_value(credentials.access_key, credentials.secret_key)
         key = ec.derive_private_key(d, ec.SECP256R1())
-        if len(_KEYS) >= _KEYS_MAX:
-            _KEYS.clear()
-        _KEYS[cache_key] = key
-    return key
+        entry = _KEYS.put(cache_key, (key, _hex_signer(key.sign, _ECDSA_SHA256)))
+    return entry
+
+
+def _hex_signer(sign: Callable[[bytes, Any], bytes], algorithm: Any) -> Callable[[str], str]:
+    def signature(string_to_sign: str) -> str:
+        return sign(string_to_sign.encode(), algorithm).hex()
+
+    return signature
 
 
 def public_key_of(credentials: Credentials) -> tuple[str, str]:
@@ -128,9 +149,7 @@ def public_key_of(credentials: Credentials) -> tuple[str, str]:
 
 def signature_of(credentials: Credentials, string_to_sign: str) -> str:
     """Hex DER ECDSA-P256 signature over SHA-256 of ``string_to_sign`` (randomised)."""
-    key = private_key_of(credentials)
-    der: bytes = key.sign(string_to_sign.encode(), _ECDSA_SHA256)
-    return der.hex()
+    return signer_for(credentials)(string_to_sign)
 
 
 def verify(x: str, y: str, string_to_sign: str, signature: str) -> bool:
@@ -149,6 +168,7 @@ def verify(x: str, y: str, string_to_sign: str, signature: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=64)
 def normalize_region_set(region_set: str) -> str:
     """``"*"`` or a comma-separated region list, spaces removed (``us-east-1,us-west-2``)."""
     regions = [r.strip() for r in region_set.split(",")]
@@ -169,11 +189,6 @@ def _check_payload_hash(payload_hash: str | None) -> None:
         )
 
 
-def _without_region_set(headers: rq.HeadersInput) -> list[tuple[str, str]]:
-    """The caller's headers minus any X-Amz-Region-Set (the signer sets its own)."""
-    return [(n, v) for n, v in rq.iter_headers(headers) if n.lower() != "x-amz-region-set"]
-
-
 def sign_headers(
     method: str,
     url: str,
@@ -190,13 +205,12 @@ def sign_headers(
     """Sign with SigV4a in the ``Authorization`` header (``X-Amz-Region-Set`` added and signed)."""
     regions = normalize_region_set(region_set)
     _check_payload_hash(payload_hash)
-    private_key_of(credentials)  # fail early (missing cryptography) before any work
+    signature = signer_for(credentials)  # fails early (missing cryptography) before any work
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{service}/aws4_request"
     return sign_with(
-        method, url, _without_region_set(headers), body, credentials, settings, payload_hash,
-        ALGORITHM, date_time, scope, lambda sts: signature_of(credentials, sts),
-        (("X-Amz-Region-Set", regions),),
+        method, url, headers, body, credentials, settings, payload_hash,
+        ALGORITHM, date_time, scope, signature, (("X-Amz-Region-Set", regions),),
     )
 
 
@@ -216,13 +230,12 @@ def presign_query(
 ) -> SignedRequest:
     """A SigV4a presigned URL (``X-Amz-Region-Set`` is a signed query parameter)."""
     regions = normalize_region_set(region_set)
-    private_key_of(credentials)
+    signature = signer_for(credentials)
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{service}/aws4_request"
     return presign_with(
-        method, url, _without_region_set(headers), body, credentials, settings, payload_hash, expires,
-        ALGORITHM, date_time, scope, lambda sts: signature_of(credentials, sts),
-        (("X-Amz-Region-Set", regions),),
+        method, url, headers, body, credentials, settings, payload_hash, expires,
+        ALGORITHM, date_time, scope, signature, (("X-Amz-Region-Set", regions),),
     )
 
 
@@ -244,13 +257,11 @@ def chunk_signer_for(signed: SignedRequest, credentials: Credentials, *, pad: bo
     """
     if not signed.credential_scope or not signed.amz_date:
         raise ValueError("chunk_signer_for needs the SignedRequest of a signed seed request")
-    private_key_of(credentials)
+    signature = signer_for(credentials)
+    sign = signature
     if pad:
         def sign(sts: str) -> str:
-            return pad_chunk_signature(signature_of(credentials, sts))
-    else:
-        def sign(sts: str) -> str:
-            return signature_of(credentials, sts)
+            return pad_chunk_signature(signature(sts))
     return ChunkSigner(
         amz_date=signed.amz_date,
         scope=signed.credential_scope,
