@@ -89,7 +89,7 @@ def exit_status(outcomes: Sequence[Outcome], total: int, *, fail_early: bool) ->
 def _whoami(spec: WhoamiSpec, session: Session, err: Stderr) -> int:
     from sigcurl.credentials.whoami import whoami_lines
     from sigcurl.errors import SigcurlError
-    from sigcurl.output.body import write_bytes
+    from sigcurl.output.writes import write_bytes
     from sigcurl.scope import resolve_scope
     from sigcurl.signer.request import split_url
 

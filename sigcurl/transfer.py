@@ -93,6 +93,11 @@ class Signing:
                     req.body.bind(signed, creds, scope.region, scope.service, scope.algorithm)
         except ValueError as exc:
             raise UsageError(str(exc), "check the headers and the URL") from None
+        except RuntimeError as exc:  # the signer's SigV4aUnavailable: its what and fix make the line
+            what, fix = getattr(exc, "what", None), getattr(exc, "fix", "")
+            if what is None:
+                raise
+            raise SigcurlError(what, fix) from None
         if signing.debug_signature:
             self.err.write(debug_signature(signed.canonical_request, signed.string_to_sign, creds.session_token))
         return signed
@@ -256,7 +261,7 @@ def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, red
 
 
 def _write(env: Env, data: bytes) -> None:
-    from sigcurl.output.body import write_bytes
+    from sigcurl.output.writes import write_bytes
 
     write_bytes(env.stdout, data)
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from sigcurl.errors import ExitCode, SigcurlError, WriteError
+from sigcurl.output.writes import binary_on_terminal, write_bytes
 from sigcurl.spec import OutputSpec
+
+__all__ = ["binary_on_terminal", "body_shape", "write_body", "write_bytes"]
 
 PRETTY_LIMIT = 8 << 20  # larger bodies are streamed raw even on a terminal
 ERROR_BODY_LIMIT = 256 << 10
@@ -53,17 +55,6 @@ def _kind(content_type: str | None) -> str:
     return "binary"
 
 
-def write_bytes(sink: BinaryIO, data: bytes) -> None:
-    """Write and flush ``data``; a closed pipe or a full disk is a :class:`WriteError` (exit 23)."""
-    try:
-        sink.write(data)
-        sink.flush()
-    except BrokenPipeError:
-        raise WriteError("output closed before the whole response was written", "read all of the output, or use -o FILE") from None
-    except OSError as exc:
-        raise WriteError(f"cannot write output: {exc.strerror or exc}", "check the disk space and the -o path") from None
-
-
 def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec,
                shape: str = DOCUMENT) -> None:
     """Write the body: raw bytes as they arrive, a decoded event stream, or pretty-printed on a terminal.
@@ -99,15 +90,6 @@ def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None
     from sigcurl.output.pretty import pretty_bytes
 
     write_bytes(sink, pretty_bytes(bytes(buf), kind, color=out.color))
-
-
-def binary_on_terminal() -> SigcurlError:
-    """The error for binary bytes bound for a terminal (exit 23, as curl refuses them)."""
-    return SigcurlError(
-        "binary output can mess up your terminal",
-        'use "-o FILE" to save it, or pipe it (e.g. "| cat") to print it anyway',
-        exit_code=ExitCode.WRITE_ERROR,
-    )
 
 
 def _looks_binary(data: bytes) -> bool:

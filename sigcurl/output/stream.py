@@ -27,8 +27,8 @@ from typing import BinaryIO
 
 from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.eventstream import EventStreamDecoder, EventStreamError, Message
-from sigcurl.output.body import binary_on_terminal, write_bytes
 from sigcurl.output.events import ERROR, NOTHING, TEXT, TerminalView, ndjson_line, stream_error
+from sigcurl.output.writes import binary_on_terminal, write_bytes
 from sigcurl.spec import EVENTS_RAW, EVENTS_VIEW, OutputSpec
 
 #: Terminal control characters a payload must not smuggle onto the screen (tab and newline are kept).

@@ -25,8 +25,9 @@ bits, 256.)  Derivation is cached per (access key id, secret): it is the
 same key for every date, region and service.
 
 ``cryptography`` is imported on first use, so SigV4 signing never loads it;
-without it, SigV4a raises :class:`~sigcurl.errors.SigcurlError` with the
-install command.  aws-chunked uploads continue a SigV4a seed request with
+without it, SigV4a raises :class:`SigV4aUnavailable` with the install
+command (the signer imports nothing of sigcurl outside itself; the command
+turns it into a one-line error).  aws-chunked uploads continue a SigV4a seed request with
 :func:`chunk_signer_for`.
 """
 
@@ -38,12 +39,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sigcurl.errors import SigcurlError
 from sigcurl.signer import request as rq
 from sigcurl.signer.chunks import ChunkSigner
+from sigcurl.signer.header_core import sign_with
 from sigcurl.signer.keys import BoundedCache
-from sigcurl.signer.presign import presign_with
-from sigcurl.signer.sigv4 import sign_with
+from sigcurl.signer.query_core import presign_with
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
 
 if TYPE_CHECKING:
@@ -72,15 +72,24 @@ _EC: Any = None
 _ECDSA_SHA256: Any = None
 
 
+class SigV4aUnavailable(RuntimeError):
+    """SigV4a cannot sign here: ``cryptography`` is missing.  ``what`` and ``fix`` make the one-line error."""
+
+    def __init__(self, what: str, fix: str) -> None:
+        super().__init__(f"{what} — {fix}")
+        self.what = what
+        self.fix = fix
+
+
 def _crypto() -> Any:
-    """The ``cryptography`` EC module, imported on first use (SigcurlError when missing)."""
+    """The ``cryptography`` EC module, imported on first use (SigV4aUnavailable when missing)."""
     global _EC, _ECDSA_SHA256
     if _EC is None:
         try:
             from cryptography.hazmat.primitives import hashes
             from cryptography.hazmat.primitives.asymmetric import ec
         except ImportError as exc:
-            raise SigcurlError(
+            raise SigV4aUnavailable(
                 "SigV4a signing needs the 'cryptography' package, which is not installed",
                 f"install it: {_INSTALL}",
             ) from exc

@@ -1,0 +1,86 @@
+"""The header-signing core shared by SigV4 and SigV4a: canonical request, string to sign, Authorization.
+
+:func:`sign_with` takes the algorithm's name, scope and signature function,
+so :mod:`sigv4` and :mod:`sigv4a` differ only in those; both import this
+module, and it imports neither (no import circle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from sigcurl.signer import request as rq
+from sigcurl.signer.canonical import add_header, canonical_headers, query_forms
+from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+
+_DROP = frozenset({"authorization", "x-amz-date"})
+_DROP_TOKEN = _DROP | {"x-amz-security-token"}
+_CONTENT_SHA256 = "x-amz-content-sha256"
+
+
+def sign_with(
+    method: str,
+    url: str,
+    headers: rq.HeadersInput,
+    body: bytes | str | None,
+    credentials: Credentials,
+    settings: SigningSettings,
+    payload_hash: str | None,
+    algorithm: str,
+    amz_date: str,
+    scope: str,
+    signature_of: Callable[[str], str],
+    extra_headers: tuple[tuple[str, str], ...],
+) -> SignedRequest:
+    """Header signing for any algorithm: ``signature_of`` turns a string to sign into a signature.
+
+    Positional parameters: a call with a dozen keywords costs about a
+    microsecond, a noticeable part of signing a small request.
+    """
+    token = credentials.session_token
+    drop = _DROP_TOKEN if token else _DROP
+    if extra_headers:
+        drop = drop.union([name.lower() for name, _ in extra_headers])
+    parsed = rq.parse(method, url, headers, settings, drop)
+    out, signed_headers = parsed.headers, parsed.signed
+    given = _first_value(out, _CONTENT_SHA256) if _CONTENT_SHA256 in signed_headers else None
+    if payload_hash is None:
+        payload_hash = rq.payload_sha256(body) if given is None else given.strip()
+    if settings.content_sha256_header and given is None:
+        out.append(("X-Amz-Content-SHA256", payload_hash))
+        add_header(signed_headers, _CONTENT_SHA256, payload_hash)
+    out.append(("X-Amz-Date", amz_date))
+    signed_headers["x-amz-date"] = amz_date
+    for name, value in extra_headers:
+        out.append((name, value))
+        add_header(signed_headers, name.lower(), value)
+    if token and settings.sign_session_token:
+        out.append(("X-Amz-Security-Token", token))
+        add_header(signed_headers, "x-amz-security-token", token)
+    block, signed = canonical_headers(signed_headers)
+    canonical_q, wire_q = query_forms(parsed.raw_query) if parsed.raw_query else ("", "")
+    creq = f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_q}\n{block}\n{signed}\n{payload_hash}"
+    # Task 2: the string to sign, over the SHA-256 of the canonical request.
+    sts = f"{algorithm}\n{amz_date}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"
+    signature = signature_of(sts)
+    out.append(
+        (
+            "Authorization",
+            f"{algorithm} Credential={credentials.access_key}/{scope}, "
+            f"SignedHeaders={signed}, Signature={signature}",
+        )
+    )
+    if token and not settings.sign_session_token:
+        out.append(("X-Amz-Security-Token", token))
+    url = rq.wire_url(parsed, wire_q)
+    return SignedRequest(
+        parsed.method, url, out, creq, sts, signature, signed, scope, payload_hash, amz_date
+    )
+
+
+def _first_value(headers: list[tuple[str, str]], lname: str) -> str:
+    """The value of the first header named ``lname`` (lower-case) in ``headers``."""
+    return next(value for name, value in headers if name.lower() == lname)
