@@ -146,7 +146,7 @@ def cases(base: str, use_awscurl: bool) -> dict[str, list[str]]:
 
 def run_once(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=env)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr.decode(errors='replace').strip()}")
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     server, base = start_server()
     try:
         table = cases(base, not args.no_awscurl)
-        for name, cmd in table.items():  # warm-up: page cache, .pyc files
+        for cmd in table.values():  # warm-up: page cache, .pyc files
             run_once(cmd, env)
         times: dict[str, list[float]] = {name: [] for name in table}
         order = list(table)

@@ -85,7 +85,7 @@ def interleaved(pairs: list[Pair], rounds: int, seconds: float, warmup: int = 51
     results = []
     for pair in pairs:
         o, t = ours[pair.group], theirs[pair.group]
-        ratios = [x / y for x, y in zip(o, t)]
+        ratios = [x / y for x, y in zip(o, t, strict=True)]
         results.append(
             Result(pair.group, statistics.median(o), statistics.median(t),
                    statistics.median(ratios), min(ratios), max(ratios))

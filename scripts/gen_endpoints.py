@@ -36,8 +36,9 @@ import pprint
 import sys
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.endpoint_provider import EndpointProvider

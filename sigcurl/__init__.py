@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sigcurl.credentials import ResolvedCredentials, resolve_credentials
     from sigcurl.signer import ChunkSigner, Credentials, SignedRequest, SigningSettings, presign, sign
 
-from sigcurl._version import __version__
+from sigcurl._version import __version__ as __version__
 
 __all__ = [
     "ChunkSigner",

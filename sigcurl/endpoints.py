@@ -309,7 +309,7 @@ def _s3_compatible(h: str) -> Endpoint | None:
     """Non-AWS S3 stores, which sign as ``s3``."""
     if h.endswith(".r2.cloudflarestorage.com"):
         return Endpoint("s3", "auto", s3=True, s3_compatible="r2", how="S3-compatible store (r2)")
-    for suffix, name in (
+    for suffix, name in (  # noqa: B007 - the matching name is used after the loop
         (".backblazeb2.com", "b2"),
         (".wasabisys.com", "wasabi"),
         (".digitaloceanspaces.com", "spaces"),

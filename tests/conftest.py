@@ -16,14 +16,16 @@ AWS's example keys AKIDEXAMPLE and AKIAIOSFODNN7EXAMPLE pre-loaded):
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 _TESTS_DIR = str(Path(__file__).resolve().parent)
 if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
+
+from credentials_fixtures import aws_home, moto_url, sts  # noqa: E402, F401 - fixtures for every test module
 
 from support.server import VerifyingServer  # noqa: E402
 

@@ -14,10 +14,10 @@ import hashlib
 import hmac
 import os
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest

@@ -27,9 +27,9 @@ def _sources() -> list[Path]:
 
 def _calls_sys_exit(tree: ast.AST) -> bool:
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "exit":
-            if isinstance(node.func.value, ast.Name) and node.func.value.id == "sys":
-                return True
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr == "exit" and isinstance(func.value, ast.Name) and func.value.id == "sys":
+            return True
     return False
 
 

@@ -338,7 +338,8 @@ def test_session_token_sent_and_signed(server: VerifyingServer, env: dict[str, s
 
 
 def test_explicit_key_flags(server: VerifyingServer, tmp_path: Path) -> None:
-    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "c"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "k"), "AWS_EC2_METADATA_DISABLED": "true"}
+    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "c"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "k"),
+           "AWS_EC2_METADATA_DISABLED": "true"}
     result = run(["--access-key", "AKIDEXAMPLE", "--secret-key", SECRET_KEY, "--service", "execute-api", server.url], env)
     assert result.exit_code == 0, result.stderr
     _ok(server)
@@ -346,7 +347,8 @@ def test_explicit_key_flags(server: VerifyingServer, tmp_path: Path) -> None:
 
 def test_profile_static_keys(server: VerifyingServer, tmp_path: Path) -> None:
     (tmp_path / "credentials").write_text("[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
-    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"), "AWS_EC2_METADATA_DISABLED": "true"}
+    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "config"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"), "AWS_EC2_METADATA_DISABLED": "true"}
     result = run(["--profile", "dev", "--service", "execute-api", server.url], env)
     assert result.exit_code == 0, result.stderr
     assert "AKIAIOSFODNN7EXAMPLE/" in (server.last.header("Authorization") or "")
@@ -414,7 +416,8 @@ def test_presign_signs_every_user_header(env: dict[str, str], tmp_path: Path) ->
 
 def test_debug_signature_prints_exact_text(env: dict[str, str]) -> None:
     env = dict(env, AWS_SESSION_TOKEN=SESSION_TOKEN)
-    result = run(["--sign-only", "--debug-signature", "--date", "20150830T123600Z", "--service", "service", "--region", "us-east-1", "https://example.amazonaws.com/"], env)
+    result = run(["--sign-only", "--debug-signature", "--date", "20150830T123600Z", "--service", "service", "--region", "us-east-1",
+                  "https://example.amazonaws.com/"], env)
     assert "--- canonical request ---\nGET\n/\n\n" in result.stderr
     assert "x-amz-security-token:<session-token>" in result.stderr
     assert "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n" in result.stderr
@@ -475,7 +478,8 @@ def test_errors_are_one_line_with_exit_code(env: dict[str, str], args: list[str]
 
 
 def test_no_credentials(tmp_path: Path) -> None:
-    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "c"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "k"), "AWS_EC2_METADATA_DISABLED": "true"}
+    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "c"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "k"),
+           "AWS_EC2_METADATA_DISABLED": "true"}
     result = run(["--sign-only", "https://sts.amazonaws.com/"], env)
     assert result.exit_code == 91
     assert "credentials" in result.stderr

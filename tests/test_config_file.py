@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from sigcurl.argv import split_argv, takes_value
-from sigcurl.cli import option_table
-from sigcurl.curlopts import url_query_part
-from sigcurl.options import add_query
-from sigcurl.cli import cli
+from sigcurl.cli import cli, option_table
 from sigcurl.config_file import parse_config, read_config
+from sigcurl.curlopts import url_query_part
 from sigcurl.errors import ReadError, UsageError
+from sigcurl.options import add_query
 
 TABLE = option_table(cli)
 CHECK = takes_value(TABLE)

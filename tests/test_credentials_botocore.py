@@ -17,16 +17,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from credentials_fixtures import (  # noqa: F401
+from credentials_fixtures import (
     SOURCE_KEY,
     SOURCE_SECRET,
     AwsHome,
     FakeServer,
     Recorded,
     StsProxy,
-    aws_home,
-    moto_url,
-    sts,
 )
 
 from sigcurl.credentials import resolve_credentials

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from credentials_fixtures import SOURCE_KEY, SOURCE_SECRET, AwsHome, assert_no_secret, aws_home  # noqa: F401
+from credentials_fixtures import SOURCE_KEY, SOURCE_SECRET, AwsHome, assert_no_secret
 
 from sigcurl.credentials import resolve_credentials, resolve_region
 from sigcurl.credentials.whoami import whoami_lines

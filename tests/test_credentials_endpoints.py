@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from credentials_fixtures import AwsHome, FakeServer, Recorded, assert_no_secret, aws_home  # noqa: F401
+from credentials_fixtures import AwsHome, FakeServer, Recorded, assert_no_secret
 
 from sigcurl.credentials import resolve_credentials
 from sigcurl.errors import CredentialSourceError, NoCredentialsError

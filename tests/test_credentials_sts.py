@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from credentials_fixtures import (  # noqa: F401
+from credentials_fixtures import (
     SOURCE_KEY,
     SOURCE_SECRET,
     AwsHome,
@@ -15,9 +15,6 @@ from credentials_fixtures import (  # noqa: F401
     Recorded,
     StsProxy,
     assert_no_secret,
-    aws_home,
-    moto_url,
-    sts,
 )
 
 from sigcurl.credentials import resolve_credentials

@@ -21,11 +21,11 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.clock import FakeClock, env_clock
-from support.server import Response, VerifyingServer
 
 import sigcurl.cli
 from sigcurl.errors import ExitCode
+from support.clock import FakeClock, env_clock
+from support.server import Response, VerifyingServer
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 DOCUMENTED = {int(code) for code in ExitCode} - {int(ExitCode.INTERNAL)}

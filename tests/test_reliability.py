@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from support.clock import FakeClock, patch_env_clock
-from support.server import Response, VerifyingServer
 
 import sigcurl.cli
 from sigcurl.environment import SYSTEM_CLOCK
+from support.clock import FakeClock, patch_env_clock
+from support.server import Response, VerifyingServer
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 

@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from support.clock import FakeClock, patch_env_clock
-from support.server import Response, VerifyingServer
 
 import sigcurl.cli
+from support.clock import FakeClock, patch_env_clock
+from support.server import Response, VerifyingServer
 
 ACCESS = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -179,9 +179,11 @@ def test_presign_and_sign_only_carry_the_token_but_never_the_secret(srv: Verifyi
 @pytest.mark.parametrize(
     "config",
     [
-        pytest.param(f'[profile p]\ncredential_process = printf "{{\\"Version\\": 1, \\"SecretAccessKey\\": \\"{SECRET}\\", \\"SessionToken\\": \\"{TOKEN}\\""\n', id="process-bad-json"),
+        pytest.param(f'[profile p]\ncredential_process = printf "{{\\"Version\\": 1, \\"SecretAccessKey\\": \\"{SECRET}\\", '
+                     f'\\"SessionToken\\": \\"{TOKEN}\\""\n', id="process-bad-json"),
         pytest.param(f'[profile p]\ncredential_process = sh -c "echo {SECRET} {TOKEN} >&2; exit 3"\n', id="process-fails-with-secrets"),
-        pytest.param(f'[profile p]\ncredential_process = printf \'{{"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "{SECRET}"}}\'\n', id="process-bad-version"),
+        pytest.param(f'[profile p]\ncredential_process = printf \'{{"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "{SECRET}"}}\'\n',
+                     id="process-bad-version"),
         pytest.param(f"[profile p]\naws_access_key_id = {ACCESS}\n", id="missing-secret"),
         pytest.param(f"[profile p]\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n", id="missing-key-id"),
         pytest.param(f"[profile p\naws_secret_access_key = {SECRET}\n", id="malformed-file"),

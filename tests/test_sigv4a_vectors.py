@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 import sigcurl
 from sigcurl.signer import sigv4a
 from sigcurl.signer.chunks import encode_signed, encoded_length, trailer_lines
-from sigcurl.signer.types import STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER, EMPTY_SHA256
+from sigcurl.signer.types import EMPTY_SHA256, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER
 from tests.vectors_io import VECTORS, load_json, parse_request, read_text
 
 V4A = VECTORS / "aws-c-auth-v4a"

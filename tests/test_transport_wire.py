@@ -22,13 +22,13 @@ from typing import Any
 import pytest
 from cli_helpers import ACCESS_KEY, base_env, run
 from credentials_fixtures import FakeServer, Recorded
-from support.server import Response, VerifyingServer
 
 from sigcurl.credentials import resolve_credentials
 from sigcurl.errors import CredentialSourceError, HTTPFailure
 from sigcurl.transport import TransportOptions, credential_client
 from sigcurl.transport.credential_http import is_metadata_host
 from sigcurl.transport.wire import lookup
+from support.server import Response, VerifyingServer
 
 ROLE = "arn:aws:iam::123456789012:role/reader"
 ASSUMED_KEY, ASSUMED_SECRET, ASSUMED_TOKEN = "ASIAASSUMEDEXAMPLE01", "assumedSECRET/example/000000000000000000", "tok"

@@ -26,7 +26,8 @@ def urls(pattern: str) -> list[str]:
         pytest.param("https://h/[0-10:5]", ["https://h/0", "https://h/5", "https://h/10"], id="step"),
         pytest.param("https://h/[a-c]", ["https://h/a", "https://h/b", "https://h/c"], id="letters"),
         pytest.param("https://h/{x,y}/[1-2]", ["https://h/x/1", "https://h/x/2", "https://h/y/1", "https://h/y/2"], id="leftmost-slowest"),
-        pytest.param("https://ec2.{us-east-1,eu-west-1}.amazonaws.com/", ["https://ec2.us-east-1.amazonaws.com/", "https://ec2.eu-west-1.amazonaws.com/"], id="host"),
+        pytest.param("https://ec2.{us-east-1,eu-west-1}.amazonaws.com/",
+                     ["https://ec2.us-east-1.amazonaws.com/", "https://ec2.eu-west-1.amazonaws.com/"], id="host"),
         pytest.param("https://h/\\[1-2\\]", ["https://h/[1-2]"], id="escaped"),
         pytest.param("https://h/{a\\,b,c}", ["https://h/a,b", "https://h/c"], id="escaped-comma"),
         pytest.param("http://[::1]:8080/[1-2]", ["http://[::1]:8080/1", "http://[::1]:8080/2"], id="ipv6-host-kept"),
@@ -37,7 +38,10 @@ def test_expand(pattern: str, expected: list[str]) -> None:
     assert urls(pattern) == expected
 
 
-@pytest.mark.parametrize("pattern", ["https://h/[1-", "https://h/{a,b", "https://h/a]", "https://h/[3-1]", "https://h/[x]", "https://h/[1-5:0]", "https://h/[a-Z]", "https://h/[1-9999999]"])
+@pytest.mark.parametrize("pattern", [
+    "https://h/[1-", "https://h/{a,b", "https://h/a]", "https://h/[3-1]", "https://h/[x]", "https://h/[1-5:0]", "https://h/[a-Z]",
+    "https://h/[1-9999999]",
+])
 def test_bad_patterns(pattern: str) -> None:
     assert has_glob(pattern)
     with pytest.raises(BadURLError):

@@ -56,7 +56,7 @@ def amz_date(time: datetime) -> str:
         raise ValueError("time must be a timezone-aware datetime (e.g. datetime.now(timezone.utc))")
     elif time.utcoffset():
         time = time.astimezone(timezone.utc)
-    return "%04d%02d%02dT%02d%02d%02dZ" % (  # %-formatting: faster than an f-string here
+    return "%04d%02d%02dT%02d%02d%02dZ" % (  # noqa: UP031 - %-formatting: faster than an f-string here
         time.year, time.month, time.day, time.hour, time.minute, time.second
     )
 

@@ -30,8 +30,9 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from .verifier import (
@@ -521,7 +522,7 @@ class VerifyingServer:
         while not self._stopping.is_set():
             try:
                 sock, addr = self._listener.accept()
-            except (socket.timeout, BlockingIOError):
+            except (TimeoutError, BlockingIOError):
                 continue
             except OSError:
                 break
@@ -551,7 +552,7 @@ class VerifyingServer:
             for n in range(1, MAX_REQUESTS_PER_CONNECTION + 1):
                 if self._stopping.is_set() or not self._serve_one(conn, rfile, addr, conn_id, n):
                     break
-        except (_Drop, ConnectionError, socket.timeout, ssl.SSLError, OSError):
+        except (TimeoutError, _Drop, ConnectionError, ssl.SSLError, OSError):
             pass
         except Exception as exc:  # a bug in the harness: keep it visible
             import traceback
@@ -774,7 +775,8 @@ def _decode(raw: bytes) -> str:
 
 def _rejection(v: Verification) -> Response:
     """The 403 an AWS endpoint would send, S3-style, with what we computed."""
-    status = 403 if v.code not in ("InvalidRequest", "InvalidArgument", "AuthorizationHeaderMalformed", "IncompleteBody", "BadDigest", "XAmzContentSHA256Mismatch") else 400
+    bad_request = ("InvalidRequest", "InvalidArgument", "AuthorizationHeaderMalformed", "IncompleteBody", "BadDigest", "XAmzContentSHA256Mismatch")
+    status = 400 if v.code in bad_request else 403
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n<Error>',
         f"<Code>{escape(v.code or 'AccessDenied')}</Code>",

@@ -31,8 +31,9 @@ import hmac
 import re
 import time
 import zlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Protocol
 from urllib.parse import unquote
 
 from botocore.auth import S3SigV4Auth, SigV4Auth
@@ -451,7 +452,8 @@ def _get_all(headers: Sequence[tuple[str, str]], name: str) -> list[str]:
 
 def _one(values: list[str], what: str) -> str:
     if len(values) != 1:
-        raise VerifyError(f"{what} present {len(values)} times (need exactly once)", "AuthorizationQueryParametersError" if what.startswith("X-Amz-") else "InvalidRequest")
+        code = "AuthorizationQueryParametersError" if what.startswith("X-Amz-") else "InvalidRequest"
+        raise VerifyError(f"{what} present {len(values)} times (need exactly once)", code)
     return values[0]
 
 
