@@ -21,10 +21,9 @@ from typing import Any
 import pytest
 
 import sigcurl.credentials
-from sigcurl.cli import cli, group_opts, run_options
 from sigcurl.environment import Env
 from support.server import RecordedRequest, Response, VerifyingServer
-from tests.cli_helpers import base_env, run, run_process
+from tests.cli_helpers import base_env, run, run_process, run_with_env
 
 API = ["--service", "execute-api", "--region", "us-east-1"]
 
@@ -418,14 +417,12 @@ def invoke(
     stderr: io.StringIO | None = None, stderr_isatty: bool = False,
 ) -> int:
     """Run the command in-process with an injected environment (clock, streams, terminals)."""
-    ctx = cli.make_context("sigcurl", list(args))
-    groups = [group_opts(ctx, dict(ctx.params)), *ctx.meta.get("sigcurl.groups", [])]
     env = Env(
         stdin=io.BytesIO(), stdout=stdout or io.BytesIO(), stderr=stderr or io.StringIO(),
         stdout_isatty=False, stderr_isatty=stderr_isatty, environ=environ,
         **({"now": now} if now is not None else {}),
     )
-    return run_options(groups, env)
+    return run_with_env(args, env)
 
 
 

@@ -17,10 +17,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_helpers import run_isolated
 
 from sigcurl.body import CHUNK, BytesBody, FileBody, SpooledBody, open_source, prefetch, stdin_body
-from sigcurl.cli import cli
 from support.server import Response, VerifyingServer, generate_body
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -35,8 +34,7 @@ def env_for(tmp_path: Path) -> dict[str, str | None]:
 
 
 def run(args: list[str], tmp_path: Path, stdin: bytes | None = None) -> tuple[int, bytes, str]:
-    result = CliRunner().invoke(cli, args, env=env_for(tmp_path), input=stdin, catch_exceptions=False)
-    return result.exit_code, result.stdout_bytes, result.stderr
+    return run_isolated(args, tmp_path, stdin)
 
 
 def payload(size: int) -> bytes:

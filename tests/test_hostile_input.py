@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import invoke
+from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sigcurl.cli
 from sigcurl.errors import ExitCode
 from support.clock import FakeClock, env_clock
 from support.server import Response, VerifyingServer
@@ -46,7 +46,7 @@ ENV = {
 
 
 def run(*argv: str, env: dict[str, str] | None = None, input: bytes | None = None) -> Result:
-    return CliRunner().invoke(sigcurl.cli.cli, list(argv), env={**ENV, **(env or {})}, input=input)
+    return invoke(list(argv), {**ENV, **(env or {})}, input=input)
 
 
 def error_lines(result: Result) -> list[str]:

@@ -7,9 +7,8 @@ import email.policy
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_helpers import run_isolated
 
-from sigcurl.cli import cli
 from sigcurl.errors import UsageError
 from sigcurl.multipart import FormArg, build_form, parse_form
 from support.server import VerifyingServer
@@ -18,11 +17,7 @@ SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 
 def run(args: list[str], tmp_path: Path, stdin: bytes | None = None) -> tuple[int, bytes, str]:
-    env = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": SECRET, "HOME": str(tmp_path),
-           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-           "AWS_SESSION_TOKEN": None, "AWS_PROFILE": None, "AWS_REGION": None, "AWS_DEFAULT_REGION": None}
-    result = CliRunner().invoke(cli, args, env=env, input=stdin, catch_exceptions=False)
-    return result.exit_code, result.stdout_bytes, result.stderr
+    return run_isolated(args, tmp_path, stdin)
 
 
 def parts_of(content_type: str, body: bytes) -> list[tuple[dict[str, str], bytes]]:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import invoke as invoke_cli
+from click.testing import Result
 
-import sigcurl.cli
 from sigcurl.environment import SYSTEM_CLOCK
 from support.clock import FakeClock, patch_env_clock
 from support.server import Response, VerifyingServer
@@ -50,7 +50,7 @@ def run(tmp_path: Path, clock: FakeClock) -> Any:
             "NO_PROXY": "*",
         }
         environ.update(env or {})
-        return CliRunner().invoke(sigcurl.cli.cli, list(argv), env=environ, input=input)
+        return invoke_cli(list(argv), environ, input=input)
 
     return invoke
 

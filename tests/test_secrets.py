@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import invoke as invoke_cli
+from click.testing import Result
 
-import sigcurl.cli
 from support.clock import FakeClock, patch_env_clock
 from support.server import Response, VerifyingServer
 
@@ -55,7 +55,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
             "NO_PROXY": "*", "TMPDIR": str(tmp),
         }
         environ.update(env or {})
-        result = CliRunner().invoke(sigcurl.cli.cli, list(argv), env=environ, input=input)
+        result = invoke_cli(list(argv), environ, input=input)
         for name in os.listdir(tmp):
             assert not any(s in name for s in SECRETS), name
         return result

@@ -14,12 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_helpers import run_isolated
 
 import sigcurl
 from sigcurl.body import BytesBody, FileBody, SpooledBody
 from sigcurl.checksums import ALGORITHMS, Checksum, crc32c_py, crc64nvme_py
-from sigcurl.cli import cli
 from sigcurl.streaming import CHUNK_SIZE, AwsChunkedBody, Mode, choose
 from support.server import Response, VerifyingServer
 
@@ -29,11 +28,7 @@ ALL_BYTES = bytes(range(256))
 
 
 def run(args: list[str], tmp_path: Path, stdin: bytes | None = None) -> tuple[int, bytes, str]:
-    env = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": SECRET, "HOME": str(tmp_path),
-           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-           "AWS_SESSION_TOKEN": None, "AWS_PROFILE": None, "AWS_REGION": None, "AWS_DEFAULT_REGION": None}
-    result = CliRunner().invoke(cli, args, env=env, input=stdin, catch_exceptions=False)
-    return result.exit_code, result.stdout_bytes, result.stderr
+    return run_isolated(args, tmp_path, stdin)
 
 
 def payload(size: int) -> bytes:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import invoke as invoke_cli
+from click.testing import Result
 
-import sigcurl.cli
 from sigcurl.transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Transport, TransportOptions
 from support.server import VerifyingServer
 
@@ -32,7 +32,7 @@ def run(tmp_path: Path) -> Any:
         }
         environ.update({k: None for k in CA_VARS + PROXY_VARS})
         environ.update(env or {})
-        return CliRunner().invoke(sigcurl.cli.cli, ["--service", "s3", *argv], env=environ)
+        return invoke_cli(["--service", "s3", *argv], environ)
 
     return invoke
 
