@@ -17,7 +17,11 @@ Rules kept here (curl's where curl has one):
   ``--resolve``/``--connect-to`` syntax (empty parts allowed in
   ``--connect-to``), URL globs (checked and counted, expanded lazily);
 * global options (``-v``, ``-s``, ``-S``, ``-Z``, ``--parallel-max``,
-  ``--fail-early``) apply to every option set wherever given;
+  ``--fail-early``, ``--stderr``, ``--trace*``, ``-#``, ``--no-progress-meter``)
+  apply to every option set wherever given;
+* curl's AWS syntax (``--aws-sigv4``, ``-u``), ``-e``/``-r``/``-C``/
+  ``--etag-compare``, mutual TLS, TLS versions and HTTP versions: the rules
+  are in :mod:`sigcurl.options_curl`, called from here;
 * the n-th ``-o``/``-O`` goes with the n-th URL of its set; pretty or raw
   output is decided here, once, from whether the body goes to a terminal.
 

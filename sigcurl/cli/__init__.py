@@ -286,7 +286,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--no-progress-meter", is_flag=True, cls=Opt, section="output", help="No progress meter (errors still shown, unlike -s).")
 @click.option("--trace", cls=Opt, section="output", metavar="FILE", help="Write a hex dump of everything sent and received to FILE (- for stdout; secrets redacted).")
 @click.option("--trace-ascii", cls=Opt, section="output", metavar="FILE", help="Like --trace, as text without the hex.")
-@click.option("--trace-time", is_flag=True, cls=Opt, section="output", help="Put a time stamp on each --trace and -v line.")
+@click.option("--trace-time", is_flag=True, cls=Opt, section="output", help="Put a time stamp on each --trace block.")
 @click.option("--stderr", "stderr_", cls=Opt, section="output", metavar="FILE", help="Write what goes to stderr to FILE instead (- for stdout).")
 @click.option("--pretty/--raw", default=None, cls=Opt, section="output", help="Pretty-print JSON/XML (default: only on a terminal).")
 @click.option("--color/--no-color", default=None, cls=Opt, section="output", help="Colour pretty output (default: on a terminal, unless NO_COLOR).")
