@@ -67,13 +67,17 @@ _sigcurl_options="--url -X --request -H --header -d --data --data-ascii --data-b
 --json -F --form --form-string -T --upload-file -G --get -I --head -A --user-agent --compressed -L
 --location --location-trusted --max-redirs -k --insecure --cacert -x --proxy --noproxy -m --max-time
 --connect-timeout --retry --retry-delay --retry-max-time --retry-all-errors --resolve --connect-to
--g --globoff --url-query -K --config --next -Z --parallel --parallel-max --fail-early -i --include
--o --output -O --remote-name --remote-name-all --output-dir --create-dirs -s --silent -S
---show-error -v --verbose -f --fail --fail-with-body -w --write-out --pretty --raw -N --no-buffer
---color --no-color --region --service --sigv4a --region-set --unsigned-payload --checksum
---aws-chunked --no-aws-chunked --presign --expires --sign-only --sign-host --date --debug-signature
---profile --access-key --secret-key --session-token --role-arn --role-session-name --external-id
---duration --whoami -V --version --completion -M --manual -h --help"
+-g --globoff --url-query -e --referer -r --range -C --continue-at --etag-compare --etag-save --cert
+--key --cert-type --key-type --pass --capath --tlsv1.2 --tlsv1.3 --tls-max --http1.1 --http2
+--http2-prior-knowledge --http3 --http3-only -K --config --next -Z --parallel --parallel-max
+--fail-early -i --include -o --output -O --remote-name --remote-name-all --output-dir --create-dirs
+-s --silent -S --show-error -v --verbose -f --fail --fail-with-body -w --write-out -D --dump-header
+--remove-on-error -# --progress-bar --no-progress-meter --trace --trace-ascii --trace-time --stderr
+--pretty --raw -N --no-buffer --color --no-color --region --service --sigv4a --region-set
+--unsigned-payload --checksum --aws-chunked --no-aws-chunked --presign --expires --sign-only
+--sign-format --aws-sigv4 --sign-host --date --debug-signature -u --user --profile --access-key
+--secret-key --session-token --role-arn --role-session-name --external-id --duration --whoami -V
+--version --completion -M --manual -h --help"
 
 # Profile names from the shared config and credentials files (read at TAB time).
 _sigcurl_profiles() {
@@ -121,17 +125,26 @@ _sigcurl_value() {
         -X|--request)
             COMPREPLY=($(compgen -W 'GET HEAD POST PUT DELETE PATCH OPTIONS' -- "$cur"))
             return 0 ;;
+        --cert-type)
+            COMPREPLY=($(compgen -W 'PEM DER P12 ENG' -- "$cur"))
+            return 0 ;;
+        --key-type)
+            COMPREPLY=($(compgen -W 'PEM DER ENG' -- "$cur"))
+            return 0 ;;
         --checksum)
             COMPREPLY=($(compgen -W 'crc32 crc32c crc64nvme sha1 sha256 none' -- "$cur"))
+            return 0 ;;
+        --sign-format)
+            COMPREPLY=($(compgen -W 'http json curl' -- "$cur"))
             return 0 ;;
         --completion)
             COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur"))
             return 0 ;;
-        -T|--upload-file|--cacert|-K|--config|-o|--output)
+        -T|--upload-file|--cacert|--etag-compare|--etag-save|--cert|--key|-K|--config|-o|--output|-D|--dump-header|--trace|--trace-ascii|--stderr)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -f -- "$cur"))
             return 0 ;;
-        --output-dir)
+        --capath|--output-dir)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur"))
             return 0 ;;
@@ -140,7 +153,7 @@ _sigcurl_value() {
                 COMPREPLY=($(compgen -P @ -f -- "${cur#@}"))
             fi
             return 0 ;;
-        --url|--data-raw|--form-string|-A|--user-agent|--max-redirs|-x|--proxy|--noproxy|-m|--max-time|--connect-timeout|--retry|--retry-delay|--retry-max-time|--resolve|--connect-to|--parallel-max|--expires|--sign-host|--date|--access-key|--secret-key|--session-token|--role-arn|--role-session-name|--external-id|--duration)
+        --url|--data-raw|--form-string|-A|--user-agent|--max-redirs|-x|--proxy|--noproxy|-m|--max-time|--connect-timeout|--retry|--retry-delay|--retry-max-time|--resolve|--connect-to|-e|--referer|-r|--range|-C|--continue-at|--pass|--tls-max|--parallel-max|--expires|--aws-sigv4|--sign-host|--date|-u|--user|--access-key|--secret-key|--session-token|--role-arn|--role-session-name|--external-id|--duration)
             :
             return 0 ;;
     esac

@@ -238,16 +238,28 @@ def build_request(
     stdin: BinaryIO,
     forms: Sequence[FormArg] = (),
     default_headers: bool = True,
+    referer: str | None = None,
+    byte_range: str | None = None,
+    if_none_match: str | None = None,
 ) -> HttpRequest:
     """Apply curl's rules to the options of one transfer (``forms``: ``-F``/``--form-string``).
 
-    Without ``default_headers`` (``--presign``) only the user's ``-H`` headers are kept.
+    ``referer`` (``-e``), ``byte_range`` (``-r``, or ``-C``'s ``N-``) and
+    ``if_none_match`` (``--etag-compare``) become headers that ``-H`` can
+    replace or remove, as in curl.  Without ``default_headers``
+    (``--presign``) only the user's ``-H`` headers are kept.
     """
     url = wire_url(url)
     body: Body | None = None
     agent = USER_AGENT if user_agent is None else user_agent  # curl: -A '' sends no User-Agent
-    defaults: list[tuple[str, str]] = [("User-Agent", agent)] if agent else []
+    defaults: list[tuple[str, str]] = [("Range", f"bytes={byte_range}")] if byte_range else []
+    if agent:
+        defaults.append(("User-Agent", agent))
     defaults.append(("Accept", "*/*"))
+    if referer:
+        defaults.append(("Referer", referer))
+    if if_none_match:
+        defaults.append(("If-None-Match", if_none_match))
     if compressed:
         defaults.append(("Accept-Encoding", "gzip, deflate"))
     verb = "HEAD" if head else "GET"

@@ -41,6 +41,8 @@ SPOOL_MEMORY = 1 << 20
 
 def run(spec: RunSpec, env: Env, secrets: list[str | None] | None = None) -> int:
     """Run every transfer of ``spec`` (or ``--whoami``); the exit status."""
+    if spec.stderr:
+        return _with_stderr(spec, env, secrets)
     session = Session(env, secrets)
     err = Stderr(env.stderr, silent=spec.silent, show_error=spec.show_error, secrets=session.secrets)
     if spec.whoami is not None:
@@ -58,6 +60,42 @@ def run(spec: RunSpec, env: Env, secrets: list[str | None] | None = None) -> int
     if summary:
         err.error("\n".join(summary))
     return code
+
+
+def _with_stderr(spec: RunSpec, env: Env, secrets: list[str | None] | None) -> int:
+    """``--stderr FILE`` (``-``: stdout): the run with its stderr there; curl warns and keeps stderr when FILE cannot be opened."""
+    path = spec.stderr or ""
+    if path == "-":
+        stream: Any = io.TextIOWrapper(_Unclosed(env.stdout), encoding="utf-8", errors="replace", write_through=True)
+    else:
+        try:
+            stream = open(path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            if not spec.silent:
+                env.stderr.write(f"sigcurl: warning: cannot write --stderr {path}: {exc.strerror or exc}; using stderr\n")
+            return run(spec._replace(stderr=None), env, secrets)
+    try:
+        return run(spec._replace(stderr=None), env._replace(stderr=stream, stderr_isatty=False), secrets)
+    finally:
+        stream.flush()
+        if path != "-":
+            stream.close()
+
+
+class _Unclosed(io.RawIOBase):
+    """A binary stream written through, never closed (stdout under ``--stderr -``)."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        super().__init__()
+        self._target = target
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._target.write(bytes(data))
+        self._target.flush()
+        return len(data)
 
 
 def exit_status(outcomes: Sequence[Outcome], total: int, *, fail_early: bool) -> tuple[int, list[str]]:

@@ -30,8 +30,10 @@ class ExitCode(IntEnum):
     WRITE_ERROR = 23  # cannot write output
     READ_ERROR = 26  # cannot read input (file, stdin)
     TIMEOUT = 28  # operation timed out
+    RANGE_ERROR = 33  # -C: the server does not support byte ranges
     TLS_CONNECT = 35  # TLS handshake failed
     TOO_MANY_REDIRECTS = 47  # more redirects than --max-redirs
+    CLIENT_CERT = 58  # the --cert/--key client certificate cannot be used
     EMPTY_REPLY = 52  # server replied nothing
     SEND_ERROR = 55  # failed sending data
     RECV_ERROR = 56  # failed receiving data (also: a broken event stream: CRC, oversize frame, cut mid-frame)

@@ -17,7 +17,11 @@ Rules kept here (curl's where curl has one):
   ``--resolve``/``--connect-to`` syntax (empty parts allowed in
   ``--connect-to``), URL globs (checked and counted, expanded lazily);
 * global options (``-v``, ``-s``, ``-S``, ``-Z``, ``--parallel-max``,
-  ``--fail-early``) apply to every option set wherever given;
+  ``--fail-early``, ``--stderr``, ``--trace*``, ``-#``, ``--no-progress-meter``)
+  apply to every option set wherever given;
+* curl's AWS syntax (``--aws-sigv4``, ``-u``), ``-e``/``-r``/``-C``/
+  ``--etag-compare``, mutual TLS, TLS versions and HTTP versions: the rules
+  are in :mod:`sigcurl.options_curl`, called from here;
 * the n-th ``-o``/``-O`` goes with the n-th URL of its set; pretty or raw
   output, and how an event stream is written (NDJSON lines, the live view,
   ``--raw`` frames), are decided here, once, from whether the body goes to
@@ -33,6 +37,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, NamedTuple
 
+from sigcurl import options_curl as curl
 from sigcurl.errors import ExitCode, SigcurlError, UsageError
 from sigcurl.signer.canonical import TOKEN_CHARS
 from sigcurl.spec import (
@@ -42,6 +47,7 @@ from sigcurl.spec import (
     FAIL,
     FAIL_NO,
     FAIL_WITH_BODY,
+    FORMAT_HTTP,
     PRESIGN,
     REMOTE_NAME,
     SEND,
@@ -58,7 +64,8 @@ from sigcurl.spec import (
 )
 
 #: Options that apply to every option set, wherever they are given (curl's "global" options).
-GLOBAL_OPTIONS = ("verbose", "silent", "show_error", "parallel", "parallel_max", "fail_early")
+GLOBAL_OPTIONS = ("verbose", "silent", "show_error", "parallel", "parallel_max", "fail_early", "stderr_", "trace", "trace_ascii",
+                  "trace_time", "progress_bar", "no_progress_meter")
 
 #: curl's --parallel-max default and ceiling.
 PARALLEL_DEFAULT = 50
@@ -106,6 +113,7 @@ def compile_run(option_sets: Sequence[Mapping[str, Any]], *, stdin: BinaryIO, st
         silent=bool(merged.get("silent")),
         show_error=bool(merged.get("show_error")),
         verbose=bool(merged.get("verbose")),
+        stderr=merged.get("stderr_"),
     )
 
 
@@ -141,7 +149,7 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
     if len(outputs) > len(urls) and warn is not None and not o["silent"]:
         warn(f"sigcurl: warning: {len(outputs) - len(urls)} more -o/--output than URLs; the extra ones are ignored")
     signing = _signing(o)
-    request = _request(o)
+    request = _request(o, warn)
     _check_body_options(o, request, signing)
     query: tuple[str, ...] = ()
     if o.get("url_query"):
@@ -160,17 +168,30 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
         create_dirs=bool(o["create_dirs"]), include=bool(o["include"]), head_only=bool(o["head"]),
         verbose=bool(o["verbose"]), silent=bool(o["silent"]), show_error=bool(o["show_error"]), fail=fail,
         write_out=write_out or None, no_buffer=bool(o.get("no_buffer")),
+        progress=not o.get("no_progress_meter"), dump_header=o.get("dump_header"),
+        etag_save=o.get("etag_save"), remove_on_error=bool(o.get("remove_on_error")), resume=request.resume_from is not None,
+        trace=o.get("trace_ascii") or o.get("trace"), trace_ascii=bool(o.get("trace_ascii")), trace_time=bool(o.get("trace_time")),
     ), flags, stdout_isatty)
     if o["cacert"] and signing.mode == SEND:
         import os
 
         if not os.path.isfile(o["cacert"]):
             raise SigcurlError(f"cannot read --cacert {o['cacert']}", "give a PEM CA bundle file", exit_code=ExitCode.CA_CERT)
+    capath = o.get("capath")
+    if capath and signing.mode == SEND:
+        import os
+
+        if not os.path.isdir(capath):
+            raise SigcurlError(f"cannot read --capath {capath}", "give a directory of CA certificates", exit_code=ExitCode.CA_CERT)
+    curl.http_version(o)
+    cert = curl.client_cert(o, check_files=signing.mode == SEND)
+    tls_min, tls_max = curl.tls_versions(o)
     transport = TransportOptions(
         insecure=bool(o["insecure"]), cacert=o["cacert"], proxy=o["proxy"], noproxy=o["noproxy"],
         max_time=o["max_time"], connect_timeout=o["connect_timeout"],
         follow=bool(o["follow"] or o["location_trusted"]), max_redirs=o["max_redirs"],
-        location_trusted=bool(o["location_trusted"]), compressed=bool(o["compressed"]),
+        location_trusted=bool(o["location_trusted"]), compressed=bool(o["compressed"]), capath=capath or None,
+        cert=cert.cert, key=cert.key, password=cert.password, tls_min=tls_min, tls_max=tls_max,
         resolve=resolve_table(o["resolve_"], o["connect_to"]),
         retry=RetryPolicy(
             retries=o["retry"], delay=o["retry_delay"], max_time=o["retry_max_time"],
@@ -180,14 +201,19 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
     return _Set(urls, outputs, query, bool(o.get("globoff")), flags, request, signing, output, transport)
 
 
-def _request(o: Mapping[str, Any]) -> RequestSpec:
+def _request(o: Mapping[str, Any], warn: Callable[[str], None] | None = None) -> RequestSpec:
     method = o["method"]
     if method is not None and (not method or not TOKEN_CHARS.issuperset(method)):
         raise UsageError(f"bad -X method {method!r}", "use a method name such as GET, PUT, POST or DELETE")
+    resume = curl.continue_at(o.get("continue_at"))
+    if resume is not None and o["upload"] is not None:
+        raise UsageError("-C/--continue-at with -T (resuming an upload) is not supported", "upload the whole file, or use S3 multipart")
     return RequestSpec(
-        url="", method=method, headers=tuple(o["headers"]), data=tuple(o.get("data_args", ())),
+        url="", method=method, headers=curl.aws_auth(o).headers, data=tuple(o.get("data_args", ())),
         forms=tuple(o.get("form_args", ())), upload=o["upload"], get=bool(o["get"]), head=bool(o["head"]),
-        user_agent=o["user_agent"], compressed=bool(o["compressed"]),
+        user_agent=o["user_agent"], compressed=bool(o["compressed"]), referer=curl.referer(o.get("referer")),
+        range=curl.byte_range(o.get("range_"), None if o["silent"] else warn), resume_from=resume,
+        etag_compare=curl.etag_compare(o.get("etag_compare")),
     )
 
 
@@ -211,8 +237,10 @@ def _check_body_options(o: Mapping[str, Any], r: RequestSpec, s: SigningSpec) ->
 
 
 def _signing(o: Mapping[str, Any]) -> SigningSpec:
-    if o["presign"] and o["sign_only"]:
-        raise UsageError("--presign and --sign-only cannot be combined", "choose one")
+    sign_format = (o.get("sign_format") or FORMAT_HTTP).lower()
+    sign_only = bool(o["sign_only"] or o.get("sign_format"))
+    if o["presign"] and sign_only:
+        raise UsageError(f"--presign and {'--sign-only' if o['sign_only'] else '--sign-format'} cannot be combined", "choose one")
     if o["fail"] and o["fail_with_body"]:
         raise UsageError("-f/--fail and --fail-with-body cannot be combined", "choose one (as in curl)")
     if o["expires"] != 900 and not o["presign"]:
@@ -224,8 +252,13 @@ def _signing(o: Mapping[str, Any]) -> SigningSpec:
         if value is not None and (not value or any(ord(c) < 0x21 or ord(c) > 0x7E for c in value)):
             # never echo the value: it may be a secret
             raise UsageError(f"{flag} contains spaces, control or non-ASCII characters", f"check the value given to {flag}")
+    auth = curl.aws_auth(o)
     service = _check_name(o["service"], "--service", _NAME_CHARS | {"."}, "s3") if o["service"] is not None else None
     region = _check_name(o["region"], "--region", _NAME_CHARS, "us-east-1") if o["region"] is not None else None
+    if auth.service is not None:
+        service = _agree(service, _check_name(auth.service, "--aws-sigv4 service", _NAME_CHARS | {"."}, "s3"), "--service")
+    if auth.region is not None:
+        region = _agree(region, _check_name(auth.region, "--aws-sigv4 region", _NAME_CHARS, "us-east-1"), "--region")
     region_set = o["region_set"]
     if region_set is not None and (not region_set or any(c not in _NAME_CHARS and c not in ",*" for c in region_set)):
         raise UsageError(f"bad --region-set {region_set!r}", "use '*' or a comma-separated list such as us-east-1,us-west-2")
@@ -233,15 +266,23 @@ def _signing(o: Mapping[str, Any]) -> SigningSpec:
     return SigningSpec(
         service=service, region=region, sigv4a=bool(o["sigv4a"]), region_set=region_set or None,
         unsigned_payload=bool(o["unsigned_payload"]), checksum=checksum.lower() if checksum else None,
-        aws_chunked=o.get("aws_chunked"), mode=PRESIGN if o["presign"] else SIGN_ONLY if o["sign_only"] else SEND,
+        aws_chunked=o.get("aws_chunked"), mode=PRESIGN if o["presign"] else SIGN_ONLY if sign_only else SEND,
+        sign_format=sign_format,
         expires=o["expires"], sign_host=o["sign_host"] or None, date=parse_date(o["date_"]) if o["date_"] else None,
         debug_signature=bool(o["debug_signature"]),
         credentials=CredentialSpec(
-            profile=o["profile"], access_key=o["access_key"], secret_key=o["secret_key"],
-            session_token=o["session_token"], role_arn=o["role_arn"], role_session_name=o["role_session_name"],
+            profile=o["profile"], access_key=auth.access_key or o["access_key"], secret_key=auth.secret_key or o["secret_key"],
+            session_token=auth.session_token or o["session_token"], role_arn=o["role_arn"], role_session_name=o["role_session_name"],
             external_id=o["external_id"], duration=o["duration"],
         ),
     )
+
+
+def _agree(given: str | None, from_sigv4: str, flag: str) -> str:
+    """``--region``/``--service`` and the same part of ``--aws-sigv4`` must say the same."""
+    if given is not None and given != from_sigv4:
+        raise UsageError(f"{flag} {given} and --aws-sigv4 ...{from_sigv4} disagree", f"give it once (in {flag} or in --aws-sigv4)")
+    return from_sigv4
 
 
 def _check_name(value: str, what: str, allowed: frozenset[str], example: str) -> str:

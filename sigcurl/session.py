@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sigcurl.environment import Env, isatty
 from sigcurl.spec import CredentialSpec, TransportOptions
@@ -36,6 +36,7 @@ class Session:
         self._regions: dict[str | None, str | None] = {}
         #: server clock minus ours, learnt from a clock-skew error by any transfer of the run
         self.clock_offset = timedelta()
+        self._files: dict[str, BinaryIO] = {}
 
     def remember(self, *values: str | None) -> None:
         """Add secret values to scrub from output."""
@@ -83,6 +84,22 @@ class Session:
             found = self._credential_clients[options] = _LazyClient(options, self.env)
         return found
 
+    def shared_file(self, path: str) -> BinaryIO:
+        """A file several transfers of the run write to (``-D``, ``--trace``): truncated once, then appended.
+
+        Raises :class:`~sigcurl.errors.WriteError` (exit 23) when it cannot be opened.
+        """
+        with self.lock:
+            found = self._files.get(path)
+            if found is None:
+                try:
+                    found = self._files[path] = open(path, "wb")  # noqa: SIM115 - closed with the session
+                except OSError as exc:
+                    from sigcurl.errors import WriteError
+
+                    raise WriteError(f"cannot write {path}: {exc.strerror or exc}", "check the path and its permissions") from None
+            return found
+
     def configured_region(self, profile: str | None) -> Callable[[], str | None]:
         """The configured region for ``profile`` (environment, then profile; files read once per run)."""
 
@@ -112,7 +129,8 @@ class Session:
         with self.lock:
             transports, self._transports = list(self._transports.values()), {}
             clients, self._credential_clients = list(self._credential_clients.values()), {}
-        for t in [*transports, *clients]:
+            files, self._files = list(self._files.values()), {}
+        for t in [*transports, *clients, *files]:
             t.close()
 
 

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from sigcurl.curlopts import DataArg
     from sigcurl.multipart import FormArg
 
+#: RequestSpec.resume_from for ``-C -``: the size of the output file, found when the transfer starts.
+RESUME_AUTO = -1
+
 #: The ``output`` value that ``-O/--remote-name`` stands for (NUL cannot be in a file name).
 REMOTE_NAME = "\x00remote-name"
 
@@ -48,6 +51,10 @@ class RequestSpec(NamedTuple):
     head: bool = False  # -I
     user_agent: str | None = None  # -A ("" sends none)
     compressed: bool = False
+    referer: str | None = None  # -e (without curl's ";auto")
+    range: str | None = None  # -r: "0-499", "-500", "9500-", "0-0,-1"
+    resume_from: int | None = None  # -C N, or the -o file's size with -C - (0: no Range)
+    etag_compare: str | None = None  # --etag-compare: the If-None-Match value read from the file
 
 
 class CredentialSpec(NamedTuple):
@@ -66,6 +73,9 @@ class CredentialSpec(NamedTuple):
 #: SigningSpec.mode values.
 SEND, PRESIGN, SIGN_ONLY = "send", "presign", "sign-only"
 
+#: SigningSpec.sign_format values (--sign-format): HTTP text, JSON, a curl command line.
+FORMAT_HTTP, FORMAT_JSON, FORMAT_CURL = "http", "json", "curl"
+
 
 class SigningSpec(NamedTuple):
     """How every attempt of one transfer is signed (the scope is found per URL by :mod:`sigcurl.scope`)."""
@@ -83,6 +93,7 @@ class SigningSpec(NamedTuple):
     date: datetime | None = None  # --date: sign as of this instant
     debug_signature: bool = False
     credentials: CredentialSpec = CredentialSpec()
+    sign_format: str = FORMAT_HTTP  # --sign-format (SIGN_ONLY)
 
 
 #: OutputSpec.fail values: no -f, -f (no body), --fail-with-body.
@@ -111,6 +122,14 @@ class OutputSpec(NamedTuple):
     color: bool = False  # colour it (--color/--no-color, else: a terminal without NO_COLOR)
     events: str = "lines"  # an event stream is written as EVENTS_LINES, EVENTS_VIEW or EVENTS_RAW
     no_buffer: bool = False  # -N/--no-buffer: every body written as it arrives (no pretty-printing of documents)
+    progress: bool = True  # the progress meter may be shown (--no-progress-meter: never)
+    dump_header: str | None = None  # -D FILE ("-": stdout)
+    etag_save: str | None = None  # --etag-save FILE
+    remove_on_error: bool = False  # --remove-on-error: an -o file is removed when the transfer fails
+    resume: bool = False  # -C: the -o file is appended to (a 206 answer is required)
+    trace: str | None = None  # --trace/--trace-ascii FILE ("-": stdout)
+    trace_ascii: bool = False  # --trace-ascii (else --trace: hex dump)
+    trace_time: bool = False  # --trace-time: a time stamp before each trace and -v line
 
 
 class RetryPolicy(NamedTuple):
@@ -145,6 +164,12 @@ class TransportOptions(NamedTuple):
     max_redirs: int = 50  # -1: no limit (curl's --max-redirs -1)
     location_trusted: bool = False
     compressed: bool = False
+    capath: str | None = None  # --capath DIR (as well as --cacert or the default bundle)
+    cert: str | None = None  # --cert FILE (PEM; the password split off into ``password``)
+    key: str | None = None  # --key FILE (PEM)
+    password: str | None = None  # --pass, or --cert FILE:PASSWORD
+    tls_min: str | None = None  # --tlsv1.2/--tlsv1.3: "1.2" or "1.3"
+    tls_max: str | None = None  # --tls-max: "1.2" or "1.3"
     resolve: tuple[tuple[str, int, str, int], ...] = ()  # (host, port) -> (address, port); "" and 0: any
     retry: RetryPolicy = RetryPolicy()
 
@@ -171,6 +196,7 @@ class RunSpec(NamedTuple):
     silent: bool = False
     show_error: bool = False
     verbose: bool = False
+    stderr: str | None = None  # --stderr FILE ("-": stdout)
     whoami: WhoamiSpec | None = None  # --whoami: no transfer, report the credentials
 
 

@@ -21,12 +21,13 @@ from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import debug_signature, request_target, url_host, verbose_request
 from sigcurl.scope import SIGV4A, Scope, resolve_scope
 from sigcurl.session import Session
-from sigcurl.spec import PRESIGN, SIGN_ONLY, TransferSpec
+from sigcurl.spec import FORMAT_HTTP, PRESIGN, RESUME_AUTO, SIGN_ONLY, TransferSpec
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from sigcurl.credentials import ResolvedCredentials
+    from sigcurl.output.trace import Trace
     from sigcurl.signer.types import SignedRequest
     from sigcurl.transport import Hooks
 
@@ -115,10 +116,11 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
 
 def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
     r, mode = spec.request, spec.signing.mode
+    byte_range, resumed_from = _range(spec)
     req = build_request(
         url=r.url, method=r.method, headers=r.headers, data=r.data, get=r.get, head=r.head, upload=r.upload,
         user_agent=r.user_agent, compressed=r.compressed, stdin=env.stdin, forms=r.forms,
-        default_headers=mode != PRESIGN,
+        default_headers=mode != PRESIGN, referer=r.referer, byte_range=byte_range, if_none_match=r.etag_compare,
     )
     signing = Signing(spec, _scope(spec, req.url, session, err), session, err)
     req = _json_protocol(spec, signing.scope, req)
@@ -131,13 +133,33 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
     req = _plan_body(spec, signing.scope, req, err)
     if mode == SIGN_ONLY:
         signed = signing.sign(req)
+        fmt = spec.signing.sign_format
+        if fmt != FORMAT_HTTP:
+            from sigcurl.output.export import export
+
+            _write(env, export(fmt, signed, req.body, spec.signing, first=spec.seq == 0).encode())
+            return
         lines = [f"{signed.method} {request_target(signed.url)} HTTP/1.1"]
         lines += [f"{n}: {v}" for n, v in signed.headers]
         if req.body is not None and not any(n.lower() == "content-length" for n, _ in signed.headers):
             lines.append(f"Content-Length: {req.body.length}")
-        _write(env, ("\n".join(lines) + "\n").encode())
+        _write(env, (("\n" if spec.seq else "") + "\n".join(lines) + "\n").encode())
         return
-    _send(spec, env, session, signing, req, err)
+    _send(spec, env, session, signing, req, err, resumed_from)
+
+
+def _range(spec: TransferSpec) -> tuple[str | None, int]:
+    """The ``Range`` to ask for (``-r``; ``-C`` wins, as in curl) and the offset resumed from (0: none)."""
+    r = spec.request
+    if r.resume_from is None:
+        return r.range, 0
+    offset = r.resume_from
+    if offset == RESUME_AUTO:
+        from sigcurl.curlopts import wire_url
+        from sigcurl.output.sink import resume_offset
+
+        offset = resume_offset(spec.output, wire_url(r.url))
+    return (f"{offset}-", offset) if offset > 0 else (None, 0)
 
 
 def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope:
@@ -184,21 +206,36 @@ def _plan_body(spec: TransferSpec, scope: Scope, req: HttpRequest, err: Stderr) 
         return req
     from sigcurl.streaming import plan_upload
 
+    aws_chunked = s.aws_chunked
+    if s.mode == SIGN_ONLY and s.sign_format != FORMAT_HTTP:
+        # an exported request is sent by another program: the body's hash is signed, never chunk by chunk
+        if aws_chunked:
+            raise UsageError(f"--aws-chunked cannot be exported with --sign-format {s.sign_format}: each chunk is signed as it is sent",
+                             "drop --aws-chunked (the body's SHA-256 is signed instead)")
+        aws_chunked = False
     req, plan = plan_upload(
         req, service=scope.service, algorithm=scope.algorithm, unsigned=s.unsigned_payload,
-        checksum=s.checksum, aws_chunked=s.aws_chunked,
+        checksum=s.checksum, aws_chunked=aws_chunked,
     )
     if plan is not None and plan.notice and req.body is not None and req.body.length > 8 << 20:
         err.info(plan.notice)
     return req
 
 
-def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr) -> None:
+def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr,
+          resumed_from: int = 0) -> None:
     from sigcurl.output.response import Exchange, write_response
 
     out = spec.output
+    trace = _trace(spec, env, session)
     transport = session.transport(spec.transport)
-    exchange = Exchange(spec, env, err, session.secrets)
+    exchange = Exchange(spec, env, err, session.secrets, trace=trace, resumed_from=resumed_from,
+                        shared_file=session.shared_file)
+
+    def traced(method: str, url: str, headers: list[tuple[str, str]]) -> None:
+        if trace is not None:
+            body = req.body
+            trace.send(method, url, headers, None if body is None else body.length, None if body is None else body.in_memory())
 
     def sign_hop(hop: HttpRequest, trusted: bool) -> tuple[str, list[tuple[str, str]]]:
         if not trusted:
@@ -206,6 +243,7 @@ def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req:
             if out.verbose:
                 err.write(f"* not signing the request to another host ({url_host(hop.url)}): use --location-trusted to sign it\n")
                 verbose_request(err, hop.method, hop.url, headers)
+            traced(hop.method, hop.url, headers)
             return hop.url, headers
         signed = signing.sign(hop)
         exchange.signed = signed
@@ -214,6 +252,7 @@ def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req:
             alg = "AWS4-ECDSA-P256-SHA256" if scope.algorithm == SIGV4A else "AWS4-HMAC-SHA256"
             err.write(f"* signing {alg} for service {scope.service} in {scope.region} with {signing.credentials().source}\n")
             verbose_request(err, signed.method, signed.url, signed.headers)
+        traced(signed.method, signed.url, signed.headers)
         return signed.url, signed.headers
 
     started = time.monotonic()
@@ -223,6 +262,17 @@ def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req:
         write_response(exchange, resp, req, started)
     finally:
         resp.close()
+
+
+def _trace(spec: TransferSpec, env: Env, session: Session) -> Trace | None:
+    """``--trace``/``--trace-ascii``: one stream for the run (``-`` is stdout)."""
+    out = spec.output
+    if not out.trace:
+        return None
+    from sigcurl.output.trace import Trace
+
+    stream = env.stdout if out.trace == "-" else session.shared_file(out.trace)
+    return Trace(stream, ascii_only=out.trace_ascii, timed=out.trace_time, secrets=session.secrets)
 
 
 def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, redirected: Callable[[Any], None]) -> Hooks:

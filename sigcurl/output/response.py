@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
-from sigcurl.errors import HTTPStatusError, SigcurlError
+from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError
 from sigcurl.output.body import DOCUMENT, ERROR_BODY_LIMIT, body_shape, write_body, write_bytes
 from sigcurl.output.redact import scrub_bytes
-from sigcurl.output.sink import open_sink
+from sigcurl.output.sink import open_sink, remove_output
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import ResponseHead, head_block, url_host, verbose_response
 from sigcurl.spec import FAIL, FAIL_NO, TransferSpec
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sigcurl.awserror import AwsError
     from sigcurl.curlopts import HttpRequest
     from sigcurl.environment import Env
+    from sigcurl.output.trace import Trace
     from sigcurl.signer.types import SignedRequest
 
 
@@ -47,26 +48,34 @@ class Received(ResponseHead, Protocol):
 class Exchange:
     """One transfer's output state: where it writes, and what it saw on the way."""
 
-    __slots__ = ("spec", "env", "err", "secrets", "signed", "hops")
+    __slots__ = ("spec", "env", "err", "secrets", "signed", "hops", "trace", "resumed_from", "shared_file")
 
-    def __init__(self, spec: TransferSpec, env: Env, err: Stderr, secrets: list[str | None]) -> None:
+    def __init__(self, spec: TransferSpec, env: Env, err: Stderr, secrets: list[str | None], *,
+                 trace: Trace | None = None, resumed_from: int = 0,
+                 shared_file: Callable[[str], BinaryIO] | None = None) -> None:
         self.spec = spec
         self.env = env
         self.err = err
         self.secrets = secrets
         self.signed: SignedRequest | None = None  # the last request signed (for the mismatch diff)
         self.hops: list[bytes] = []  # head blocks of followed redirects (shown with -i, as curl does)
+        self.trace = trace  # --trace/--trace-ascii
+        self.resumed_from = resumed_from  # -C: the offset asked for with a Range (0: none)
+        self.shared_file = shared_file  # opens -D files once per run
 
     def redirected(self, resp: ResponseHead) -> None:
         """A redirect that is being followed: shown with -v now, with -i before the final head."""
         if self.spec.output.verbose:
             verbose_response(self.err, resp)
+        if self.trace is not None:
+            self.trace.received(resp)
         self.hops.append(head_block(resp))
 
     def meter_upload(self, req: HttpRequest) -> HttpRequest:
         """``req`` with its body shown on a progress meter when that is wanted."""
         body = req.body
-        if body is None or not self.env.stderr_isatty or self.spec.output.silent or body.in_memory() is not None:
+        if body is None or not self.env.stderr_isatty or self.spec.output.silent or not self.spec.output.progress \
+                or body.in_memory() is not None:
             return req
         from sigcurl.output.progress import Meter, MeteredBody
 
@@ -74,7 +83,7 @@ class Exchange:
 
     def meter_download(self, chunks: Iterator[bytes], resp: Received, terminal: bool) -> Iterator[bytes]:
         """The response body counted on a progress meter (not when it goes to the terminal)."""
-        if terminal or not self.env.stderr_isatty or self.spec.output.silent:
+        if terminal or not self.env.stderr_isatty or self.spec.output.silent or not self.spec.output.progress:
             return chunks
         from sigcurl.output.progress import Meter
 
@@ -88,6 +97,15 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
     out = x.spec.output
     if out.verbose:
         verbose_response(x.err, resp)
+    if x.trace is not None:
+        x.trace.received(resp)
+    _write_heads(x, resp)
+    if x.resumed_from:
+        if resp.status == 416:  # curl: the file is already whole; nothing to write
+            return
+        if 200 <= resp.status < 300 and resp.status != 206:
+            raise SigcurlError(f"HTTP {resp.status} instead of 206 to -C: the server does not support byte ranges",
+                               "download the whole file again, without -C", exit_code=ExitCode.RANGE_ERROR)
     failed = resp.status >= 400
     failing = out.fail != FAIL_NO
     summary: tuple[str, str] | None = None  # (what, fix) of an AWS error body
@@ -107,6 +125,8 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
     sink, close_sink = open_sink(out, req.url, x.env.stdout)
     if not failed:
         body = x.meter_download(body, resp, out.terminal)
+    if x.trace is not None:
+        body = x.trace.wrap(body)
     exit_error: SigcurlError | None = None
     try:
         if out.include or out.head_only:
@@ -122,10 +142,33 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
         if not fix:
             fix = "use --fail-with-body to see the response body" if out.fail == FAIL else "the response body is in the output"
         exit_error = HTTPStatusError(f"{what} (-f)", fix)
+    if exit_error is not None and out.remove_on_error:
+        remove_output(out, req.url)
     if out.write_out:
         _write_out(x, resp, req, started, exit_error)
     if exit_error is not None:
         raise exit_error
+
+
+def _write_heads(x: Exchange, resp: Received) -> None:
+    """``-D``: every head block of the transfer; ``--etag-save``: the ETag (an empty file without one)."""
+    out = x.spec.output
+    if out.dump_header:
+        sink = x.env.stdout if out.dump_header == "-" or x.shared_file is None else x.shared_file(out.dump_header)
+        write_bytes(sink, b"".join(x.hops) + head_block(resp))
+    if out.etag_save:
+        etag = resp.header("ETag")
+        data = (etag + "\n").encode("latin-1", "replace") if etag else b""
+        if out.etag_save == "-":
+            write_bytes(x.env.stdout, data)
+            return
+        try:
+            with open(out.etag_save, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            from sigcurl.errors import WriteError
+
+            raise WriteError(f"cannot write --etag-save {out.etag_save}: {exc.strerror or exc}", "check the path") from None
 
 
 def _report_aws_error(x: Exchange, resp: Received, body: bytes, *, failing: bool) -> tuple[str, str] | None:

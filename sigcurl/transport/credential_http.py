@@ -57,7 +57,7 @@ class CredentialClient:
     """Sends the providers' requests through one session with the user's TLS and proxy settings."""
 
     def __init__(self, options: TransportOptions, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.wire = Wire(options._replace(resolve=()), clock, resolve=False)
+        self.wire = Wire(options._replace(resolve=(), cert=None, key=None, password=None), clock, resolve=False)
 
     def close(self) -> None:
         self.wire.close()

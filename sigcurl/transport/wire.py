@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -31,7 +32,7 @@ from urllib3.util import connection as u3_connection
 
 from sigcurl.body import Body
 from sigcurl.environment import SYSTEM_CLOCK, Clock
-from sigcurl.errors import SigcurlError
+from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.transport.errors import before_sending, map_exception
 from sigcurl.transport.options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ResolveTable, TransportOptions
 from sigcurl.transport.response import Response
@@ -93,30 +94,69 @@ def _pool_classes(table: ResolveTable) -> dict[str, type[HTTPConnectionPool]]:
     return {"http": ResolvingHTTPPool, "https": ResolvingHTTPSPool}
 
 
-class ResolvingAdapter(HTTPAdapter):
-    """An adapter whose pools (direct and through an HTTP proxy) connect through a --resolve table."""
+def tls_context(options: TransportOptions) -> ssl.SSLContext | None:
+    """The TLS context of ``--cert``/``--key``/``--pass``, ``--capath`` and the TLS versions; None without them.
 
-    def __init__(self, table: ResolveTable = (), **kwargs: Any) -> None:
+    The CA bundle is still given per request (``verify``), as without a
+    context; ``--capath`` adds its directory.  A client certificate that
+    cannot be used is curl's exit 58, before anything is sent.
+    """
+    o = options
+    if not (o.cert or o.capath or o.tls_min or o.tls_max):
+        return None
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    versions = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+    ctx = create_urllib3_context(
+        ssl_minimum_version=versions.get(o.tls_min or "", ssl.TLSVersion.TLSv1_2),
+        ssl_maximum_version=versions.get(o.tls_max or "", ssl.TLSVersion.MAXIMUM_SUPPORTED),
+    )
+    if o.capath:
+        ctx.load_verify_locations(capath=o.capath)
+    if o.cert:
+        password = o.password
+        try:
+            # never OpenSSL's own prompt on the terminal: no --pass means an empty password
+            ctx.load_cert_chain(o.cert, o.key, password=lambda: password or "")
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+            fix = "give the key's password with --pass" if "decrypt" in str(reason).lower() or "bad" in str(reason).lower() \
+                else "check that --cert (and --key) are the PEM certificate and its private key"
+            raise SigcurlError(f"cannot use the client certificate {o.cert}: {reason}", fix,
+                               exit_code=ExitCode.CLIENT_CERT) from None
+    return ctx
+
+
+class ResolvingAdapter(HTTPAdapter):
+    """An adapter whose pools (direct and through an HTTP proxy) connect through a --resolve table
+    and use this session's TLS context (client certificate, ``--capath``, TLS versions)."""
+
+    def __init__(self, table: ResolveTable = (), ssl_context: ssl.SSLContext | None = None, **kwargs: Any) -> None:
         self._pools = _pool_classes(table) if table else None
+        self._ssl_context = ssl_context
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        if self._ssl_context is not None:
+            kwargs["ssl_context"] = self._ssl_context
         super().init_poolmanager(*args, **kwargs)
         if self._pools is not None:
             self.poolmanager.pool_classes_by_scheme = self._pools
 
     def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        if self._ssl_context is not None:
+            kwargs["ssl_context"] = self._ssl_context
         manager = super().proxy_manager_for(proxy, **kwargs)
         if self._pools is not None and not proxy.lower().startswith("socks"):
             manager.pool_classes_by_scheme = self._pools
         return manager
 
 
-def new_session(table: ResolveTable = ()) -> requests.Session:
-    """A session that adds no header of its own, never retries, and connects through ``table``."""
+def new_session(table: ResolveTable = (), ssl_context: ssl.SSLContext | None = None) -> requests.Session:
+    """A session that adds no header of its own, never retries, and connects through ``table`` with ``ssl_context``."""
     session = requests.Session()
     session.headers.clear()
-    adapter = ResolvingAdapter(table, pool_connections=4, pool_maxsize=16, max_retries=0)
+    adapter = ResolvingAdapter(table, ssl_context, pool_connections=4, pool_maxsize=16, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -159,6 +199,9 @@ def connection_settings(options: TransportOptions, url: str, session: requests.S
                 break
     if opts.insecure:
         merged["verify"] = False
+    elif merged.get("verify") is True and (opts.cert or opts.capath or opts.tls_min or opts.tls_max):
+        # a session TLS context loads no CA of its own: the bundle requests would use
+        merged["verify"] = requests.utils.DEFAULT_CA_BUNDLE_PATH
     return merged
 
 
@@ -168,7 +211,7 @@ class Wire:
     def __init__(self, options: TransportOptions, clock: Clock = SYSTEM_CLOCK, *, resolve: bool = True) -> None:
         self.options = options
         self.clock = clock
-        self.session = new_session(options.resolve if resolve else ())
+        self.session = new_session(options.resolve if resolve else (), tls_context(options))
         self._settings_cache: dict[tuple[str, str], dict[str, Any]] = {}
         if options.insecure:  # -k was asked for explicitly: no multi-line warning per request
             urllib3.disable_warnings(u3.InsecureRequestWarning)
