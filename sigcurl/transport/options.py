@@ -8,7 +8,7 @@ transport reports what it does and asks its caller to re-sign differently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -52,3 +52,12 @@ class Hooks(NamedTuple):
     def say(self, message: str) -> None:
         if self.log is not None:
             self.log(message)
+
+
+def find_header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (any case), or None."""
+    lname = name.lower()
+    for n, v in headers:
+        if n.lower() == lname:
+            return v
+    return None

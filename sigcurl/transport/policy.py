@@ -35,7 +35,7 @@ from urllib.parse import urljoin, urlsplit
 from sigcurl.awserror import REGION_CODES, AwsError, is_skew, is_throttling, is_transient, region_from_message
 from sigcurl.curlopts import HttpRequest
 from sigcurl.errors import ExitCode, TransferError
-from sigcurl.transport.options import RetryPolicy, TransportOptions
+from sigcurl.transport.options import RetryPolicy, TransportOptions, find_header
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 #: HTTP statuses curl's ``--retry`` treats as transient, for any method.
@@ -63,11 +63,7 @@ class Answer(NamedTuple):
     url: str = ""  # the URL the request was sent to (a relative Location is resolved against it)
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for n, v in self.headers:
-            if n.lower() == lname:
-                return v
-        return None
+        return find_header(self.headers, name)
 
 
 class Failure(NamedTuple):

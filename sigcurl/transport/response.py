@@ -16,6 +16,7 @@ from typing import Any
 
 from sigcurl.errors import ExitCode, SigcurlError, TransferError
 from sigcurl.transport.errors import map_exception
+from sigcurl.transport.options import find_header
 
 INSPECT_LIMIT = 64 << 10  # bytes of an error body read to classify it
 
@@ -53,11 +54,7 @@ class Response:
         return f"Response(status={self.status}, url={self.url!r}, redirects={self.redirects})"
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for n, v in self.headers:
-            if n.lower() == lname:
-                return v
-        return None
+        return find_header(self.headers, name)
 
     def peek(self, limit: int = INSPECT_LIMIT) -> bytes:
         """Read up to ``limit`` bytes of the body ahead, keeping them for :meth:`iter_body`."""
