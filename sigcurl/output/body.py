@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from sigcurl.errors import ExitCode, SigcurlError, WriteError
 from sigcurl.spec import OutputSpec
 
-PRETTY_LIMIT = 8 << 20  # larger bodies are streamed raw even on a terminal
+PRETTY_LIMIT = 4 << 20  # larger bodies are streamed raw even on a terminal (with a note)
 ERROR_BODY_LIMIT = 256 << 10
 
 
@@ -34,8 +34,14 @@ def write_bytes(sink: BinaryIO, data: bytes) -> None:
         raise WriteError(f"cannot write output: {exc.strerror or exc}", "check the disk space and the -o path") from None
 
 
-def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec) -> None:
-    """Write the body: raw bytes as they arrive, or pretty-printed on a terminal."""
+def write_body(
+    sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec,
+    note: Callable[[str], None] | None = None,
+) -> None:
+    """Write the body: raw bytes as they arrive, or pretty-printed on a terminal.
+
+    A body over a pretty-printing budget is written as sent and ``note`` is told why, in one line.
+    """
     kind = _kind(content_type)
     if not out.terminal and not out.pretty:
         for chunk in chunks:
@@ -57,13 +63,30 @@ def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None
     for chunk in chunks:
         buf += chunk
         if len(buf) > PRETTY_LIMIT:
+            _note(note, kind, f"it is over {PRETTY_LIMIT >> 20} MiB")
             write_bytes(sink, bytes(buf))
             for rest in chunks:
                 write_bytes(sink, rest)
             return
-    from sigcurl.output.pretty import pretty_bytes
+    from sigcurl.output.pretty import TooBig, render
 
-    write_bytes(sink, pretty_bytes(bytes(buf), kind, color=out.color))
+    data = bytes(buf)
+    try:
+        blocks = render(data, kind, color=out.color)
+    except TooBig as exc:
+        _note(note, kind, str(exc))
+        blocks = None
+    if blocks is None:
+        write_bytes(sink, data)
+        return
+    for block in blocks:
+        write_bytes(sink, block)
+
+
+def _note(note: Callable[[str], None] | None, kind: str, why: str) -> None:
+    if note is not None:
+        note(f"sigcurl: the {kind.upper()} body is shown as sent, not pretty-printed: {why} — "
+             f"pipe it to a formatter (e.g. | jq) to see it indented")
 
 
 def _looks_binary(data: bytes) -> bool:
