@@ -132,6 +132,9 @@ class Scrubber:
                 continue  # a dribble waits for more, so the window is not rescanned for every byte
             buf = self.in_bytes(pending)
             cut = len(buf) - self.window
+            if cut <= 0:  # replacements shrank it below the window: hold it all
+                pending = buf
+                continue
             pending = buf[cut:]
             yield buf[:cut]
         if pending:

@@ -24,7 +24,7 @@ class Response:
     """A response whose body has not been read yet (mutable: the transport fills it in)."""
 
     __slots__ = ("status", "reason", "http_version", "headers", "url", "redirects", "started", "raw",
-                 "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error",
+                 "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error", "_stream",
                  "monotonic")
 
     def __init__(
@@ -48,6 +48,7 @@ class Response:
         self.prefix = b""
         self.prefix_complete = False  # the prefix is the whole body
         self.prefix_error: SigcurlError | None = None  # reading stopped with this
+        self._stream: Iterator[bytes] | None = None
 
     def __repr__(self) -> str:
         return f"Response(status={self.status}, url={self.url!r}, redirects={self.redirects})"
@@ -59,13 +60,24 @@ class Response:
                 return v
         return None
 
+    def _chunks(self, size: int) -> Iterator[bytes]:
+        """The one iterator over the raw body, made once: every reader continues it.
+
+        urllib3 closes the connection when one of its stream generators is
+        closed half-way (a chunked body then ends early, silently), so no
+        reader may abandon a fresh generator: they all share this one.
+        """
+        if self._stream is None:
+            self._stream = self.raw.stream(size, decode_content=self.compressed)
+        return self._stream
+
     def peek(self, limit: int = INSPECT_LIMIT) -> bytes:
         """Read up to ``limit`` bytes of the body ahead, keeping them for :meth:`iter_body`."""
         if self.prefix or self.prefix_complete or self.prefix_error is not None or self.size_download:
             return self.prefix
         out = bytearray()
         try:
-            for chunk in self.raw.stream(1 << 16, decode_content=self.compressed):
+            for chunk in self._chunks(1 << 16):
                 out += chunk
                 if len(out) >= limit:
                     break
@@ -87,7 +99,7 @@ class Response:
         if self.prefix_complete:
             return
         try:
-            for chunk in self.raw.stream(size, decode_content=self.compressed):
+            for chunk in self._chunks(size):
                 if self.deadline is not None and self.monotonic() > self.deadline:
                     raise TransferError("operation timed out while receiving the response", "raise -m/--max-time",
                                         exit_code=ExitCode.TIMEOUT)

@@ -28,6 +28,7 @@ Each request's raw head is kept in ``requests``.
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import threading
 import time
@@ -166,7 +167,9 @@ def close_idle(then: Act | None = None) -> Act:
 def encodings(secret: str) -> list[bytes]:
     """``secret`` in every form a server may echo it: raw, URL-encoded, hex and base64 (every alignment)."""
     raw = secret.encode()
-    forms = [raw, quote(secret, safe="").encode(), quote(secret, safe="").lower().encode(),
+    encoded = quote(secret, safe="")
+    lower = re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)
+    forms = [raw, encoded.encode(), lower.encode(),
              raw.hex().encode(), raw.hex().upper().encode(), raw.hex(" ").encode(), raw.hex(" ").upper().encode()]
     for k in range(3):
         forms.append(base64.b64encode(b"<" * k + raw + b">").replace(b"=", b""))
@@ -259,6 +262,7 @@ class HostileServer:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._open: set[socket.socket] = set()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -285,6 +289,12 @@ class HostileServer:
     def stop(self) -> None:
         self.stopping.set()
         self._listener.close()
+        with self._lock:
+            for sock in self._open:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes a thread waiting for a request that never comes
+                except OSError:
+                    pass
         deadline = time.monotonic() + 5
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -303,6 +313,7 @@ class HostileServer:
                 return
             with self._lock:
                 self.connections += 1
+                self._open.add(sock)
             thread = threading.Thread(target=self._serve, args=(sock,), name="hostile-conn", daemon=True)
             self._threads.append(thread)
             thread.start()
@@ -324,6 +335,8 @@ class HostileServer:
         except Exception as exc:  # a bug in the harness: keep it visible
             self.errors.append(f"{type(exc).__name__}: {exc}")
         finally:
+            with self._lock:
+                self._open.discard(sock)
             sock.close()
 
 
