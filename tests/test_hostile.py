@@ -23,6 +23,12 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import ACCESS_KEY, SECRET_KEY, Result, base_env, run, run_process
+
+from sigcurl.awserror import PARSE_LIMIT, parse_aws_error
+from sigcurl.credentials.cache import CredentialCache
+from sigcurl.output.pretty import MAX_DEPTH, TooBig, pretty_bytes, render
+from sigcurl.output.redact import Scrubber
+from sigcurl.signer.types import Credentials
 from support.hostile import (
     HostileServer,
     big_json,
@@ -36,12 +42,6 @@ from support.hostile import (
     redirect,
     reply,
 )
-
-from sigcurl.awserror import PARSE_LIMIT, parse_aws_error
-from sigcurl.credentials.cache import CredentialCache
-from sigcurl.output.pretty import MAX_DEPTH, TooBig, pretty_bytes, render
-from sigcurl.output.redact import Scrubber
-from sigcurl.signer.types import Credentials
 
 TOKEN = "IQoJb3JpZ2luX2VjEHostileSessionToken/with+plus=and/slash" + "Q" * 300
 SECRETS = (SECRET_KEY, TOKEN)
@@ -208,7 +208,9 @@ def test_streaming_scrubber_holds_back_only_a_window() -> None:
 
 
 @pytest.mark.parametrize("drip", [None, (7, 0.0)], ids=["chunked", "dripped"])
-def test_an_error_body_echoing_secrets_is_scrubbed_whole(hostile: HostileServer, env: dict[str, str], drip: tuple[int, float] | None) -> None:
+def test_an_error_body_echoing_secrets_is_scrubbed_whole(
+    hostile: HostileServer, env: dict[str, str], drip: tuple[int, float] | None
+) -> None:
     padding = 300 << 10 if drip is None else 2000  # past the first 256 KiB that is read whole
     hostile.queue(echo_secrets(SECRETS, padding=padding, drip=drip))
     result = run(["-i", "-v", "-w", "%{header_json}", "--service", "s3", hostile.url_for("/bucket/key")], env)
@@ -390,7 +392,8 @@ def test_aws_credential_expiration_at_the_calendar_edges(env: dict[str, str], ex
 @pytest.mark.parametrize("expiration", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00"])
 def test_process_expiration_at_the_calendar_edges(tmp_path: Path, expiration: str) -> None:
     script = tmp_path / "proc.py"
-    script.write_text(f'import json; print(json.dumps({{"Version": 1, "AccessKeyId": "AKID", "SecretAccessKey": "s", "Expiration": "{expiration}"}}))')
+    answer = {"Version": 1, "AccessKeyId": "AKID", "SecretAccessKey": "s", "Expiration": expiration}
+    script.write_text(f"import json; print(json.dumps({answer!r}))")
     (tmp_path / "config").write_text(f"[profile p]\ncredential_process = {sys.executable} {script}\n")
     result = run(["--sign-only", "--service", "s3", "http://127.0.0.1:9/k"], base_env(tmp_path, AWS_PROFILE="p", AWS_ACCESS_KEY_ID=""))
     assert result.exit_code in (0, 92), result.stderr
