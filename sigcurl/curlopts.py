@@ -134,16 +134,25 @@ def _encode_tail(tail: str) -> str:
     return "".join(out)
 
 
+def _header_label(arg: str) -> str:
+    """How an error names a bad ``-H``: its name when it starts with one, never the rest (it may be a secret)."""
+    word = arg.replace(":", " ").replace(";", " ").split(" ", 1)[0]
+    if word and word != arg and len(word) <= 64 and TOKEN_CHARS.issuperset(word):
+        return f"header {word!r} (its value not shown)"
+    return "header (its text not shown: it may be secret)"
+
+
 def parse_header(arg: str) -> tuple[str, str, str]:
     """``(action, name, value)`` of a ``-H`` argument: action is set, remove or empty."""
     if "\r" in arg or "\n" in arg or "\x00" in arg:
-        raise UsageError(f"header {arg.split(':', 1)[0]!r} contains a line break", "put each header in its own -H")
+        raise UsageError(f"{_header_label(arg)} contains a line break", "put each header in its own -H")
     colon = arg.find(":")
     semi = arg.find(";")
     if semi >= 0 and (colon < 0 or semi < colon) and arg[semi + 1 :].strip() == "":
         name, action, value = arg[:semi].strip(), "empty", ""
     elif colon < 0:
-        raise UsageError(f"bad header {arg!r}", "write -H 'Name: value' ('Name:' removes, 'Name;' sends it empty)")
+        raise UsageError(f"bad {_header_label(arg)}: no colon after the name",
+                         "write -H 'Name: value' ('Name:' removes, 'Name;' sends it empty)")
     else:
         name, value = arg[:colon].strip(), arg[colon + 1 :].strip(" \t")
         action = "set" if value else "remove"

@@ -89,7 +89,7 @@ class SigcurlCommand(click.Command):
             click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
             sys.exit(ExitCode.USAGE)
         except click.UsageError as exc:
-            msg = " ".join(exc.format_message().split())
+            msg = _redact_secret_words(" ".join(exc.format_message().split()), argv)
             sys.stderr.write(f"sigcurl: {msg} — see 'sigcurl --help'\n")
             sys.exit(ExitCode.USAGE)
         except click.exceptions.Exit as exc:
@@ -98,10 +98,10 @@ class SigcurlCommand(click.Command):
             sys.stderr.write("sigcurl: interrupted — nothing more was sent; run the command again to retry\n")
             sys.exit(ExitCode.INTERRUPTED)
         except SigcurlError as exc:
-            sys.stderr.write(exc.line() + "\n")
+            sys.stderr.write(_redact_secret_words(exc.line(), argv) + "\n")
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            sys.stderr.write(f"sigcurl: {exc.format_message()}\n")
+            sys.stderr.write(_redact_secret_words(f"sigcurl: {exc.format_message()}", argv) + "\n")
             sys.exit(ExitCode.USAGE)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -122,6 +122,29 @@ class SigcurlCommand(click.Command):
             parsed.append(group_opts(sub, dict(sub.params)))
         ctx.meta["sigcurl.groups"] = parsed
         return super().parse_args(ctx, first)
+
+
+#: Options whose value is secret: never echoed in an error about the command line.
+SECRET_OPTIONS = ("--secret-key", "--session-token", "--user", "-u")
+
+
+def _redact_secret_words(message: str, argv: Sequence[str]) -> str:
+    """``message`` without the value of any secret-bearing option: ``--secret-key=VALUE`` (also as
+    written in a ``-K`` file) and the values given to those options in ``argv``."""
+    import re
+
+    message = re.sub(r"((?:--secret-key|--session-token|--user)[= ]|(?<![\w-])-u ?)[^\s'\"]+", r"\1<redacted>", message)
+    for i, word in enumerate(argv):
+        for option in SECRET_OPTIONS:
+            if word == option and i + 1 < len(argv):
+                value = argv[i + 1]
+            elif word.startswith(option + "=") or option == "-u" and word.startswith("-u") and len(word) > 2:
+                value = word[len(option) + (1 if word.startswith(option + "=") else 0):]
+            else:
+                continue
+            if len(value) >= 4:
+                message = message.replace(value, "<redacted>")
+    return message
 
 
 def option_table(command: click.Command) -> dict[str, bool]:

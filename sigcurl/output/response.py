@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError
 from sigcurl.output.body import DOCUMENT, ERROR_BODY_LIMIT, body_shape, write_body, write_bytes
-from sigcurl.output.redact import scrub_bytes
+from sigcurl.output.redact import scrubber
 from sigcurl.output.sink import open_sink, remove_output
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import ResponseHead, head_block, url_host, verbose_response
@@ -116,8 +116,9 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
     elif failed:
         error_body = resp.read_all(ERROR_BODY_LIMIT)
         summary = _report_aws_error(x, resp, error_body, failing=failing)
-        # An error body may echo what was signed (S3 returns the canonical request, token included).
-        body = itertools.chain([scrub_bytes(error_body, x.secrets)], resp.iter_body())
+        # An error body may echo what was signed (S3 returns the canonical request, token included,
+        # also as hex): the whole of it is scrubbed, on the fly.
+        body = scrubber(x.secrets).stream(itertools.chain([error_body], resp.iter_body()))
     else:
         # Documents in 1 MiB pieces, never held whole; streams (and -N) in smaller ones, written as they come.
         held = shape == DOCUMENT and not out.no_buffer  # a whole document may be pretty-printed
@@ -130,9 +131,9 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
     exit_error: SigcurlError | None = None
     try:
         if out.include or out.head_only:
-            write_bytes(sink, b"".join(x.hops) + head_block(resp))
+            write_bytes(sink, scrubber(x.secrets).in_bytes(b"".join(x.hops) + head_block(resp)))
         if not (failed and out.fail == FAIL):  # -f writes no body (--fail-with-body does)
-            write_body(sink, body, resp.header("Content-Type"), out, shape)
+            write_body(sink, body, resp.header("Content-Type"), out, shape, x.err.info)
     except SigcurlError as exc:
         exit_error = exc
     finally:
@@ -217,9 +218,11 @@ def _write_out(x: Exchange, resp: Received, req: HttpRequest, started: float, er
     from sigcurl.output.writeout import TransferInfo, write_out
 
     fmt = x.spec.output.write_out or ""
+    scrub = scrubber(x.secrets)
     info = TransferInfo(
         http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
-        content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,
+        content_type=resp.header("Content-Type") or "", headers=[(n, scrub.in_text(v)) for n, v in resp.headers],
+        size_download=resp.size_download,
         size_upload=req.body.length if req.body is not None else 0,
         size_header=sum(map(len, x.hops)) + len(head_block(resp)),
         time_total=time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,

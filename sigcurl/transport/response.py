@@ -25,7 +25,7 @@ class Response:
     """A response whose body has not been read yet (mutable: the transport fills it in)."""
 
     __slots__ = ("status", "reason", "http_version", "headers", "url", "redirects", "started", "raw",
-                 "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error",
+                 "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error", "_stream",
                  "monotonic")
 
     def __init__(
@@ -49,6 +49,7 @@ class Response:
         self.prefix = b""
         self.prefix_complete = False  # the prefix is the whole body
         self.prefix_error: SigcurlError | None = None  # reading stopped with this
+        self._stream: Iterator[bytes] | None = None
 
     def __repr__(self) -> str:
         return f"Response(status={self.status}, url={self.url!r}, redirects={self.redirects})"
@@ -56,13 +57,29 @@ class Response:
     def header(self, name: str) -> str | None:
         return find_header(self.headers, name)
 
+    def _chunks(self, size: int, live: bool = False) -> Iterator[bytes]:
+        """The one iterator over the raw body, made once: every reader continues it.
+
+        urllib3 closes the connection when one of its stream generators is
+        closed half-way (a chunked body then ends early, silently), so no
+        reader may abandon a fresh generator: they all share this one.
+        ``live`` (for the first reader): pieces as they arrive, see :meth:`iter_body`.
+        """
+        if self._stream is None:
+            raw = self.raw
+            if live and not getattr(raw, "chunked", False) and hasattr(raw, "read1"):
+                self._stream = iter(lambda: raw.read1(size, decode_content=self.compressed), b"")
+            else:
+                self._stream = raw.stream(size, decode_content=self.compressed)
+        return self._stream
+
     def peek(self, limit: int = INSPECT_LIMIT) -> bytes:
         """Read up to ``limit`` bytes of the body ahead, keeping them for :meth:`iter_body`."""
         if self.prefix or self.prefix_complete or self.prefix_error is not None or self.size_download:
             return self.prefix
         out = bytearray()
         try:
-            for chunk in self.raw.stream(1 << 16, decode_content=self.compressed):
+            for chunk in self._chunks(1 << 16):
                 out += chunk
                 if len(out) >= limit:
                     break
@@ -89,7 +106,7 @@ class Response:
         if self.prefix_complete:
             return
         try:
-            for chunk in self._pieces(size, live):
+            for chunk in self._chunks(size, live):
                 if self.deadline is not None and self.monotonic() > self.deadline:
                     raise TransferError("operation timed out while receiving the response", "raise -m/--max-time",
                                         exit_code=ExitCode.TIMEOUT)
@@ -100,14 +117,6 @@ class Response:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
             raise map_exception(exc, self.url) from None
-
-    def _pieces(self, size: int, live: bool) -> Iterator[bytes]:
-        raw = self.raw
-        if not live or getattr(raw, "chunked", False) or not hasattr(raw, "read1"):
-            yield from raw.stream(size, decode_content=self.compressed)
-            return
-        while piece := raw.read1(size, decode_content=self.compressed):
-            yield piece
 
     def read_all(self, limit: int) -> bytes:
         """Up to ``limit`` bytes of the body (for error summaries)."""
