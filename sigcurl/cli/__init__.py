@@ -104,6 +104,24 @@ class SigcurlCommand(click.Command):
             sys.stderr.write(f"sigcurl: {exc.format_message()}\n")
             sys.exit(ExitCode.USAGE)
 
+    def make_parser(self, ctx: click.Context) -> Any:
+        """click's parser, recording the order of every option occurrence in ``ctx.meta["sigcurl.order"]``.
+
+        click groups repeated options; curl joins ``-d``, ``--data-raw``,
+        ``--data-urlencode``... (and ``-F``/``--form-string``) in the order
+        given across the options, so the order is kept here.
+        """
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_in_order(args: list[str]) -> Any:
+            opts, largs, order = parse(args)
+            ctx.meta["sigcurl.order"] = [p.name for p in order]
+            return opts, largs, order
+
+        setattr(parser, "parse_args", parse_in_order)  # noqa: B010 - the parser's own method, wrapped
+        return parser
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Split the words into option sets (``--next``, ``-K``) and parse each set on its own.
 
@@ -160,28 +178,26 @@ def _stdin() -> BinaryIO:
     return sys.stdin.buffer if sys.stdin is not None else open(os.devnull, "rb")  # noqa: SIM115
 
 
-def _collect_data(kind: str) -> Any:
-    def callback(ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-        if not values:
-            return values
-        from sigcurl.curlopts import DataArg
-
-        ctx.meta.setdefault("sigcurl.data", []).extend(DataArg(kind, v) for v in values)
-        return values
-
-    return callback
+#: Data and form options (click's parameter names) and what each occurrence becomes.
+_DATA_KINDS = {"data": "data", "data_binary": "binary", "data_raw": "raw", "data_urlencode": "urlencode", "json_data": "json"}
+_FORM_KINDS = {"form": False, "form_string": True}
 
 
-def _collect_form(literal: bool) -> Any:
-    def callback(ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-        if not values:  # click calls this for every run: import multipart only for -F
-            return values
-        from sigcurl.multipart import FormArg
+def _in_order(order: Sequence[str], opts: dict[str, Any], kinds: dict[str, Any]) -> list[tuple[Any, str]]:
+    """``(kind, value)`` of every occurrence of the ``kinds`` options, in command-line order.
 
-        ctx.meta.setdefault("sigcurl.form", []).extend(FormArg(v, literal) for v in values)
-        return values
-
-    return callback
+    click groups the values of each option; ``order`` (the parser's record,
+    one name per occurrence) interleaves them again, as curl reads them.
+    """
+    pending = {name: list(opts.get(name) or ()) for name in kinds}
+    out: list[tuple[Any, str]] = []
+    for name in order:
+        values = pending.get(name)
+        if values:
+            out.append((kinds[name], values.pop(0)))
+    for name, values in pending.items():  # not seen by the parser (defaults): kept last
+        out.extend((kinds[name], v) for v in values)
+    return out
 
 
 def _first_undecodable(argv: Sequence[str]) -> int | None:
@@ -215,13 +231,13 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--url", "extra_urls", multiple=True, cls=Opt, metavar="URL", help="A URL to fetch (as well as the arguments).")
 @click.option("-X", "--request", "method", cls=Opt, metavar="METHOD", help="HTTP method to use (default GET, POST with data, PUT with -T).")
 @click.option("-H", "--header", "headers", multiple=True, cls=Opt, metavar="'NAME: VALUE'", help="Extra header; 'Name:' removes a default header, 'Name;' sends it empty, @FILE reads lines.")
-@click.option("-d", "--data", "--data-ascii", "data", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("data"), help="POST data (@FILE reads a file without its newlines, @- stdin).")
-@click.option("--data-binary", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("binary"), help="POST data exactly as given (@FILE streams the file's bytes).")
-@click.option("--data-raw", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("raw"), help="POST data with no special meaning for @.")
-@click.option("--data-urlencode", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("urlencode"), help="POST data, URL-encoded (content, =content, name=content, @file, name@file).")
-@click.option("--json", "json_data", multiple=True, cls=Opt, metavar="DATA", callback=_collect_data("json"), help="POST JSON (@FILE, @-); sets Content-Type and Accept to application/json.")
-@click.option("-F", "--form", multiple=True, cls=Opt, metavar="NAME=CONTENT", callback=_collect_form(False), help="multipart/form-data field: name=value, name=@file (upload), name=<file (content); ;type= ;filename=.")
-@click.option("--form-string", multiple=True, cls=Opt, metavar="NAME=STRING", callback=_collect_form(True), help="multipart/form-data field with a literal value (no @, < or ;type=).")
+@click.option("-d", "--data", "--data-ascii", "data", multiple=True, cls=Opt, metavar="DATA", help="POST data (@FILE reads a file without its newlines, @- stdin).")
+@click.option("--data-binary", multiple=True, cls=Opt, metavar="DATA", help="POST data exactly as given (@FILE streams the file's bytes).")
+@click.option("--data-raw", multiple=True, cls=Opt, metavar="DATA", help="POST data with no special meaning for @.")
+@click.option("--data-urlencode", multiple=True, cls=Opt, metavar="DATA", help="POST data, URL-encoded (content, =content, name=content, @file, name@file).")
+@click.option("--json", "json_data", multiple=True, cls=Opt, metavar="DATA", help="POST JSON (@FILE, @-); sets Content-Type and Accept to application/json.")
+@click.option("-F", "--form", multiple=True, cls=Opt, metavar="NAME=CONTENT", help="multipart/form-data field: name=value, name=@file (upload), name=<file (content); ;type= ;filename=.")
+@click.option("--form-string", multiple=True, cls=Opt, metavar="NAME=STRING", help="multipart/form-data field with a literal value (no @, < or ;type=).")
 @click.option("-T", "--upload-file", "upload", cls=Opt, metavar="FILE", help="PUT this file (- for stdin), streamed.")
 @click.option("-G", "--get", "get", is_flag=True, cls=Opt, help="Send the -d data in the URL query with GET.")
 @click.option("-I", "--head", "head", is_flag=True, cls=Opt, help="Send HEAD and show the response headers only.")
@@ -317,9 +333,19 @@ def run_options(option_sets: list[dict[str, Any]], env: Env) -> int:
 
 
 def group_opts(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
-    """The options of one option set, with what the option callbacks collected."""
-    opts["data_args"] = ctx.meta.get("sigcurl.data", [])
-    opts["form_args"] = ctx.meta.get("sigcurl.form", [])
+    """The options of one option set, with the data and form parts in command-line order."""
+    order = ctx.meta.get("sigcurl.order", ())
+    data = _in_order(order, opts, _DATA_KINDS)
+    forms = _in_order(order, opts, _FORM_KINDS)
+    opts["data_args"], opts["form_args"] = [], []
+    if data:  # imported only when there is data (start-up time)
+        from sigcurl.curlopts import DataArg
+
+        opts["data_args"] = [DataArg(kind, value) for kind, value in data]
+    if forms:
+        from sigcurl.multipart import FormArg
+
+        opts["form_args"] = [FormArg(value, literal) for literal, value in forms]
     return opts
 
 
