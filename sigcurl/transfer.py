@@ -189,7 +189,7 @@ def _plan_body(spec: TransferSpec, scope: Scope, req: HttpRequest, err: Stderr) 
 
 
 def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr) -> None:
-    from sigcurl.output.response import Exchange, write_response
+    from sigcurl.output.response import Exchange, write_failure, write_response
 
     out = spec.output
     transport = session.transport(spec.transport)
@@ -213,9 +213,13 @@ def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req:
 
     started = time.monotonic()
     req = exchange.meter_upload(req)
-    resp = transport.send(req, sign_hop, _hooks(spec, env, session, signing, exchange.redirected))
     try:
-        write_response(exchange, resp, req, started)
+        resp = transport.send(req, sign_hop, _hooks(spec, env, session, signing, exchange.redirected))
+    except SigcurlError as exc:  # no response: -w still reports (000, the exit code, the message), as curl does
+        write_failure(exchange, req, started, time.monotonic(), exc)
+        raise
+    try:
+        write_response(exchange, resp, req)
     finally:
         resp.close()
 

@@ -34,13 +34,23 @@ def write_bytes(sink: BinaryIO, data: bytes) -> None:
         raise WriteError(f"cannot write output: {exc.strerror or exc}", "check the disk space and the -o path") from None
 
 
-def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec) -> None:
-    """Write the body: raw bytes as they arrive, or pretty-printed on a terminal."""
+def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec,
+               prefix: bytes = b"") -> bytes:
+    """Write the body: raw bytes as they arrive, or pretty-printed on a terminal.
+
+    ``prefix`` (the ``-i`` head) is written with the first piece of the body
+    in one write, as curl's buffered output does; when no body comes, it is
+    returned unwritten for the caller to write with what follows.
+    """
     kind = _kind(content_type)
     if not out.terminal and not out.pretty:
         for chunk in chunks:
-            write_bytes(sink, chunk)
-        return
+            if chunk:
+                write_bytes(sink, prefix + chunk)
+                prefix = b""
+        return prefix
+    if prefix:
+        write_bytes(sink, prefix)
     first = next(chunks, b"")
     if out.terminal and (b"\x00" in first[:8192] or kind == "binary" and _looks_binary(first)):
         raise SigcurlError(
@@ -52,7 +62,7 @@ def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None
         write_bytes(sink, first)
         for chunk in chunks:
             write_bytes(sink, chunk)
-        return
+        return b""
     buf = bytearray(first)
     for chunk in chunks:
         buf += chunk
@@ -60,10 +70,11 @@ def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None
             write_bytes(sink, bytes(buf))
             for rest in chunks:
                 write_bytes(sink, rest)
-            return
+            return b""
     from sigcurl.output.pretty import pretty_bytes
 
     write_bytes(sink, pretty_bytes(bytes(buf), kind, color=out.color))
+    return b""
 
 
 def _looks_binary(data: bytes) -> bool:

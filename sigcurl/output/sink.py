@@ -21,15 +21,23 @@ def remote_file_name(url: str) -> str:
     return name
 
 
-def open_sink(out: OutputSpec, url: str, stdout: BinaryIO) -> tuple[BinaryIO, Callable[[], None]]:
-    """The stream the body of the transfer to ``url`` is written to, and how to close it."""
+def sink_path(out: OutputSpec, url: str) -> str | None:
+    """The file the body of the transfer to ``url`` goes to (``-o``, ``-O``, ``--output-dir``), None for stdout."""
     path = out.output
     if path is None or path == "-":
-        return stdout, lambda: None
+        return None
     if path == REMOTE_NAME:
         path = remote_file_name(url)
     if out.output_dir and not os.path.isabs(path):
         path = os.path.join(out.output_dir, path)
+    return path
+
+
+def open_sink(out: OutputSpec, url: str, stdout: BinaryIO) -> tuple[BinaryIO, Callable[[], None]]:
+    """The stream the body of the transfer to ``url`` is written to, and how to close it."""
+    path = sink_path(out, url)
+    if path is None:
+        return stdout, lambda: None
     if out.create_dirs:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     try:
