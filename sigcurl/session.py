@@ -36,6 +36,7 @@ class Session:
         self._regions: dict[str | None, str | None] = {}
         #: server clock minus ours, learnt from a clock-skew error by any transfer of the run
         self.clock_offset = timedelta()
+        self.output_closed = False  # the reader of stdout went away: said once, not per transfer
 
     def remember(self, *values: str | None) -> None:
         """Add secret values to scrub from output."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sigcurl.curlopts import HttpRequest, build_request
 from sigcurl.environment import Env
-from sigcurl.errors import SigcurlError, UsageError
+from sigcurl.errors import OutputClosedError, SigcurlError, UsageError
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import debug_signature, request_target, url_host, verbose_request
 from sigcurl.scope import SIGV4A, Scope, resolve_scope
@@ -103,7 +103,10 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
     try:
         _run(spec, env, session, err)
     except SigcurlError as exc:
-        err.error(exc.line())
+        closed = isinstance(exc, OutputClosedError)
+        if not (closed and session.output_closed):  # a closed stdout is said once per run
+            err.error(exc.line())
+        session.output_closed = session.output_closed or closed
         return Outcome(spec.seq, spec.request.url, exc)
     return Outcome(spec.seq, spec.request.url)
 

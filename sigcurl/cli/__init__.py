@@ -351,12 +351,13 @@ def group_opts(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console entry point."""
+    code: Any = 0
     try:
         cli.main(args=argv, prog_name="sigcurl")
     except BrokenPipeError:
-        sys.exit(ExitCode.WRITE_ERROR)
-    except SystemExit:
-        raise
+        code = ExitCode.WRITE_ERROR
+    except SystemExit as exc:
+        code = exc.code
     except Exception as exc:  # noqa: BLE001 - never a traceback for a user
         if os.environ.get("SIGCURL_TRACEBACK"):
             raise
@@ -364,5 +365,26 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
             f"sigcurl: internal error ({type(exc).__name__}) — please report it; "
             "set SIGCURL_TRACEBACK=1 to see the details\n"
         )
-        sys.exit(ExitCode.INTERNAL)
-    sys.exit(0)
+        code = ExitCode.INTERNAL
+    sys.exit(_flush_stdout(code))
+
+
+def _flush_stdout(code: Any) -> Any:
+    """``code``, after stdout is flushed; when its reader has gone, stdout becomes /dev/null.
+
+    The interpreter flushes stdout once more at exit: what a closed pipe left
+    in the buffer would fail again there (exit 120 and an "Exception ignored"
+    message).  As the Python documentation's note on SIGPIPE says, standard
+    output is pointed at /dev/null instead, and the run's code is kept
+    (23 when nothing else failed).
+    """
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return code or ExitCode.WRITE_ERROR
+    return code

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from sigcurl.errors import ExitCode, SigcurlError, WriteError
+from sigcurl.errors import ExitCode, OutputClosedError, SigcurlError, WriteError
 from sigcurl.spec import OutputSpec
 
 PRETTY_LIMIT = 8 << 20  # larger bodies are streamed raw even on a terminal
@@ -29,7 +29,7 @@ def write_bytes(sink: BinaryIO, data: bytes) -> None:
         sink.write(data)
         sink.flush()
     except BrokenPipeError:
-        raise WriteError("output closed before the whole response was written", "read all of the output, or use -o FILE") from None
+        raise OutputClosedError("output closed before the whole response was written", "read all of the output, or use -o FILE") from None
     except OSError as exc:
         raise WriteError(f"cannot write output: {exc.strerror or exc}", "check the disk space and the -o path") from None
 
