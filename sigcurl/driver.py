@@ -50,7 +50,11 @@ def run(spec: RunSpec, env: Env, secrets: list[str | None] | None = None) -> int
     outcomes: list[Outcome] = []
     try:
         if spec.parallel and spec.total > 1:
-            _run_parallel(spec, env, session, make_stdin, outcomes)
+            try:
+                _run_parallel(spec, env, session, make_stdin, outcomes)
+            except OutputClosedError as exc:  # the reader of stdout went away: one line (none with -s), exit 23
+                err.error(exc.line())
+                return int(exc.exit_code)
         else:
             _run_serial(spec, env, session, make_stdin, outcomes)
     finally:

@@ -23,9 +23,9 @@ from sigcurl.spec import FAIL, FAIL_NO, TransferSpec
 
 if TYPE_CHECKING:
     from sigcurl.awserror import AwsError
-    from sigcurl.output.writeout import TransferInfo
     from sigcurl.curlopts import HttpRequest
     from sigcurl.environment import Env
+    from sigcurl.output.writeout import TransferInfo
     from sigcurl.signer.types import SignedRequest
 
 

@@ -94,8 +94,8 @@ def write_out(fmt: str, info: TransferInfo) -> tuple[str, str, list[str]]:
         elif token == "%%":
             target.append("%")
         elif m.group(2) is not None:
-            wanted = m.group(2).lower()
-            target.append(", ".join(v for n, v in info.headers if n.lower() == wanted))
+            wanted = m.group(2).lower()  # the first such header, as curl 7.88 gives it
+            target.append(next((v for n, v in info.headers if n.lower() == wanted), ""))
         else:
             name = m.group(1)
             if name == "stderr":

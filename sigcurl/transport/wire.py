@@ -60,6 +60,7 @@ class Probe(threading.local):
     """The record of the attempt running on this thread (None: nothing is measured)."""
 
     timings: Timings | None = None
+    target: str | None = None  # the request-target exactly as signed (urllib3 would escape [ and ])
 
     def __init__(self, monotonic: Callable[[], float]) -> None:
         self.monotonic = monotonic
@@ -107,6 +108,14 @@ def _connect(conn: HTTPConnection, mapping: Mapped, probe: Probe) -> socket.sock
     return sock
 
 
+def _target(url: str) -> str:
+    """The origin-form request-target (path and query) of an absolute URL."""
+    rest = url.partition("://")[2]
+    start = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    target = rest[start:]
+    return target if target.startswith("/") else "/" + target
+
+
 def _readable(sock: socket.socket, timeout: float | None) -> bool:
     """Wait until ``sock`` has data to read (the first byte of an answer); False on timeout."""
     if hasattr(select, "poll"):
@@ -134,6 +143,9 @@ class _Measured:
         super().send(data)  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
+        target = self.probe.target
+        if target is not None and len(args) > 1 and str(args[1]).startswith("/"):
+            args = (args[0], target, *args[2:])  # origin-form: the bytes that were signed, not urllib3's re-encoding
         timings = self.probe.timings
         if timings is not None:
             if self.sock is None:  # plain HTTP connects on first send: connect first, so the request is timed alone
@@ -257,6 +269,14 @@ def connection_settings(options: TransportOptions, url: str, session: requests.S
     return merged
 
 
+def _received_headers(raw: Any) -> list[tuple[str, str]]:
+    """The response's header lines as received: order, repeats and the case of each name kept."""
+    message = getattr(getattr(raw, "_original_response", None), "msg", None)
+    if message is not None:
+        return [(str(n), str(v)) for n, v in message.items()]
+    return list(raw.headers.items())
+
+
 class Wire:
     """One session for one option set: settings per origin, timeouts, one exact attempt at a time."""
 
@@ -316,6 +336,7 @@ class Wire:
         elif method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
             prepared.headers["Content-Length"] = "0"
         self.probe.timings = timings
+        self.probe.target = _target(url)
         try:
             # The adapter itself, not Session.send: that reads a 3xx body to look for the next hop,
             # and the body of a redirect that is not followed is written, as curl does.
@@ -329,14 +350,14 @@ class Wire:
             mapped.request_sent = not before_sending(exc)  # type: ignore[attr-defined]
             raise mapped from None
         finally:
-            self.probe.timings = None
+            self.probe.timings = self.probe.target = None
         raw = resp.raw
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
         return Response(
             status=resp.status_code,
             reason=resp.reason or "",
             http_version=version,
-            headers=list(raw.headers.items()),
+            headers=_received_headers(raw),
             url=url,
             redirects=0,
             started=0.0,
