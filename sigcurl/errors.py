@@ -113,6 +113,10 @@ class WriteError(SigcurlError):
     exit_code = ExitCode.WRITE_ERROR
 
 
+class OutputClosedError(WriteError):
+    """The reader of the output went away (a closed pipe): said once per run, not once per transfer."""
+
+
 class TransferError(SigcurlError):
     """A network failure; the exit code names which (resolve, connect, TLS...)."""
 

@@ -351,7 +351,7 @@ def _transfers(sets: Sequence[_Set], stdout_isatty: bool) -> Iterator[TransferSp
 
                     output = _sink(output._replace(output=output_name(given, values)), s.flags, stdout_isatty)
                 request = s.request._replace(url=add_query(one, s.query))
-                yield TransferSpec(index, gi, request, s.signing, output, s.transport)
+                yield TransferSpec(index, gi, request, s.signing, output, s.transport, urlnum=k)
                 index += 1
 
 

@@ -183,6 +183,7 @@ class TransferSpec(NamedTuple):
     signing: SigningSpec
     output: OutputSpec
     transport: TransportOptions
+    urlnum: int = 0  # the URL's place in its option set (-w %{urlnum}; a glob's URLs share it)
 
 
 class RunSpec(NamedTuple):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sigcurl.curlopts import HttpRequest, build_request
 from sigcurl.environment import Env
-from sigcurl.errors import SigcurlError, UsageError
+from sigcurl.errors import OutputClosedError, SigcurlError, UsageError
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import debug_signature, request_target, url_host, verbose_request
 from sigcurl.scope import SIGV4A, Scope, resolve_scope
@@ -109,7 +109,10 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
     try:
         _run(spec, env, session, err)
     except SigcurlError as exc:
-        err.error(exc.line())
+        closed = isinstance(exc, OutputClosedError)
+        if not (closed and session.output_closed):  # a closed stdout is said once per run
+            err.error(exc.line())
+        session.output_closed = session.output_closed or closed
         return Outcome(spec.seq, spec.request.url, exc)
     return Outcome(spec.seq, spec.request.url)
 
@@ -224,7 +227,7 @@ def _plan_body(spec: TransferSpec, scope: Scope, req: HttpRequest, err: Stderr) 
 
 def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr,
           resumed_from: int = 0) -> None:
-    from sigcurl.output.response import Exchange, write_response
+    from sigcurl.output.response import Exchange, write_failure, write_response
 
     out = spec.output
     trace = _trace(spec, env, session)
@@ -257,9 +260,13 @@ def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req:
 
     started = time.monotonic()
     req = exchange.meter_upload(req)
-    resp = transport.send(req, sign_hop, _hooks(spec, env, session, signing, exchange.redirected))
     try:
-        write_response(exchange, resp, req, started)
+        resp = transport.send(req, sign_hop, _hooks(spec, env, session, signing, exchange.redirected))
+    except SigcurlError as exc:  # no response: -w still reports (000, the exit code, the message), as curl does
+        write_failure(exchange, req, started, time.monotonic(), exc)
+        raise
+    try:
+        write_response(exchange, resp, req)
     finally:
         resp.close()
 

@@ -57,23 +57,31 @@ def _kind(content_type: str | None) -> str:
 
 def write_body(
     sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec,
-    shape: str = DOCUMENT, note: Callable[[str], None] | None = None,
-) -> None:
+    shape: str = DOCUMENT, note: Callable[[str], None] | None = None, prefix: bytes = b"",
+) -> bytes:
     """Write the body: raw bytes as they arrive, a decoded event stream, or pretty-printed on a terminal.
 
     ``shape`` is :func:`body_shape` of ``content_type`` (decided once by the caller).  A document over
-    a pretty-printing budget is written as sent and ``note`` is told why, in one line.
+    a pretty-printing budget is written as sent and ``note`` is told why, in one line.  ``prefix`` (the
+    ``-i`` head) goes out with the first piece of a piped body in one write, as curl's buffered output
+    does; when no body comes it is returned unwritten, for the caller to write with what follows.
     """
     if shape == EVENT_STREAM:
         from sigcurl.output.stream import write_event_stream
 
+        if prefix:
+            write_bytes(sink, prefix)
         write_event_stream(sink, chunks, out)
-        return
+        return b""
     kind = _kind(content_type)
     if not out.terminal and not out.pretty:
         for chunk in chunks:
-            write_bytes(sink, chunk)
-        return
+            if chunk:
+                write_bytes(sink, prefix + chunk)
+                prefix = b""
+        return prefix
+    if prefix:
+        write_bytes(sink, prefix)
     first = next(chunks, b"")
     if out.terminal and (b"\x00" in first[:8192] or kind == "binary" and shape == DOCUMENT and _looks_binary(first)):
         raise binary_on_terminal()
@@ -81,7 +89,7 @@ def write_body(
         write_bytes(sink, first)  # streams, -N and plain text flow as they arrive
         for chunk in chunks:
             write_bytes(sink, chunk)
-        return
+        return b""
     buf = bytearray(first)
     for chunk in chunks:
         buf += chunk
@@ -90,7 +98,7 @@ def write_body(
             write_bytes(sink, bytes(buf))
             for rest in chunks:
                 write_bytes(sink, rest)
-            return
+            return b""
     from sigcurl.output.pretty import TooBig, render
 
     data = bytes(buf)
@@ -101,9 +109,10 @@ def write_body(
         blocks = None
     if blocks is None:
         write_bytes(sink, data)
-        return
+        return b""
     for block in blocks:
         write_bytes(sink, block)
+    return b""
 
 
 def _note(note: Callable[[str], None] | None, kind: str, why: str) -> None:

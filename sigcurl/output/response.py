@@ -10,14 +10,13 @@ here sends anything or imports the transport.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError
 from sigcurl.output.body import DOCUMENT, ERROR_BODY_LIMIT, body_shape, write_body, write_bytes
 from sigcurl.output.redact import scrubber
-from sigcurl.output.sink import open_sink, remove_output
+from sigcurl.output.sink import open_sink, remove_output, sink_path
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import ResponseHead, head_block, url_host, verbose_response
 from sigcurl.spec import FAIL, FAIL_NO, TransferSpec
@@ -30,7 +29,23 @@ if TYPE_CHECKING:
     from sigcurl.curlopts import HttpRequest
     from sigcurl.environment import Env
     from sigcurl.output.trace import Trace
+    from sigcurl.output.writeout import TransferInfo
     from sigcurl.signer.types import SignedRequest
+
+
+class Measured(Protocol):
+    """What the wire measured for a transfer (the transport's ``Timings``): monotonic instants, counts, addresses."""
+
+    hop: float
+    namelookup: float
+    connect: float
+    appconnect: float
+    pretransfer: float
+    starttransfer: float
+    connects: int
+    sent: int
+    local: tuple[str, int]
+    remote: tuple[str, int]
 
 
 class Received(ResponseHead, Protocol):
@@ -39,6 +54,11 @@ class Received(ResponseHead, Protocol):
     url: str
     redirects: int
     size_download: int
+    method: str
+    size_upload: int
+    started: float
+    timings: Measured
+    monotonic: Callable[[], float]
 
     def header(self, name: str) -> str | None: ...
     def iter_body(self, size: int = ..., *, live: bool = ...) -> Iterator[bytes]: ...
@@ -92,7 +112,7 @@ class Exchange:
         return Meter(self.env.stderr, "download", total).wrap(chunks)
 
 
-def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float) -> None:
+def write_response(x: Exchange, resp: Received, req: HttpRequest) -> None:
     """Write ``resp`` as the options say; raises the transfer's error (``-f``, a write failure...)."""
     out = x.spec.output
     if out.verbose:
@@ -129,13 +149,20 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
     if x.trace is not None:
         body = x.trace.wrap(body)
     exit_error: SigcurlError | None = None
+    pending = b""  # the head, when no body came to be written with it
     try:
-        if out.include or out.head_only:
-            write_bytes(sink, scrubber(x.secrets).in_bytes(b"".join(x.hops) + head_block(resp)))
-        if not (failed and out.fail == FAIL):  # -f writes no body (--fail-with-body does)
-            write_body(sink, body, resp.header("Content-Type"), out, shape, x.err.info)
+        # The head goes out with the first piece of the body (and with -w's text when there is no body),
+        # so a reader that stops early sees what it sees with curl's buffered writes.
+        head = scrubber(x.secrets).in_bytes(b"".join(x.hops) + head_block(resp)) if out.include or out.head_only else b""
+        if failed and out.fail == FAIL:  # -f writes no body (--fail-with-body does)
+            pending = head
+        else:
+            pending = write_body(sink, body, resp.header("Content-Type"), out, shape, x.err.info, prefix=head)
+        if pending and sink is not x.env.stdout:
+            write_bytes(sink, pending)
+            pending = b""
     except SigcurlError as exc:
-        exit_error = exc
+        exit_error, pending = exc, b""
     finally:
         close_sink()
     if failed and failing and exit_error is None:
@@ -145,10 +172,70 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
         exit_error = HTTPStatusError(f"{what} (-f)", fix)
     if exit_error is not None and out.remove_on_error:
         remove_output(out, req.url)
-    if out.write_out:
-        _write_out(x, resp, req, started, exit_error)
+    try:
+        if out.write_out:
+            _write_out(x, transfer_info(x, resp, req, exit_error), pending)
+        elif pending:
+            write_bytes(x.env.stdout, pending)
+    except SigcurlError as exc:
+        exit_error = exit_error or exc
     if exit_error is not None:
         raise exit_error
+
+
+def write_failure(x: Exchange, req: HttpRequest, started: float, now: float, error: SigcurlError) -> None:
+    """``-w`` for a transfer that got no response (curl writes it too: ``000``, the exit code, the message)."""
+    if not x.spec.output.write_out:
+        return
+    from sigcurl.output.writeout import TransferInfo
+
+    info = TransferInfo(
+        http_code=0, method=req.method, url=x.spec.request.url, url_effective=req.url, time_total=now - started,
+        exitcode=int(error.exit_code), errormsg=" ".join(error.what.split()), urlnum=x.spec.urlnum, version=_version(),
+    )
+    _write_out(x, info, b"")
+
+
+def transfer_info(x: Exchange, resp: Received, req: HttpRequest, error: SigcurlError | None) -> TransferInfo:
+    """What -w reports for ``resp``, from the transport's measurements (times from the transfer's start)."""
+    from urllib.parse import urljoin
+
+    from sigcurl.output.writeout import TransferInfo
+
+    t, start = resp.timings, resp.started
+    scrub = scrubber(x.secrets)  # header values may echo a secret (-w '%{header_json}')
+
+    def since(instant: float) -> float:
+        return max(instant - start, 0.0) if instant else 0.0
+
+    hop = since(t.hop)
+    location = resp.header("Location")
+    version = resp.http_version.partition("/")[2] or "1.1"
+    return TransferInfo(
+        http_code=resp.status, method=resp.method, url=x.spec.request.url, url_effective=resp.url,
+        content_type=resp.header("Content-Type"), headers=[(n, scrub.in_text(v)) for n, v in resp.headers],
+        size_download=resp.size_download,
+        size_upload=resp.size_upload, size_header=sum(map(len, x.hops)) + len(head_block(resp)),
+        size_request=t.sent, time_total=max(resp.monotonic() - start, 0.0),
+        # a reused connection: no lookup and no connect in this hop (curl reports the hop's start)
+        time_namelookup=since(t.namelookup) or hop, time_connect=since(t.connect) or hop,
+        time_appconnect=since(t.appconnect), time_pretransfer=since(t.pretransfer),
+        time_starttransfer=since(t.starttransfer), time_redirect=hop if resp.redirects else 0.0,
+        num_redirects=resp.redirects, num_connects=t.connects, http_version=version,
+        scheme=resp.url.partition("://")[0].upper(), remote_ip=t.remote[0], remote_port=t.remote[1],
+        local_ip=t.local[0], local_port=t.local[1],
+        redirect_url=urljoin(resp.url, location) if location and 300 <= resp.status < 400 else None,
+        filename_effective=sink_path(x.spec.output, req.url), urlnum=x.spec.urlnum,
+        num_certs=1 if resp.url.lower().startswith("https:") else 0,
+        exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else None,
+        referer=next((v for n, v in req.headers if n.lower() == "referer"), None), version=_version(),
+    )
+
+
+def _version() -> str:
+    from sigcurl._version import __version__
+
+    return f"sigcurl/{__version__}"
 
 
 def _write_heads(x: Exchange, resp: Received) -> None:
@@ -214,25 +301,14 @@ def _show_mismatch(err: Stderr, signed: SignedRequest, aws: AwsError) -> None:
         err.write(f"* hint: {hint}\n")
 
 
-def _write_out(x: Exchange, resp: Received, req: HttpRequest, started: float, error: SigcurlError | None) -> None:
-    from sigcurl.output.writeout import TransferInfo, write_out
+def _write_out(x: Exchange, info: TransferInfo, pending: bytes) -> None:
+    """Write -w's text (after ``pending``, the unwritten head, in one write)."""
+    from sigcurl.output.writeout import write_out
 
-    fmt = x.spec.output.write_out or ""
-    scrub = scrubber(x.secrets)
-    info = TransferInfo(
-        http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
-        content_type=resp.header("Content-Type") or "", headers=[(n, scrub.in_text(v)) for n, v in resp.headers],
-        size_download=resp.size_download,
-        size_upload=req.body.length if req.body is not None else 0,
-        size_header=sum(map(len, x.hops)) + len(head_block(resp)),
-        time_total=time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
-        exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else "",
-    )
-    text, err, unknown = write_out(fmt, info)
+    text, err, unknown = write_out(x.spec.output.write_out or "", info)
     for name in dict.fromkeys(unknown):
         x.err.info(f"sigcurl: unknown --write-out variable %{{{name}}} — see 'sigcurl --help' for the variables")
-    if text:
-        write_bytes(x.env.stdout, text.encode())
+    if text or pending:
+        write_bytes(x.env.stdout, pending + text.encode())
     if err:
         x.err.write(err)
-

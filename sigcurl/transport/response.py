@@ -21,17 +21,52 @@ from sigcurl.transport.options import find_header
 INSPECT_LIMIT = 64 << 10  # bytes of an error body read to classify it
 
 
+class Timings:
+    """What the wire measured for one transfer (``-w``): instants on the transport's monotonic clock.
+
+    Filled in by the session's connection classes (:mod:`sigcurl.transport.wire`)
+    while an attempt runs.  ``hop`` is when the last attempt (or followed
+    redirect) started; ``namelookup``, ``connect``, ``appconnect`` (TLS done)
+    stay 0.0 when the attempt reused a connection (or, for ``appconnect``, is
+    plain HTTP); ``pretransfer`` is when the request started going out and
+    ``starttransfer`` when the first byte of the answer arrived.
+    ``connects`` and ``sent`` (bytes of request heads and bodies) count every
+    attempt of the transfer.  Mutable and slotted: written while it runs.
+    """
+
+    __slots__ = ("hop", "namelookup", "connect", "appconnect", "pretransfer", "starttransfer",
+                 "connects", "sent", "local", "remote")
+
+    def __init__(self) -> None:
+        self.hop = 0.0
+        self.namelookup = 0.0
+        self.connect = 0.0
+        self.appconnect = 0.0
+        self.pretransfer = 0.0
+        self.starttransfer = 0.0
+        self.connects = 0
+        self.sent = 0
+        self.local: tuple[str, int] = ("", 0)
+        self.remote: tuple[str, int] = ("", 0)
+
+    def new_hop(self, now: float) -> None:
+        """A new attempt starts: the per-attempt instants are reset, the counts kept."""
+        self.hop = now
+        self.namelookup = self.connect = self.appconnect = self.pretransfer = self.starttransfer = 0.0
+
+
 class Response:
     """A response whose body has not been read yet (mutable: the transport fills it in)."""
 
     __slots__ = ("status", "reason", "http_version", "headers", "url", "redirects", "started", "raw",
                  "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error", "_stream",
-                 "monotonic")
+                 "monotonic", "method", "size_upload", "timings")
 
     def __init__(
         self, *, status: int, reason: str, http_version: str, headers: list[tuple[str, str]], url: str,
         redirects: int, started: float, raw: Any, compressed: bool = False, deadline: float | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = time.monotonic, method: str = "GET", size_upload: int = 0,
+        timings: Timings | None = None,
     ) -> None:
         self.status = status
         self.reason = reason
@@ -44,6 +79,9 @@ class Response:
         self.compressed = compressed
         self.deadline = deadline  # on the ``monotonic`` clock
         self.monotonic = monotonic
+        self.method = method  # of the request that was answered (a 303 turns a POST into a GET)
+        self.size_upload = size_upload  # body bytes sent with that request
+        self.timings = timings if timings is not None else Timings()
         self.size_download = 0
         #: the start of the body, already read by the transport to classify an error
         self.prefix = b""
@@ -135,7 +173,11 @@ class Response:
         """Drop a response that will not be shown (a retried or redirected one)."""
         try:
             if not self.prefix_complete:
-                self.raw.close()  # unread data must not poison a pooled connection
+                length = self.header("Content-Length") or ""
+                if length.isdigit() and int(length) <= INSPECT_LIMIT:
+                    self.raw.drain_conn()  # a short body read to the end: the connection is reused, as curl does
+                else:
+                    self.raw.close()  # unread data must not poison a pooled connection
         except Exception:  # noqa: BLE001
             pass
         self.close()
