@@ -21,14 +21,16 @@ from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import debug_signature, request_target, url_host, verbose_request
 from sigcurl.scope import SIGV4A, Scope, resolve_scope
 from sigcurl.session import Session
-from sigcurl.spec import PRESIGN, SIGN_ONLY, TransferSpec
+from sigcurl.spec import PRESIGN, SEND, SIGN_ONLY, TransferSpec
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from sigcurl.credentials import ResolvedCredentials
+    from sigcurl.output.response import Exchange
+    from sigcurl.s3.parts import PartSource
     from sigcurl.signer.types import SignedRequest
-    from sigcurl.transport import Hooks
+    from sigcurl.transport import Hooks, SignFn
 
 
 class Outcome(NamedTuple):
@@ -123,6 +125,13 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
         signed = signing.sign(HttpRequest(method, req.url, req.headers, None), presign=True)
         _write(env, (signed.url + "\n").encode())
         return
+    if mode == SEND and req.body is not None:
+        from sigcurl.s3.parts import choose_source
+
+        req, source = choose_source(req, signing.scope.service, spec.upload.part_size)
+        if source is not None:  # an S3 object too big for one PUT, or a stream longer than one part
+            _send_multipart(spec, env, session, signing, req, source, err)
+            return
     req = _plan_body(spec, signing.scope, req, err)
     if mode == SIGN_ONLY:
         signed = signing.sign(req)
@@ -188,12 +197,9 @@ def _plan_body(spec: TransferSpec, scope: Scope, req: HttpRequest, err: Stderr) 
     return req
 
 
-def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr) -> None:
-    from sigcurl.output.response import Exchange, write_response
-
+def _signer(spec: TransferSpec, signing: Signing, exchange: Exchange, err: Stderr) -> SignFn:
+    """How each attempt and hop is signed (a hop to another host without credentials unless trusted)."""
     out = spec.output
-    transport = session.transport(spec.transport)
-    exchange = Exchange(spec, env, err, session.secrets)
 
     def sign_hop(hop: HttpRequest, trusted: bool) -> tuple[str, list[tuple[str, str]]]:
         if not trusted:
@@ -211,13 +217,55 @@ def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req:
             verbose_request(err, signed.method, signed.url, signed.headers)
         return signed.url, signed.headers
 
+    return sign_hop
+
+
+def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr) -> None:
+    from sigcurl.output.response import Exchange, write_response
+
+    transport = session.transport(spec.transport)
+    exchange = Exchange(spec, env, err, session.secrets)
     started = time.monotonic()
     req = exchange.meter_upload(req)
-    resp = transport.send(req, sign_hop, _hooks(spec, env, session, signing, exchange.redirected))
+    resp = transport.send(req, _signer(spec, signing, exchange, err), _hooks(spec, env, session, signing, exchange.redirected))
     try:
         write_response(exchange, resp, req, started)
     finally:
         resp.close()
+
+
+def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest,
+                    source: PartSource, err: Stderr) -> None:
+    """An S3 object PUT as a multipart upload (:mod:`sigcurl.s3.multipart`); the answer shown is CompleteMultipartUpload's."""
+    from sigcurl.output.response import Exchange, write_response
+    from sigcurl.s3.multipart import PART_RETRIES, Calls, Settings, upload
+    from sigcurl.s3.plan import DEFAULT_CONCURRENCY
+    from sigcurl.streaming import DEFAULT_CHECKSUM, plan_upload
+
+    s = spec.signing
+    exchange = Exchange(spec, env, err, session.secrets)
+    sign_hop = _signer(spec, signing, exchange, err)
+    hooks = _hooks(spec, env, session, signing, exchange.redirected)
+    retry = spec.transport.retry
+    options = spec.transport._replace(retry=retry._replace(retries=max(retry.retries, PART_RETRIES)))
+
+    def send(r: HttpRequest) -> Any:
+        return session.transport(options).send(r, sign_hop, hooks)  # each worker thread: its own connection
+
+    def prepare(r: HttpRequest, checksum: str | None, aws_chunked: bool | None) -> HttpRequest:
+        scope = signing.scope
+        return plan_upload(r, service=scope.service, algorithm=scope.algorithm, unsigned=s.unsigned_payload,
+                           checksum=checksum or "none", aws_chunked=aws_chunked)[0]
+
+    checksum = DEFAULT_CHECKSUM if s.checksum is None else None if s.checksum == "none" else s.checksum
+    settings = Settings(spec.upload.concurrency or DEFAULT_CONCURRENCY, checksum, s.aws_chunked)
+    started = time.monotonic()
+    answer, summary = upload(req, source, settings, Calls(send, prepare, hooks.say))
+    exchange.upload = summary
+    try:
+        write_response(exchange, answer, req, started)
+    finally:
+        answer.close()
 
 
 def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, redirected: Callable[[Any], None]) -> Hooks:

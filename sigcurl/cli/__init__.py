@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 import click
 
 from sigcurl.cli import about
-from sigcurl.errors import ExitCode, SigcurlError
+from sigcurl.errors import ExitCode, Interrupted, SigcurlError
 
 if TYPE_CHECKING:
     from sigcurl.environment import Env
@@ -82,6 +82,7 @@ class SigcurlCommand(click.Command):
             )
             sys.exit(ExitCode.USAGE)
         args = argv
+        restore = _on_sigterm()
         try:
             rv = super().main(args=args, prog_name=prog_name or "sigcurl", standalone_mode=False, **extra)
             sys.exit(rv if isinstance(rv, int) else 0)
@@ -94,8 +95,11 @@ class SigcurlCommand(click.Command):
             sys.exit(ExitCode.USAGE)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except Interrupted as exc:
+            sys.stderr.write(exc.line() + "\n")
+            sys.exit(exc.exit_code)
         except (click.Abort, KeyboardInterrupt):
-            sys.stderr.write("sigcurl: interrupted — nothing more was sent; run the command again to retry\n")
+            sys.stderr.write(Interrupted().line() + "\n")
             sys.exit(ExitCode.INTERRUPTED)
         except SigcurlError as exc:
             sys.stderr.write(exc.line() + "\n")
@@ -103,6 +107,8 @@ class SigcurlCommand(click.Command):
         except click.ClickException as exc:
             sys.stderr.write(f"sigcurl: {exc.format_message()}\n")
             sys.exit(ExitCode.USAGE)
+        finally:
+            restore()
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Split the words into option sets (``--next``, ``-K``) and parse each set on its own.
@@ -122,6 +128,22 @@ class SigcurlCommand(click.Command):
             parsed.append(group_opts(sub, dict(sub.params)))
         ctx.meta["sigcurl.groups"] = parsed
         return super().parse_args(ctx, first)
+
+
+def _on_sigterm() -> Any:
+    """SIGTERM raises :class:`~sigcurl.errors.Interrupted` (exit 143) in the main thread, so work under
+    way is cleaned up as on Ctrl-C (an S3 multipart upload is aborted); returns what restores the handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def terminated(_signum: int, _frame: Any) -> None:
+        raise Interrupted(ExitCode.TERMINATED)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def option_table(command: click.Command) -> dict[str, bool]:
@@ -247,7 +269,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("-K", "--config", "config_", cls=Opt, section="transfers", metavar="FILE", help="Read options from FILE (curl's syntax: 'url = ...', 'header = \"...\"', 'next'; - is stdin).")
 @click.option("--next", "next_", is_flag=True, cls=Opt, section="transfers", help="(also -:) Start a new set of options for the URLs that follow.")
 @click.option("-Z", "--parallel", is_flag=True, cls=Opt, section="transfers", help="Run the transfers in parallel (output of each kept whole, in order).")
-@click.option("--parallel-max", type=int, cls=Opt, section="transfers", metavar="N", help="At most N transfers at once with --parallel (default 50, at most 300).")
+@click.option("--parallel-max", type=int, cls=Opt, section="transfers", metavar="N", help="At most N transfers at once with --parallel (default 50, at most 300); also the parts of an S3 multipart upload sent at once (default 4).")
 @click.option("--fail-early", is_flag=True, cls=Opt, section="transfers", help="Stop at the first failed transfer and exit with its code.")
 @click.option("-i", "--include", is_flag=True, cls=Opt, section="output", help="Write the status line and headers before the body.")
 @click.option("-o", "--output", multiple=True, cls=Opt, section="output", metavar="FILE", help="Write the body to FILE instead of stdout (one -o per URL, in order).")
@@ -270,6 +292,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--unsigned-payload", is_flag=True, cls=Opt, section="signing", help="Sign UNSIGNED-PAYLOAD instead of the body's hash.")
 @click.option("--checksum", type=click.Choice(["crc32", "crc32c", "crc64nvme", "sha1", "sha256", "none"], case_sensitive=False), cls=Opt, section="signing", help="S3 x-amz-checksum-* of the body, sent as a trailer when streaming (default: crc32 for S3 file and stdin uploads).")
 @click.option("--aws-chunked/--no-aws-chunked", "aws_chunked", default=None, cls=Opt, section="signing", help="S3 signed streaming of uploads (default: on for S3 uploads from files; off for stores without it).")
+@click.option("--part-size", cls=Opt, section="signing", metavar="SIZE", help="S3 multipart uploads: part size (bytes, or K/M/G; 5M to 5G; default 16M); a file larger than SIZE goes in parts (default: above 64M).")
 @click.option("--presign", is_flag=True, cls=Opt, section="signing", help="Print a presigned URL; send nothing.")
 @click.option("--expires", type=int, default=900, show_default=True, cls=Opt, section="signing", metavar="SECONDS", help="Lifetime of a --presign URL (1 s to 7 days).")
 @click.option("--sign-only", is_flag=True, cls=Opt, section="signing", help="Print the signed request (method, target, headers); send nothing.")

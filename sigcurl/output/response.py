@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sigcurl.awserror import AwsError
     from sigcurl.curlopts import HttpRequest
     from sigcurl.environment import Env
+    from sigcurl.s3.multipart import Summary
     from sigcurl.signer.types import SignedRequest
 
 
@@ -44,7 +45,7 @@ class Received(ResponseHead, Protocol):
 class Exchange:
     """One transfer's output state: where it writes, and what it saw on the way."""
 
-    __slots__ = ("spec", "env", "err", "secrets", "signed", "hops")
+    __slots__ = ("spec", "env", "err", "secrets", "signed", "hops", "upload")
 
     def __init__(self, spec: TransferSpec, env: Env, err: Stderr, secrets: list[str | None]) -> None:
         self.spec = spec
@@ -53,6 +54,7 @@ class Exchange:
         self.secrets = secrets
         self.signed: SignedRequest | None = None  # the last request signed (for the mismatch diff)
         self.hops: list[bytes] = []  # head blocks of followed redirects (shown with -i, as curl does)
+        self.upload: Summary | None = None  # an S3 multipart upload's parts, part size, id (for -w)
 
     def redirected(self, resp: ResponseHead) -> None:
         """A redirect that is being followed: shown with -v now, with -i before the final head."""
@@ -168,13 +170,16 @@ def _write_out(x: Exchange, resp: Received, req: HttpRequest, started: float, er
     from sigcurl.output.writeout import TransferInfo, write_out
 
     fmt = x.spec.output.write_out or ""
+    up = x.upload
     info = TransferInfo(
         http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
         content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,
-        size_upload=req.body.length if req.body is not None else 0,
+        size_upload=up.size if up is not None else req.body.length if req.body is not None else 0,
         size_header=sum(map(len, x.hops)) + len(head_block(resp)),
         time_total=time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
         exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else "",
+        parts=up.parts if up else 0, part_size=up.part_size if up else 0, upload_id=up.upload_id if up else "",
+        checksum=f"{up.checksum}:{up.object_checksum}" if up and up.object_checksum else "",
     )
     text, err, unknown = write_out(fmt, info)
     for name in dict.fromkeys(unknown):

@@ -26,6 +26,10 @@ class TransferInfo(NamedTuple):
     num_redirects: int
     exitcode: int
     errormsg: str
+    parts: int = 0  # an S3 multipart upload's parts (0: a single request)
+    part_size: int = 0  # its (first) part size
+    upload_id: str = ""  # its UploadId
+    checksum: str = ""  # the object's checksum, ALGORITHM:VALUE
 
 
 def write_out(fmt: str, info: TransferInfo) -> tuple[str, str, list[str]]:
@@ -83,6 +87,10 @@ def _variable(name: str, info: TransferInfo) -> str | None:
         "exitcode": str(info.exitcode),
         "errormsg": info.errormsg,
         "scheme": info.url_effective.split("://")[0].upper(),
+        "parts": str(info.parts),
+        "part_size": str(info.part_size),
+        "upload_id": info.upload_id,
+        "checksum": info.checksum,
     }
     if name in simple:
         return simple[name]
@@ -100,5 +108,7 @@ def _variable(name: str, info: TransferInfo) -> str | None:
             "size_download": info.size_download, "size_upload": info.size_upload,
             "time_total": round(info.time_total, 6), "num_redirects": info.num_redirects,
             "exitcode": info.exitcode, "errormsg": info.errormsg or None,
+            **({"parts": info.parts, "part_size": info.part_size, "upload_id": info.upload_id, "checksum": info.checksum}
+               if info.parts else {}),
         })
     return None
