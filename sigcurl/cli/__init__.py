@@ -95,12 +95,11 @@ class SigcurlCommand(click.Command):
             sys.exit(ExitCode.USAGE)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
-        except Interrupted as exc:
-            sys.stderr.write(exc.line() + "\n")
-            sys.exit(exc.exit_code)
-        except (click.Abort, KeyboardInterrupt):
-            sys.stderr.write(Interrupted().line() + "\n")
-            sys.exit(ExitCode.INTERRUPTED)
+        except (click.Abort, KeyboardInterrupt) as exc:  # click turns KeyboardInterrupt into Abort, from it
+            cause = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
+            seen = cause if isinstance(cause, Interrupted) else Interrupted()
+            sys.stderr.write(seen.line() + "\n")
+            sys.exit(seen.exit_code)
         except SigcurlError as exc:
             sys.stderr.write(exc.line() + "\n")
             sys.exit(exc.exit_code)
