@@ -354,3 +354,45 @@ def test_presign_with_upload_is_unchanged(tmp_path: Path) -> None:
                     base_env(tmp_path), stdin=b"x" * (6 * MiB))
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith(b"https://bucket.s3.amazonaws.com/k?X-Amz-Algorithm=") and b"uploadId" not in r.stdout
+
+
+# -- against moto's S3 (an independent implementation of the multipart protocol) --------------------
+
+
+@pytest.fixture
+def moto_s3() -> Iterator[str]:
+    moto_server = pytest.importorskip("moto.server")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_moto_reassembles_a_pipe_of_200_mib(moto_s3: str, tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    bucket = f"{moto_s3}/sigcurl-mpu-{os.getpid()}"
+    assert run_process([*S3, "-sSf", "-X", "PUT", bucket], env).exit_code == 0
+    size = 200 * MiB + 999
+    proc = _sigcurl([*S3, "-sSf", "-w", "%{parts}", "-T", "-", f"{bucket}/dump.sql"], env)
+    crc = [0]
+    feeder = _pipe(proc, _blocks(size, seed=7), crc)
+    out, err = proc.communicate(timeout=600)
+    feeder.join(5)
+    assert proc.returncode == 0, err.decode()
+    assert out.endswith(b"</CompleteMultipartUploadResult>" + str(-(-size // plan.DEFAULT_PART_SIZE)).encode())
+    head = run_process([*S3, "-sSf", "-I", "-H", "x-amz-checksum-mode: ENABLED", f"{bucket}/dump.sql"], env)
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in head.stdout.decode().splitlines()[1:]) if v}
+    assert headers["content-length"] == str(size)
+    assert headers["x-amz-checksum-crc32"] == _crc_b64(crc[0])
+    assert headers["x-amz-checksum-type"] == "FULL_OBJECT"
+    got = run_process([*S3, "-sSf", "-o", str(tmp_path / "back"), f"{bucket}/dump.sql"], env)
+    assert got.exit_code == 0
+    with open(tmp_path / "back", "rb") as f:
+        back = 0
+        while chunk := f.read(8 * MiB):
+            back = zlib.crc32(chunk, back)
+    assert back == crc[0]
