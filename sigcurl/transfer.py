@@ -113,7 +113,7 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
 def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
     r, mode = spec.request, spec.signing.mode
     req = build_request(
-        url=r.url, method=r.method, headers=r.headers, data=r.data, get=r.get, head=r.head, upload=r.upload,
+        url=_url(spec, session, err), method=r.method, headers=r.headers, data=r.data, get=r.get, head=r.head, upload=r.upload,
         user_agent=r.user_agent, compressed=r.compressed, stdin=env.stdin, forms=r.forms,
         default_headers=mode != PRESIGN,
     )
@@ -142,6 +142,22 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
         _write(env, ("\n".join(lines) + "\n").encode())
         return
     _send(spec, env, session, signing, req, err)
+
+
+def _url(spec: TransferSpec, session: Session, err: Stderr) -> str:
+    """The URL to send to: ``s3://BUCKET/KEY`` resolved in the region given or configured (else us-east-1)."""
+    from sigcurl.s3.urls import is_s3_url, s3_https_url
+    from sigcurl.scope import DEFAULT_REGION
+
+    url = spec.request.url
+    if not is_s3_url(url):
+        return url
+    s = spec.signing
+    region = s.region or session.configured_region(s.credentials.profile)() or DEFAULT_REGION
+    https = s3_https_url(url, region)
+    if spec.output.verbose:
+        err.write(f"* {url} is {https}\n")
+    return https
 
 
 def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope:

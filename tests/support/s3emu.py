@@ -129,8 +129,8 @@ class StoredObject:
 class S3Emulator:
     """Loopback S3 (path-style ``/bucket/key``) for PutObject and multipart uploads."""
 
-    def __init__(self, *, store_body_limit: int = 1 << 20) -> None:
-        self.server = VerifyingServer(store_body_limit=store_body_limit, name="s3emu")
+    def __init__(self, *, store_body_limit: int = 1 << 20, tls: bool = False) -> None:
+        self.server = VerifyingServer(store_body_limit=store_body_limit, name="s3emu", tls=tls)
         self.server.handler = self.handle
         self.lock = threading.Lock()
         self.uploads: dict[str, Upload] = {}
