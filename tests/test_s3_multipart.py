@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import base_env, run_process
+
 from sigcurl.checksums import Checksum, crc_combine, int_to_value, value_to_int
 from sigcurl.errors import UsageError
 from sigcurl.s3 import plan

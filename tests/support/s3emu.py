@@ -34,8 +34,8 @@ import hashlib
 import threading
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .server import RecordedRequest, Response, VerifyingServer, _rejection
 
@@ -260,7 +260,9 @@ class S3Emulator:
         with self.lock:
             self.objects[key] = stored
             del self.uploads[upload_id]
-        extra = {f"Checksum{upload.algorithm.upper()}": claimed, "ChecksumType": upload.checksum_type} if claimed and upload.algorithm else {}
+        extra = {}
+        if claimed and upload.algorithm:
+            extra = {f"Checksum{upload.algorithm.upper()}": claimed, "ChecksumType": upload.checksum_type}
         return _xml("CompleteMultipartUploadResult", Location=f"http://{r.header('host')}{key}", Bucket=key.split("/")[1],
                     Key=key.split("/", 2)[-1], ETag=stored.etag, **extra)
 
