@@ -193,8 +193,9 @@ def _start(argv: list[str], port_file: str) -> tuple[subprocess.Popen[bytes], st
 
 def s3_rows(sizes: list[int], tmp: str, sigcurl: str, env: dict[str, str], sweep: bool) -> list[Row]:
     """Multipart uploads to the S3 emulator: a file and a pipe of each size (MiB)."""
-    emulator = str(Path(__file__).resolve().parent.parent / "tests" / "support" / "s3emu.py")
-    server, port = _start([sys.executable, emulator, "--port-file", os.path.join(tmp, "s3port")], os.path.join(tmp, "s3port"))
+    tests = str(Path(__file__).resolve().parent.parent / "tests")
+    code = f"import sys; sys.path.insert(0, {tests!r}); from support.s3emu import main; main()"
+    server, port = _start([sys.executable, "-c", code, "--port-file", os.path.join(tmp, "s3port")], os.path.join(tmp, "s3port"))
     rows: list[Row] = []
     spool = os.path.join(tmp, "spool")
     os.makedirs(spool, exist_ok=True)

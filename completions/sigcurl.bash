@@ -71,9 +71,9 @@ _sigcurl_options="--url -X --request -H --header -d --data --data-ascii --data-b
 -o --output -O --remote-name --remote-name-all --output-dir --create-dirs -s --silent -S
 --show-error -v --verbose -f --fail --fail-with-body -w --write-out --pretty --raw --color
 --no-color --region --service --sigv4a --region-set --unsigned-payload --checksum --aws-chunked
---no-aws-chunked --presign --expires --sign-only --sign-host --date --debug-signature --profile
---access-key --secret-key --session-token --role-arn --role-session-name --external-id --duration
---whoami -V --version --completion -M --manual -h --help"
+--no-aws-chunked --part-size --presign --expires --sign-only --sign-host --date --debug-signature
+--profile --access-key --secret-key --session-token --role-arn --role-session-name --external-id
+--duration --whoami -V --version --completion -M --manual -h --help"
 
 # Profile names from the shared config and credentials files (read at TAB time).
 _sigcurl_profiles() {
@@ -140,7 +140,7 @@ _sigcurl_value() {
                 COMPREPLY=($(compgen -P @ -f -- "${cur#@}"))
             fi
             return 0 ;;
-        --url|--data-raw|--form-string|-A|--user-agent|--max-redirs|-x|--proxy|--noproxy|-m|--max-time|--connect-timeout|--retry|--retry-delay|--retry-max-time|--resolve|--connect-to|--parallel-max|--expires|--sign-host|--date|--access-key|--secret-key|--session-token|--role-arn|--role-session-name|--external-id|--duration)
+        --url|--data-raw|--form-string|-A|--user-agent|--max-redirs|-x|--proxy|--noproxy|-m|--max-time|--connect-timeout|--retry|--retry-delay|--retry-max-time|--resolve|--connect-to|--parallel-max|--part-size|--expires|--sign-host|--date|--access-key|--secret-key|--session-token|--role-arn|--role-session-name|--external-id|--duration)
             :
             return 0 ;;
     esac

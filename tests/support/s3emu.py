@@ -24,7 +24,7 @@ Bodies are hashed as they arrive and never kept (only requests under
 a 6 GiB upload costs the emulator no memory.  :attr:`S3Emulator.fault` can
 make parts fail.  Run on its own for the benchmarks::
 
-    python tests/support/s3emu.py --port-file PATH
+    python -c 'import sys; sys.path.insert(0, "tests"); from support.s3emu import main; main()' --port-file PATH
 """
 
 from __future__ import annotations
@@ -313,13 +313,3 @@ def main() -> None:
         Path(args.port_file).write_text(str(emu.server.port))
         while True:
             time.sleep(3600)
-
-
-if __name__ == "__main__":
-    import os
-    import sys
-
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from support.s3emu import main as _main
-
-    _main()
