@@ -186,6 +186,7 @@ def _send_parts(source: PartSource, base: str, query: str, headers: list[tuple[s
             while pool.busy >= settings.concurrency:
                 done.append(pool.next_result())
             pool.submit(job)
+            del job  # the part is the worker's now
         while pool.busy:
             done.append(pool.next_result())
     except BaseException:
@@ -304,6 +305,7 @@ class _Workers:
                 self._results.put((self._work(job), None))
             except BaseException as exc:  # noqa: BLE001 - handed to the producer
                 self._results.put((None, exc))
+            del job  # an idle worker holds no part
 
     def submit(self, job: Any) -> None:
         self.busy += 1

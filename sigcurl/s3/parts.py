@@ -55,6 +55,19 @@ class PartBody(Body):
             yield chunk
 
 
+class MemoryPart(Body):
+    """A part of a stream, held in one buffer until S3 accepts it (and re-read from it on a retry)."""
+
+    def __init__(self, data: bytearray | bytes) -> None:
+        self.data = data
+        self.length = len(data)
+
+    def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
+        view = memoryview(self.data)
+        for i in range(0, self.length, size):
+            yield bytes(view[i : i + size])
+
+
 class PartSource:
     """Where the parts of one upload come from."""
 
@@ -109,55 +122,75 @@ class StreamSource(PartSource):
 
     length = None
 
-    def __init__(self, stream: BinaryIO, name: str, part_size: int, first: bytes, second: bytes) -> None:
+    def __init__(self, stream: BinaryIO, name: str, part_size: int, first: bytearray, second: bytearray) -> None:
         self.stream = stream
         self.name = name
         self.part_size = part_size
-        self._head: list[bytes] | None = [first, second]
+        self._head: list[bytearray] | None = [first, second]
 
     def parts(self) -> Iterator[tuple[Part, Body]]:
         assert self._head is not None, "a stream is read once"
         first, second = self._head
         self._head = None
-        yield Part(1, 0, len(first)), BytesBody(first)
         offset, number = len(first), 2
+        head = MemoryPart(first)
+        del first  # each part is referenced by its request only, so memory is the parts in flight
+        yield Part(1, 0, offset), head
+        del head
         while second:
-            want = stream_part_size(number, self.part_size)
-            data = second + _read(self.stream, want - len(second), self.name) if len(second) < want else second
             if number > MAX_PARTS:
                 raise SigcurlError(
                     f"{self.name} is longer than 10,000 parts can carry ({offset} bytes sent so far)",
                     "give a larger --part-size", exit_code=ReadError.exit_code,
                 )
-            yield Part(number, offset, len(data)), BytesBody(data)
-            offset += len(data)
+            want = stream_part_size(number, self.part_size)
+            part = MemoryPart(_read(self.stream, want, self.name, start=second))
+            full = part.length
+            yield Part(number, offset, full), part
+            del part
+            offset += full
             number += 1
-            second = _read(self.stream, 1, self.name) if len(data) == want else b""
+            second = _read(self.stream, 1, self.name) if full == want else bytearray()
 
 
 def open_stream(stream: BinaryIO, name: str, part_size: int) -> tuple[bytes, StreamSource | None]:
     """Read the start of a stream: (its bytes, None) when it fits in one part, else (b"", a source of parts)."""
     first = _read(stream, part_size, name)
-    second = _read(stream, 1, name) if len(first) == part_size else b""
+    second = _read(stream, 1, name) if len(first) == part_size else bytearray()
     if not second:
-        return first, None
+        return bytes(first), None
     return b"", StreamSource(stream, name, part_size, first, second)
 
 
-def _read(stream: BinaryIO, n: int, name: str) -> bytes:
-    """Up to ``n`` bytes of ``stream`` (fewer only at its end), in 1 MiB reads."""
-    pieces: list[bytes] = []
-    got = 0
+def _read(stream: BinaryIO, n: int, name: str, start: bytes | bytearray = b"") -> bytearray:
+    """``start`` and up to ``n - len(start)`` more bytes of ``stream`` (fewer only at its end).
+
+    Read in place into one buffer (``readinto``), so a part costs its size
+    in memory once, not a list of pieces and their join.
+    """
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = len(start)
+    view[:got] = start
+    readinto = getattr(stream, "readinto", None)
     try:
         while got < n:
-            chunk = stream.read(min(CHUNK, n - got))
-            if not chunk:
+            if readinto is not None:
+                count = readinto(view[got : min(n, got + CHUNK)])
+            else:
+                chunk = stream.read(min(CHUNK, n - got))
+                count = len(chunk)
+                view[got : got + count] = chunk
+            if not count:
                 break
-            pieces.append(chunk)
-            got += len(chunk)
+            got += count
     except OSError as exc:
         raise ReadError(f"cannot read {name}: {exc.strerror or exc}", "check the input") from None
-    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+    finally:
+        view.release()
+    if got < n:
+        del buf[got:]
+    return buf
 
 
 class _BodyReader:
@@ -168,6 +201,7 @@ class _BodyReader:
         self._left = b""
 
     def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes (fewer at the end of a chunk)."""
         if not self._left:
             self._left = next(self._chunks, b"")
         out, self._left = self._left[:n], self._left[n:]
@@ -180,7 +214,7 @@ def _stream_parts(reader: _BodyReader, part_size: int, *, fixed: bool) -> Iterat
         data = _read(reader, part_size if fixed else stream_part_size(number, part_size), "the body")  # type: ignore[arg-type]
         if not data:
             return
-        yield Part(number, offset, len(data)), BytesBody(data)
+        yield Part(number, offset, len(data)), MemoryPart(data)
         offset += len(data)
         number += 1
 
