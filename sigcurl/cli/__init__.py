@@ -291,7 +291,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: float | None) -
 @click.option("--unsigned-payload", is_flag=True, cls=Opt, section="signing", help="Sign UNSIGNED-PAYLOAD instead of the body's hash.")
 @click.option("--checksum", type=click.Choice(["crc32", "crc32c", "crc64nvme", "sha1", "sha256", "none"], case_sensitive=False), cls=Opt, section="signing", help="S3 x-amz-checksum-* of the body, sent as a trailer when streaming (default: crc32 for S3 file and stdin uploads).")
 @click.option("--aws-chunked/--no-aws-chunked", "aws_chunked", default=None, cls=Opt, section="signing", help="S3 signed streaming of uploads (default: on for S3 uploads from files; off for stores without it).")
-@click.option("--part-size", cls=Opt, section="signing", metavar="SIZE", help="S3 multipart uploads: part size (bytes, or K/M/G; 5M to 5G; default 16M); a file larger than SIZE goes in parts (default: above 64M).")
+@click.option("--part-size", cls=Opt, section="signing", metavar="SIZE", help="S3 multipart uploads: part size (bytes, or K/M/G; 5M to 5G; default 8M); a file larger than SIZE goes in parts (default: above 64M).")
 @click.option("--presign", is_flag=True, cls=Opt, section="signing", help="Print a presigned URL; send nothing.")
 @click.option("--expires", type=int, default=900, show_default=True, cls=Opt, section="signing", metavar="SECONDS", help="Lifetime of a --presign URL (1 s to 7 days).")
 @click.option("--sign-only", is_flag=True, cls=Opt, section="signing", help="Print the signed request (method, target, headers); send nothing.")
