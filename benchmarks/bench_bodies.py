@@ -208,6 +208,9 @@ def s3_rows(sizes: list[int], tmp: str, sigcurl: str, env: dict[str, str], sweep
             _make_file(data, size_mib << 20)
             label = f"{size_mib // 1024} GiB" if size_mib % 1024 == 0 else f"{size_mib} MiB"
             rows.append(measure(f"S3 {label}: sigcurl -T FILE (multipart)", [*s3, "-T", data, url], env=env))
+            if size_mib <= 5 * 1024:  # the same file as one PUT (aws-chunked), for the threshold
+                rows.append(measure(f"S3 {label}: sigcurl -T FILE --part-size 5G (one PUT)",
+                                    [*s3, "--part-size", "5G", "-T", data, url], env=env))
             rows.append(measure(f"S3 {label}: cat FILE | sigcurl -T - (multipart)", [*s3, "-T", "-", url], pipe_from=data, env=env))
             if sweep:
                 for part in ("8M", "16M", "32M", "64M"):
