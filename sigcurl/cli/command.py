@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from sigcurl.errors import ExitCode, SigcurlError
+from sigcurl.errors import ExitCode, Interrupted, SigcurlError
 
 SECTIONS = ("curl options", "transfers", "signing", "credentials", "output")
 
@@ -75,6 +75,7 @@ class SigcurlCommand(click.Command):
             )
             sys.exit(ExitCode.USAGE)
         args = argv
+        restore = _on_sigterm()
         try:
             rv = super().main(args=args, prog_name=prog_name or "sigcurl", standalone_mode=False, **extra)
             sys.exit(rv if isinstance(rv, int) else 0)
@@ -87,15 +88,19 @@ class SigcurlCommand(click.Command):
             sys.exit(ExitCode.USAGE)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
-        except (click.Abort, KeyboardInterrupt):
-            sys.stderr.write("sigcurl: interrupted — nothing more was sent; run the command again to retry\n")
-            sys.exit(ExitCode.INTERRUPTED)
+        except (click.Abort, KeyboardInterrupt) as exc:  # click turns KeyboardInterrupt into Abort, from it
+            cause = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
+            seen = cause if isinstance(cause, Interrupted) else Interrupted()
+            sys.stderr.write(seen.line() + "\n")
+            sys.exit(seen.exit_code)
         except SigcurlError as exc:
             sys.stderr.write(_redact_secret_words(exc.line(), argv) + "\n")
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
             sys.stderr.write(_redact_secret_words(f"sigcurl: {exc.format_message()}", argv) + "\n")
             sys.exit(ExitCode.USAGE)
+        finally:
+            restore()
 
     def make_parser(self, ctx: click.Context) -> Any:
         """click's parser, recording the order of every option occurrence in ``ctx.meta["sigcurl.order"]``.
@@ -156,6 +161,22 @@ def _redact_secret_words(message: str, argv: Sequence[str]) -> str:
             if len(value) >= 4:
                 message = message.replace(value, "<redacted>")
     return message
+
+
+def _on_sigterm() -> Any:
+    """SIGTERM raises :class:`~sigcurl.errors.Interrupted` (exit 143) in the main thread, so work under
+    way is cleaned up as on Ctrl-C (an S3 multipart upload is aborted); returns what restores the handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def terminated(_signum: int, _frame: Any) -> None:
+        raise Interrupted(ExitCode.TERMINATED)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def option_table(command: click.Command) -> dict[str, bool]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError
 from sigcurl.output.body import DOCUMENT, ERROR_BODY_LIMIT, body_shape, write_body, write_bytes
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sigcurl.environment import Env
     from sigcurl.output.trace import Trace
     from sigcurl.output.writeout import TransferInfo
+    from sigcurl.s3.multipart import Summary
     from sigcurl.signer.types import SignedRequest
 
 
@@ -57,7 +58,8 @@ class Received(ResponseHead, Protocol):
     method: str
     size_upload: int
     started: float
-    timings: Measured
+    @property
+    def timings(self) -> Measured: ...  # read-only here: the transport's Timings is one
     monotonic: Callable[[], float]
 
     def header(self, name: str) -> str | None: ...
@@ -68,7 +70,7 @@ class Received(ResponseHead, Protocol):
 class Exchange:
     """One transfer's output state: where it writes, and what it saw on the way."""
 
-    __slots__ = ("spec", "env", "err", "secrets", "signed", "hops", "trace", "resumed_from", "shared_file")
+    __slots__ = ("spec", "env", "err", "secrets", "signed", "hops", "trace", "resumed_from", "shared_file", "upload")
 
     def __init__(self, spec: TransferSpec, env: Env, err: Stderr, secrets: list[str | None], *,
                  trace: Trace | None = None, resumed_from: int = 0,
@@ -82,6 +84,7 @@ class Exchange:
         self.trace = trace  # --trace/--trace-ascii
         self.resumed_from = resumed_from  # -C: the offset asked for with a Range (0: none)
         self.shared_file = shared_file  # opens -D files once per run
+        self.upload: Summary | None = None  # an S3 multipart upload's parts, part size, id (for -w)
 
     def redirected(self, resp: ResponseHead) -> None:
         """A redirect that is being followed: shown with -v now, with -i before the final head."""
@@ -215,7 +218,7 @@ def transfer_info(x: Exchange, resp: Received, req: HttpRequest, error: SigcurlE
         http_code=resp.status, method=resp.method, url=x.spec.request.url, url_effective=resp.url,
         content_type=resp.header("Content-Type"), headers=[(n, scrub.in_text(v)) for n, v in resp.headers],
         size_download=resp.size_download,
-        size_upload=resp.size_upload, size_header=sum(map(len, x.hops)) + len(head_block(resp)),
+        size_upload=x.upload.size if x.upload else resp.size_upload, size_header=sum(map(len, x.hops)) + len(head_block(resp)),
         size_request=t.sent, time_total=max(resp.monotonic() - start, 0.0),
         # a reused connection: no lookup and no connect in this hop (curl reports the hop's start)
         time_namelookup=since(t.namelookup) or hop, time_connect=since(t.connect) or hop,
@@ -229,7 +232,18 @@ def transfer_info(x: Exchange, resp: Received, req: HttpRequest, error: SigcurlE
         num_certs=1 if resp.url.lower().startswith("https:") else 0,
         exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else None,
         referer=next((v for n, v in req.headers if n.lower() == "referer"), None), version=_version(),
+        **_upload_fields(x.upload),
     )
+
+
+def _upload_fields(up: Summary | None) -> dict[str, Any]:
+    """-w's view of an S3 multipart upload: its parts, part size, upload id and the object's checksum."""
+    if up is None:
+        return {}
+    return {
+        "parts": up.parts, "part_size": up.part_size, "upload_id": up.upload_id,
+        "checksum": f"{up.checksum}:{up.object_checksum}" if up.object_checksum else "",
+    }
 
 
 def _version() -> str:

@@ -57,6 +57,10 @@ class TransferInfo(NamedTuple):
     exitcode: int = 0
     errormsg: str | None = None
     version: str = ""  # %{json}'s "curl_version"
+    parts: int = 0  # an S3 multipart upload's parts (0: a single request)
+    part_size: int = 0  # its (first) part size
+    upload_id: str = ""  # its UploadId
+    checksum: str = ""  # the object's checksum, ALGORITHM:VALUE
 
 
 #: %{json}'s keys, in curl 7.88's order.
@@ -71,6 +75,8 @@ JSON_KEYS = (
 )
 
 _TIMES = frozenset(k for k in JSON_KEYS if k.startswith("time_"))
+#: sigcurl's own variables (not in %{json}, whose keys are curl's): an S3 multipart upload's parts.
+_UPLOAD_VARIABLES = frozenset(("parts", "part_size", "upload_id", "checksum"))
 
 
 def write_out(fmt: str, info: TransferInfo) -> tuple[str, str, list[str]]:
@@ -170,6 +176,8 @@ def variable(name: str, info: TransferInfo) -> str | None:
         return json_object(info)
     if name == "header_json":
         return header_json(info.headers)
+    if name in _UPLOAD_VARIABLES:  # sigcurl's own: an S3 multipart upload
+        return str(getattr(info, name))
     if name == "curl_version" or name not in JSON_KEYS:
         return None
     value = values(info)[name]
