@@ -195,6 +195,42 @@ def test_same_as_curl(server: VerifyingServer, tmp_path: Path, args: list[str]) 
     both(server, [*AWS, *args], tmp_path, files=["out"])
 
 
+def redirecting(req: RecordedRequest) -> Response:
+    """/r redirects to /d; the rest as :func:`ranged`."""
+    return Response(302, headers=[("Location", "/d")]) if req.path == "/r" else ranged(req)
+
+
+@needs_curl
+@pytest.mark.parametrize(("args", "setup", "files"), [
+    (["-L", "-D", "-", "-o", "/dev/null", "{url}/r"], None, []),  # every hop's head
+    (["-L", "-D", "h", "-o", "out", "{url}/r"], None, ["h", "out"]),
+    (["-I", "-D", "h", "{url}/d"], None, ["h"]),
+    (["-i", "-D", "-", "{url}/d"], None, []),  # -D and -i on stdout: each header line twice, as curl writes them
+    (["-I", "-D", "-", "{url}/d"], None, []),
+    (["-i", "-D", "-", "-L", "{url}/r"], None, []),
+    (["-i", "-D", "-", "-o", "o", "{url}/d"], None, ["o"]),
+    (["-i", "-D", "-", "-C", "-", "-o", "o", "{url}/d"], {"o": DATA}, ["o"]),  # 416: -i's head appended, as curl does
+    (["-i", "-D", "-", "-C", "3", "{url}/norange"], None, []),  # 200 to a Range: heads written, then exit 33
+    (["-C", "-", "-O", "{url}/d"], {"d": b"0123"}, ["d"]),
+    (["-C", "5", "-o", "f", "{url}/d"], {"f": b"abc"}, ["f"]),  # an explicit offset appends whatever the file holds
+    (["-C", "5", "-o", "f", "{url}/d"], None, ["f"]),
+    (["-C", "-", "-o", "f", "{url}/d"], {"f": b""}, ["f"]),
+    (["-C", "-", "-r", "1-2", "{url}/d"], None, []),  # offset 0: -r is sent
+    (["-r", "2-3", "-o", "f", "{url}/d"], {"f": b"abcdef"}, ["f"]),
+    (["-r", "0-1", "-r", "3-4", "{url}/d"], None, []),
+    (["-e", "https://x/", "-L", "{url}/r"], None, []),
+    (["--data-ascii", "@f", "{url}/d"], {"f": b"a=1\nb=2\n"}, []),
+    (["--etag-save", "e", "-o", "out", "{url}/missing"], None, ["e", "out"]),
+    (["-f", "--etag-save", "e", "{url}/missing"], None, ["e"]),
+    (["--etag-compare", "e", "--etag-save", "e", "{url}/d"], {"e": b'"e1"\n'}, ["e"]),
+    (["--remove-on-error", "-f", "-C", "-", "-o", "f", "{url}/missing"], {"f": b"01"}, ["f"]),
+])
+def test_same_files_as_curl(server: VerifyingServer, tmp_path: Path, args: list[str], setup: dict[str, bytes] | None,
+                            files: list[str]) -> None:
+    server.handler = redirecting
+    both(server, [*AWS, *args], tmp_path, files=files, setup=setup)
+
+
 @needs_curl
 @pytest.mark.parametrize(("args", "before", "after"), [
     (["-C", "-", "-o", "f", "{url}/d"], b"01234", DATA),  # resumed: Range bytes=5-, appended

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError
 from sigcurl.output.body import DOCUMENT, ERROR_BODY_LIMIT, body_shape, write_body, write_bytes
 from sigcurl.output.redact import scrub_bytes
-from sigcurl.output.sink import open_sink, remove_output
+from sigcurl.output.sink import open_sink, remove_output, sink_path
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import ResponseHead, head_block, url_host, verbose_response
 from sigcurl.spec import FAIL, FAIL_NO, TransferSpec
@@ -99,13 +99,20 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
         verbose_response(x.err, resp)
     if x.trace is not None:
         x.trace.received(resp)
-    _write_heads(x, resp)
-    if x.resumed_from:
+    # curl writes each header line to -D and to -i's output as it comes: both on stdout, each line twice
+    doubled = out.dump_header == "-" and (out.include or out.head_only) and sink_path(out, req.url) is None
+    _write_heads(x, resp, dump=not doubled)
+    if x.resumed_from and (resp.status == 416 or 200 <= resp.status < 300 and resp.status != 206):
+        if out.include or out.head_only:  # curl writes -i's heads before it looks at the status
+            sink, close_sink = open_sink(out, req.url, x.env.stdout)
+            try:
+                _write_include(sink, x, resp, doubled)
+            finally:
+                close_sink()
         if resp.status == 416:  # curl: the file is already whole; nothing to write
             return
-        if 200 <= resp.status < 300 and resp.status != 206:
-            raise SigcurlError(f"HTTP {resp.status} instead of 206 to -C: the server does not support byte ranges",
-                               "download the whole file again, without -C", exit_code=ExitCode.RANGE_ERROR)
+        raise SigcurlError(f"HTTP {resp.status} instead of 206 to -C: the server does not support byte ranges",
+                           "download the whole file again, without -C", exit_code=ExitCode.RANGE_ERROR)
     failed = resp.status >= 400
     failing = out.fail != FAIL_NO
     summary: tuple[str, str] | None = None  # (what, fix) of an AWS error body
@@ -130,7 +137,7 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
     exit_error: SigcurlError | None = None
     try:
         if out.include or out.head_only:
-            write_bytes(sink, b"".join(x.hops) + head_block(resp))
+            _write_include(sink, x, resp, doubled)
         if not (failed and out.fail == FAIL):  # -f writes no body (--fail-with-body does)
             write_body(sink, body, resp.header("Content-Type"), out, shape)
     except SigcurlError as exc:
@@ -150,10 +157,16 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
         raise exit_error
 
 
-def _write_heads(x: Exchange, resp: Received) -> None:
-    """``-D``: every head block of the transfer; ``--etag-save``: the ETag (an empty file without one)."""
+def _write_include(sink: BinaryIO, x: Exchange, resp: Received, doubled: bool) -> None:
+    """``-i``/``-I``: every head block of the transfer (each line twice when ``-D -`` shares stdout)."""
+    heads = b"".join(x.hops) + head_block(resp)
+    write_bytes(sink, b"".join(line + line for line in heads.splitlines(True)) if doubled else heads)
+
+
+def _write_heads(x: Exchange, resp: Received, *, dump: bool) -> None:
+    """``-D`` (``dump``): every head block of the transfer; ``--etag-save``: the ETag (an empty file without one)."""
     out = x.spec.output
-    if out.dump_header:
+    if out.dump_header and dump:
         sink = x.env.stdout if out.dump_header == "-" or x.shared_file is None else x.shared_file(out.dump_header)
         write_bytes(sink, b"".join(x.hops) + head_block(resp))
     if out.etag_save:
