@@ -224,6 +224,15 @@ def redirecting(req: RecordedRequest) -> Response:
     (["-f", "--etag-save", "e", "{url}/missing"], None, ["e"]),
     (["--etag-compare", "e", "--etag-save", "e", "{url}/d"], {"e": b'"e1"\n'}, ["e"]),
     (["--remove-on-error", "-f", "-C", "-", "-o", "f", "{url}/missing"], {"f": b"01"}, ["f"]),
+    (["-C", "0", "-o", "f", "{url}/d"], {"f": b"abc"}, ["f"]),  # offset 0: no resume, the file is rewritten
+    (["-C", "0", "-r", "2-3", "-o", "f", "{url}/d"], {"f": b"abc"}, ["f"]),
+    (["-r", "3", "{url}/d"], None, []),  # no dash: curl asks for "3-"
+    (["-r", "3,5", "{url}/d"], None, []),
+    (["-r", "3x", "{url}/d"], None, []),
+    (["--etag-compare", "e", "{url}/d"], {"e": b""}, []),  # If-None-Match: ""
+    (["--etag-compare", "e", "{url}/d"], {"e": b'  "e1"  \nxx\n'}, []),  # lines joined, as curl reads the file
+    (["--etag-compare", "e", "{url}/d"], {"e": b'"e\r\nxx\n1"\n'}, []),
+    (["--etag-compare", "e", "{url}/d"], {"e": b'"e\r1"\n'}, []),
 ])
 def test_same_files_as_curl(server: VerifyingServer, tmp_path: Path, args: list[str], setup: dict[str, bytes] | None,
                             files: list[str]) -> None:
