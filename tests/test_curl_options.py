@@ -115,6 +115,16 @@ def test_session_token_header_is_signed_as_the_credentials_token(server: Verifyi
     assert "x-amz-security-token" in (mine[0].header("Authorization") or "")
 
 
+@needs_curl
+def test_credentials_in_a_config_file_as_curl_reads_them(server: VerifyingServer, tmp_path: Path) -> None:
+    server.add_key(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
+    server.handler = ranged
+    config = (f'aws-sigv4 = "aws:amz:us-east-1:execute-api"\nuser = "{ACCESS_KEY}:{SECRET_KEY}"\n'
+              f'header = "x-amz-security-token: {SESSION_TOKEN}"\n').encode()
+    _, _, mine, theirs = both(server, ["-K", "cfg", "-d", "a=1", "{url}/k"], tmp_path, setup={"cfg": config})
+    assert mine[0].ok and theirs[0].ok and mine[0].header("X-Amz-Security-Token") == SESSION_TOKEN
+
+
 def test_user_with_a_token_part(server: VerifyingServer, tmp_path: Path) -> None:
     server.add_key(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
     result = sigcurl(["--aws-sigv4", "aws:amz", "-u", f"{ACCESS_KEY}:{SECRET_KEY}:{SESSION_TOKEN}", "-v", server.url_for("/t")],
