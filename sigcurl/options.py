@@ -172,7 +172,7 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
         verbose=bool(o["verbose"]), silent=bool(o["silent"]), show_error=bool(o["show_error"]), fail=fail,
         write_out=write_out or None, no_buffer=bool(o.get("no_buffer")),
         progress=not o.get("no_progress_meter"), dump_header=o.get("dump_header"),
-        etag_save=o.get("etag_save"), remove_on_error=bool(o.get("remove_on_error")), resume=request.resume_from is not None,
+        etag_save=o.get("etag_save"), remove_on_error=bool(o.get("remove_on_error")), resume=request.resume_from not in (None, 0),
         trace=o.get("trace_ascii") or o.get("trace"), trace_ascii=bool(o.get("trace_ascii")), trace_time=bool(o.get("trace_time")),
     ), flags, stdout_isatty)
     if o["cacert"] and signing.mode == SEND:
@@ -221,7 +221,7 @@ def _request(o: Mapping[str, Any], warn: Callable[[str], None] | None = None) ->
     if method is not None and (not method or not TOKEN_CHARS.issuperset(method)):
         raise UsageError(f"bad -X method {method!r}", "use a method name such as GET, PUT, POST or DELETE")
     resume = curl.continue_at(o.get("continue_at"))
-    if resume is not None and o["upload"] is not None:
+    if resume and o["upload"] is not None:  # -C 0 is no resume at all
         raise UsageError("-C/--continue-at with -T (resuming an upload) is not supported", "upload the whole file, or use S3 multipart")
     return RequestSpec(
         url="", method=method, headers=curl.aws_auth(o).headers, data=tuple(o.get("data_args", ())),

@@ -121,9 +121,21 @@ def byte_range(value: str | None, warn: Any) -> str | None:
         return None
     if not value or any(c in "\r\n\x00" for c in value):
         raise UsageError(f"bad -r/--range {value!r}", "use START-END, START-, -SUFFIX or a comma-separated list, e.g. 0-499")
+    if value[0].isdigit() and "-" not in value:  # curl: a range must have a dash; "500" (or "500,600") is "500-"
+        if warn is not None:
+            warn(f"sigcurl: warning: -r {value!r} has no '-'; asking for the bytes from {_leading_digits(value)} on")
+        return f"{_leading_digits(value)}-"
     if warn is not None and not _RANGE_CHARS.issuperset(value):
         warn(f"sigcurl: warning: -r {value!r} has characters other than digits, '-' and ','; the server's answer is uncertain")
     return value
+
+
+def _leading_digits(value: str) -> int:
+    """The number ``value`` starts with (curl reads it with strtoll)."""
+    end = 0
+    while end < len(value) and value[end].isdigit():
+        end += 1
+    return int(value[:end])
 
 
 def continue_at(value: str | None) -> int | None:
@@ -138,16 +150,21 @@ def continue_at(value: str | None) -> int | None:
 
 
 def etag_compare(path: str | None) -> str | None:
-    """``--etag-compare FILE``: the ETag stored in FILE (its first line); curl fails with 26 when FILE cannot be read."""
+    """``--etag-compare FILE``: the ETag stored in FILE; curl fails with 26 when FILE cannot be read.
+
+    As curl reads it: its lines joined, each cut at its first CR or LF (an
+    empty file sends ``If-None-Match: ""``).
+    """
     if path is None:
         return None
     try:
         with open(path, "rb") as f:
-            first = f.read(65536).split(b"\n", 1)[0].strip()
+            text = f.read(65536)
     except OSError as exc:
         raise ReadError(f"cannot read --etag-compare {path}: {exc.strerror or exc}",
                         "save an ETag first with --etag-save FILE") from None
-    return first.decode("latin-1") or '""'
+    etag = b"".join(line.split(b"\r", 1)[0] for line in text.split(b"\n"))
+    return etag.strip().decode("latin-1") or '""'
 
 
 class ClientCert(NamedTuple):

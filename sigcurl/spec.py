@@ -127,7 +127,7 @@ class OutputSpec(NamedTuple):
     dump_header: str | None = None  # -D FILE ("-": stdout)
     etag_save: str | None = None  # --etag-save FILE
     remove_on_error: bool = False  # --remove-on-error: an -o file is removed when the transfer fails
-    resume: bool = False  # -C: the -o file is appended to (a 206 answer is required)
+    resume: bool = False  # -C other than 0: the -o file is appended to (a 206 answer is required)
     trace: str | None = None  # --trace/--trace-ascii FILE ("-": stdout)
     trace_ascii: bool = False  # --trace-ascii (else --trace: hex dump)
     trace_time: bool = False  # --trace-time: a time stamp before each trace and -v line

@@ -161,7 +161,7 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
 
 
 def _range(spec: TransferSpec) -> tuple[str | None, int]:
-    """The ``Range`` to ask for (``-r``; ``-C`` wins, as in curl) and the offset resumed from (0: none)."""
+    """The ``Range`` to ask for and the offset resumed from (0: none): a non-zero ``-C`` wins over ``-r``, as in curl."""
     r = spec.request
     if r.resume_from is None:
         return r.range, 0
@@ -171,7 +171,7 @@ def _range(spec: TransferSpec) -> tuple[str | None, int]:
         from sigcurl.output.sink import resume_offset
 
         offset = resume_offset(spec.output, wire_url(r.url))
-    return (f"{offset}-", offset) if offset > 0 else (None, 0)
+    return (f"{offset}-", offset) if offset > 0 else (r.range, 0)
 
 
 def _url(spec: TransferSpec, session: Session, err: Stderr) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -71,6 +72,11 @@ def seen(req: RecordedRequest) -> tuple[str, str, bytes | None, list[tuple[str, 
     return req.method, req.target, req.body, headers
 
 
+def undated(data: bytes | None) -> bytes | None:
+    """``data`` with the server's ``Date:`` header values blanked (the two runs may straddle a second)."""
+    return None if data is None else re.sub(rb"(?im)^(Date: )[^\r\n]*", rb"\1-", data)
+
+
 def both(server: VerifyingServer, args: Sequence[str], tmp_path: Path, *, files: Sequence[str] = (),
          setup: dict[str, bytes] | None = None) -> tuple[Result, Result, list[RecordedRequest], list[RecordedRequest]]:
     """Run ``args`` with sigcurl, then with curl, each in a fresh directory; the results and requests of each."""
@@ -87,8 +93,8 @@ def both(server: VerifyingServer, args: Sequence[str], tmp_path: Path, *, files:
         out.append((result, reqs, contents))
     (mine, my_reqs, my_files), (theirs, their_reqs, their_files) = out
     assert mine.exit_code == theirs.exit_code, (mine.stderr, theirs.stderr)
-    assert mine.stdout == theirs.stdout
-    assert my_files == their_files
+    assert undated(mine.stdout) == undated(theirs.stdout)
+    assert {f: undated(c) for f, c in my_files.items()} == {f: undated(c) for f, c in their_files.items()}
     assert [seen(r) for r in my_reqs] == [seen(r) for r in their_reqs]
     assert all(r.ok for r in my_reqs), [r.verification.reason for r in my_reqs]
     return mine, theirs, my_reqs, their_reqs
@@ -113,6 +119,16 @@ def test_session_token_header_is_signed_as_the_credentials_token(server: Verifyi
     assert mine[0].ok and theirs[0].ok
     assert mine[0].header_all("X-Amz-Security-Token") == [SESSION_TOKEN]
     assert "x-amz-security-token" in (mine[0].header("Authorization") or "")
+
+
+@needs_curl
+def test_credentials_in_a_config_file_as_curl_reads_them(server: VerifyingServer, tmp_path: Path) -> None:
+    server.add_key(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
+    server.handler = ranged
+    config = (f'aws-sigv4 = "aws:amz:us-east-1:execute-api"\nuser = "{ACCESS_KEY}:{SECRET_KEY}"\n'
+              f'header = "x-amz-security-token: {SESSION_TOKEN}"\n').encode()
+    _, _, mine, theirs = both(server, ["-K", "cfg", "-d", "a=1", "{url}/k"], tmp_path, setup={"cfg": config})
+    assert mine[0].ok and theirs[0].ok and mine[0].header("X-Amz-Security-Token") == SESSION_TOKEN
 
 
 def test_user_with_a_token_part(server: VerifyingServer, tmp_path: Path) -> None:
@@ -193,6 +209,51 @@ def test_trace_redacts_secrets(server: VerifyingServer, tmp_path: Path) -> None:
 def test_same_as_curl(server: VerifyingServer, tmp_path: Path, args: list[str]) -> None:
     server.handler = ranged
     both(server, [*AWS, *args], tmp_path, files=["out"])
+
+
+def redirecting(req: RecordedRequest) -> Response:
+    """/r redirects to /d; the rest as :func:`ranged`."""
+    return Response(302, headers=[("Location", "/d")]) if req.path == "/r" else ranged(req)
+
+
+@needs_curl
+@pytest.mark.parametrize(("args", "setup", "files"), [
+    (["-L", "-D", "-", "-o", "/dev/null", "{url}/r"], None, []),  # every hop's head
+    (["-L", "-D", "h", "-o", "out", "{url}/r"], None, ["h", "out"]),
+    (["-I", "-D", "h", "{url}/d"], None, ["h"]),
+    (["-i", "-D", "-", "{url}/d"], None, []),  # -D and -i on stdout: each header line twice, as curl writes them
+    (["-I", "-D", "-", "{url}/d"], None, []),
+    (["-i", "-D", "-", "-L", "{url}/r"], None, []),
+    (["-i", "-D", "-", "-o", "o", "{url}/d"], None, ["o"]),
+    (["-i", "-D", "-", "-C", "-", "-o", "o", "{url}/d"], {"o": DATA}, ["o"]),  # 416: -i's head appended, as curl does
+    (["-i", "-D", "-", "-C", "3", "{url}/norange"], None, []),  # 200 to a Range: heads written, then exit 33
+    (["-C", "-", "-O", "{url}/d"], {"d": b"0123"}, ["d"]),
+    (["-C", "5", "-o", "f", "{url}/d"], {"f": b"abc"}, ["f"]),  # an explicit offset appends whatever the file holds
+    (["-C", "5", "-o", "f", "{url}/d"], None, ["f"]),
+    (["-C", "-", "-o", "f", "{url}/d"], {"f": b""}, ["f"]),
+    (["-C", "-", "-r", "1-2", "{url}/d"], None, []),  # offset 0: -r is sent
+    (["-r", "2-3", "-o", "f", "{url}/d"], {"f": b"abcdef"}, ["f"]),
+    (["-r", "0-1", "-r", "3-4", "{url}/d"], None, []),
+    (["-e", "https://x/", "-L", "{url}/r"], None, []),
+    (["--data-ascii", "@f", "{url}/d"], {"f": b"a=1\nb=2\n"}, []),
+    (["--etag-save", "e", "-o", "out", "{url}/missing"], None, ["e", "out"]),
+    (["-f", "--etag-save", "e", "{url}/missing"], None, ["e"]),
+    (["--etag-compare", "e", "--etag-save", "e", "{url}/d"], {"e": b'"e1"\n'}, ["e"]),
+    (["--remove-on-error", "-f", "-C", "-", "-o", "f", "{url}/missing"], {"f": b"01"}, ["f"]),
+    (["-C", "0", "-o", "f", "{url}/d"], {"f": b"abc"}, ["f"]),  # offset 0: no resume, the file is rewritten
+    (["-C", "0", "-r", "2-3", "-o", "f", "{url}/d"], {"f": b"abc"}, ["f"]),
+    (["-r", "3", "{url}/d"], None, []),  # no dash: curl asks for "3-"
+    (["-r", "3,5", "{url}/d"], None, []),
+    (["-r", "3x", "{url}/d"], None, []),
+    (["--etag-compare", "e", "{url}/d"], {"e": b""}, []),  # If-None-Match: ""
+    (["--etag-compare", "e", "{url}/d"], {"e": b'  "e1"  \nxx\n'}, []),  # lines joined, as curl reads the file
+    (["--etag-compare", "e", "{url}/d"], {"e": b'"e\r\nxx\n1"\n'}, []),
+    (["--etag-compare", "e", "{url}/d"], {"e": b'"e\r1"\n'}, []),
+])
+def test_same_files_as_curl(server: VerifyingServer, tmp_path: Path, args: list[str], setup: dict[str, bytes] | None,
+                            files: list[str]) -> None:
+    server.handler = redirecting
+    both(server, [*AWS, *args], tmp_path, files=files, setup=setup)
 
 
 @needs_curl

@@ -122,13 +122,20 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest) -> None:
         verbose_response(x.err, resp)
     if x.trace is not None:
         x.trace.received(resp)
-    _write_heads(x, resp)
-    if x.resumed_from:
+    # curl writes each header line to -D and to -i's output as it comes: both on stdout, each line twice
+    doubled = out.dump_header == "-" and (out.include or out.head_only) and sink_path(out, req.url) is None
+    _write_heads(x, resp, dump=not doubled)
+    if x.resumed_from and (resp.status == 416 or 200 <= resp.status < 300 and resp.status != 206):
+        if out.include or out.head_only:  # curl writes -i's heads before it looks at the status
+            sink, close_sink = open_sink(out, req.url, x.env.stdout)
+            try:
+                _write_include(sink, x, resp, doubled)
+            finally:
+                close_sink()
         if resp.status == 416:  # curl: the file is already whole; nothing to write
             return
-        if 200 <= resp.status < 300 and resp.status != 206:
-            raise SigcurlError(f"HTTP {resp.status} instead of 206 to -C: the server does not support byte ranges",
-                               "download the whole file again, without -C", exit_code=ExitCode.RANGE_ERROR)
+        raise SigcurlError(f"HTTP {resp.status} instead of 206 to -C: the server does not support byte ranges",
+                           "download the whole file again, without -C", exit_code=ExitCode.RANGE_ERROR)
     failed = resp.status >= 400
     failing = out.fail != FAIL_NO
     summary: tuple[str, str] | None = None  # (what, fix) of an AWS error body
@@ -156,7 +163,7 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest) -> None:
     try:
         # The head goes out with the first piece of the body (and with -w's text when there is no body),
         # so a reader that stops early sees what it sees with curl's buffered writes.
-        head = scrubber(x.secrets).in_bytes(b"".join(x.hops) + head_block(resp)) if out.include or out.head_only else b""
+        head = _include_bytes(x, resp, doubled) if out.include or out.head_only else b""
         if failed and out.fail == FAIL:  # -f writes no body (--fail-with-body does)
             pending = head
         else:
@@ -252,12 +259,22 @@ def _version() -> str:
     return f"sigcurl/{__version__}"
 
 
-def _write_heads(x: Exchange, resp: Received) -> None:
-    """``-D``: every head block of the transfer; ``--etag-save``: the ETag (an empty file without one)."""
+def _include_bytes(x: Exchange, resp: Received, doubled: bool) -> bytes:
+    """``-i``/``-I``: every head block of the transfer, secrets scrubbed (each line twice when ``-D -`` shares stdout)."""
+    heads = scrubber(x.secrets).in_bytes(b"".join(x.hops) + head_block(resp))
+    return b"".join(line + line for line in heads.splitlines(True)) if doubled else heads
+
+
+def _write_include(sink: BinaryIO, x: Exchange, resp: Received, doubled: bool) -> None:
+    write_bytes(sink, _include_bytes(x, resp, doubled))
+
+
+def _write_heads(x: Exchange, resp: Received, *, dump: bool) -> None:
+    """``-D`` (``dump``): every head block of the transfer; ``--etag-save``: the ETag (an empty file without one)."""
     out = x.spec.output
-    if out.dump_header:
+    if out.dump_header and dump:
         sink = x.env.stdout if out.dump_header == "-" or x.shared_file is None else x.shared_file(out.dump_header)
-        write_bytes(sink, b"".join(x.hops) + head_block(resp))
+        write_bytes(sink, _include_bytes(x, resp, False))
     if out.etag_save:
         etag = resp.header("ETag")
         data = (etag + "\n").encode("latin-1", "replace") if etag else b""
