@@ -13,15 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .verifier import (
-    CHECKSUM_ALGORITHMS,
-    STREAMING_MODES,
-    BodyInfo,
-    Checksum,
-    Verification,
-    parse_aws_chunked,
-    query_pairs,
-)
+from .aws_chunked import Checksum, parse_aws_chunked
+from .canonical import query_pairs
+from .verdicts import CHECKSUM_ALGORITHMS, STREAMING_MODES, BodyInfo, Verification
 
 MAX_LINE = 65536
 MAX_HEADERS = 256

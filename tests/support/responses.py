@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-from .verifier import Verification
+from .verdicts import Verification
 
 
 def generate_body(size: int, block: bytes = b"x", piece: int = 1 << 20) -> Iterator[bytes]:
