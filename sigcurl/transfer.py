@@ -225,8 +225,10 @@ def _plan_body(spec: TransferSpec, scope: Scope, req: HttpRequest, err: Stderr) 
 def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr,
           resumed_from: int = 0) -> None:
     from sigcurl.output.response import Exchange, write_response
+    from sigcurl.output.sink import create_head_files
 
     out = spec.output
+    create_head_files(out, session.shared_file)
     trace = _trace(spec, env, session)
     transport = session.transport(spec.transport)
     exchange = Exchange(spec, env, err, session.secrets, trace=trace, resumed_from=resumed_from,

@@ -16,6 +16,7 @@ import os
 import shutil
 import ssl
 import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -75,6 +76,7 @@ def both(server: VerifyingServer, args: Sequence[str], tmp_path: Path, *, files:
          setup: dict[str, bytes] | None = None) -> tuple[Result, Result, list[RecordedRequest], list[RecordedRequest]]:
     """Run ``args`` with sigcurl, then with curl, each in a fresh directory; the results and requests of each."""
     out = []
+    server.freeze_clock(float(int(time.time())))  # one Date header for both runs (-D, -i outputs are compared)
     for name, runner in (("sigcurl", sigcurl), ("curl", curl)):
         where = tmp_path / name
         where.mkdir()
@@ -85,6 +87,7 @@ def both(server: VerifyingServer, args: Sequence[str], tmp_path: Path, *, files:
         reqs = server.requests[before:]
         contents = {f: (where / f).read_bytes() if (where / f).exists() else None for f in files}
         out.append((result, reqs, contents))
+    server.freeze_clock(None)
     (mine, my_reqs, my_files), (theirs, their_reqs, their_files) = out
     assert mine.exit_code == theirs.exit_code, (mine.stderr, theirs.stderr)
     assert mine.stdout == theirs.stdout
@@ -248,6 +251,42 @@ def test_same_files_as_curl(server: VerifyingServer, tmp_path: Path, args: list[
                             files: list[str]) -> None:
     server.handler = redirecting
     both(server, [*AWS, *args], tmp_path, files=files, setup=setup)
+
+
+def statuses(req: RecordedRequest) -> Response:
+    """/empty (200), /e404, /304 without a body, /cut (a body cut short); the rest as :func:`redirecting`."""
+    bodiless = {"/empty": 200, "/e404": 404, "/304": 304}
+    if req.path in bodiless:
+        return Response(bodiless[req.path], body=b"")
+    if req.path == "/cut":
+        return Response(200, body=b"part", content_length=100, truncate=4)
+    return redirecting(req)
+
+
+@needs_curl
+@pytest.mark.parametrize("args", [
+    ["-o", "f", "{url}/empty"],  # a body-less success: the file is created (emptied)
+    ["-o", "f", "{url}/e404"],
+    ["-f", "-o", "f", "{url}/missing"],  # failed before the body: the file is left as it was
+    ["-o", "f", "{url}/304"],  # 304: left as it was (the --etag-compare idiom)
+    ["-i", "-o", "f", "{url}/304"],
+    ["--etag-compare", "e", "--etag-save", "e", "-o", "f", "{url}/d"],
+    ["-o", "f", "http://127.0.0.1:9/"],
+    ["--remove-on-error", "-f", "-o", "f", "{url}/missing"],  # removes only a file it wrote
+    ["--remove-on-error", "-o", "f", "{url}/cut"],
+    ["--remove-on-error", "-C", "-", "-o", "f", "{url}/norange"],  # the file as long as the 200: already whole
+    ["--remove-on-error", "-C", "3", "-o", "f", "{url}/norange"],  # -C opens the file at once: removed
+    ["--remove-on-error", "-C", "3", "-f", "-o", "f", "{url}/missing"],
+    ["-o", "d/f", "--create-dirs", "-f", "{url}/missing"],  # the directories are made at once
+    ["-D", "h", "--etag-save", "e", "-o", "f", "http://127.0.0.1:9/"],  # -D and --etag-save files made before sending
+    ["-D", "h", "--etag-save", "e", "{url}/d", "http://127.0.0.1:9/"],
+    ["-D", "h", "--etag-save", "e", "-f", "{url}/missing"],
+])
+def test_output_files_as_curl(server: VerifyingServer, tmp_path: Path, args: list[str]) -> None:
+    server.handler = statuses
+    setup = {"e": b'"e1"\n', "f": DATA, "h": DATA}
+    both(server, [*AWS, *args], tmp_path, files=["f", "d/f", "e", "h"], setup=setup)
+    assert (tmp_path / "sigcurl" / "d").exists() == (tmp_path / "curl" / "d").exists()
 
 
 @needs_curl
