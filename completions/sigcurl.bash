@@ -74,10 +74,10 @@ _sigcurl_options="--url -X --request -H --header -d --data --data-ascii --data-b
 -s --silent -S --show-error -v --verbose -f --fail --fail-with-body -w --write-out -D --dump-header
 --remove-on-error -# --progress-bar --no-progress-meter --trace --trace-ascii --trace-time --stderr
 --pretty --raw -N --no-buffer --color --no-color --region --service --sigv4a --region-set
---unsigned-payload --checksum --aws-chunked --no-aws-chunked --presign --expires --sign-only
---sign-format --aws-sigv4 --sign-host --date --debug-signature -u --user --profile --access-key
---secret-key --session-token --role-arn --role-session-name --external-id --duration --whoami -V
---version --completion -M --manual -h --help"
+--unsigned-payload --checksum --aws-chunked --no-aws-chunked --part-size --presign --expires
+--sign-only --sign-format --aws-sigv4 --sign-host --date --debug-signature -u --user --profile
+--access-key --secret-key --session-token --role-arn --role-session-name --external-id --duration
+--whoami -V --version --completion -M --manual -h --help"
 
 # Profile names from the shared config and credentials files (read at TAB time).
 _sigcurl_profiles() {
@@ -153,7 +153,7 @@ _sigcurl_value() {
                 COMPREPLY=($(compgen -P @ -f -- "${cur#@}"))
             fi
             return 0 ;;
-        --url|--data-raw|--form-string|-A|--user-agent|--max-redirs|-x|--proxy|--noproxy|-m|--max-time|--connect-timeout|--retry|--retry-delay|--retry-max-time|--resolve|--connect-to|-e|--referer|-r|--range|-C|--continue-at|--pass|--tls-max|--parallel-max|--expires|--aws-sigv4|--sign-host|--date|-u|--user|--access-key|--secret-key|--session-token|--role-arn|--role-session-name|--external-id|--duration)
+        --url|--data-raw|--form-string|-A|--user-agent|--max-redirs|-x|--proxy|--noproxy|-m|--max-time|--connect-timeout|--retry|--retry-delay|--retry-max-time|--resolve|--connect-to|-e|--referer|-r|--range|-C|--continue-at|--pass|--tls-max|--parallel-max|--part-size|--expires|--aws-sigv4|--sign-host|--date|-u|--user|--access-key|--secret-key|--session-token|--role-arn|--role-session-name|--external-id|--duration)
             :
             return 0 ;;
     esac

@@ -122,7 +122,7 @@ class FileBody(Body):
 
     streamable = True
 
-    def __init__(self, path: str, *, fd: int | None = None, offset: int = 0) -> None:
+    def __init__(self, path: str, *, fd: int | None = None, offset: int = 0, length: int | None = None) -> None:
         self.path = path
         self.fd = fd
         self.offset = offset
@@ -132,7 +132,7 @@ class FileBody(Body):
             raise ReadError(f"cannot read {path}: {exc.strerror or exc}", "check the file name and permissions") from None
         if not stat.S_ISREG(st.st_mode):
             raise ReadError(f"{path} is not a regular file", "give a file, or '-' for standard input")
-        self.length = max(st.st_size - offset, 0)
+        self.length = max(st.st_size - offset, 0) if length is None else length  # a range: a multipart upload's part
 
     def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
         try:
@@ -233,6 +233,11 @@ class SpooledBody(Body):
             if not chunk:
                 return
             yield chunk
+
+    def take_stream(self) -> BinaryIO | None:
+        """The stream itself, unread, for a reader that needs no spool (an S3 multipart upload); None once read."""
+        stream, self._stream = self._stream, None
+        return stream
 
     def in_memory(self) -> bytes | None:
         if self.length <= SPOOL_IN_MEMORY:

@@ -132,3 +132,60 @@ def checksum_of(algorithm: str, data: bytes) -> str:
     c = Checksum(algorithm)
     c.update(data)
     return c.value()
+
+
+# -- combining CRCs (the full-object checksum of a multipart upload) ---------------------
+
+#: (width in bits, reflected polynomial) of the CRCs S3 can combine into a full-object checksum.
+CRC_PARAMETERS = {"crc32": (32, 0xEDB88320), "crc32c": (32, _CRC32C_POLY), "crc64nvme": (64, _CRC64NVME_POLY)}
+_shifts: dict[tuple[str, int], int] = {}
+
+
+def _multmodp(a: int, b: int, poly: int, top: int) -> int:
+    """``a * b`` modulo the CRC polynomial (reflected bit order; zlib's ``multmodp``)."""
+    p = 0
+    m = top
+    while a and m:
+        if a & m:
+            p ^= b
+            if not a & (m - 1):
+                break
+        m >>= 1
+        b = (b >> 1) ^ poly if b & 1 else b >> 1
+    return p
+
+
+def _x8n(algorithm: str, n: int) -> int:
+    """``x^(8n)`` modulo the polynomial: the effect of ``n`` more bytes on a CRC register (cached)."""
+    found = _shifts.get((algorithm, n))
+    if found is None:
+        width, poly = CRC_PARAMETERS[algorithm]
+        top = 1 << (width - 1)
+        power = top >> 1  # x^1
+        for _ in range(3):  # x^8
+            power = _multmodp(power, power, poly, top)
+        found, k = top, n  # x^0
+        while k:
+            if k & 1:
+                found = _multmodp(power, found, poly, top)
+            power = _multmodp(power, power, poly, top)
+            k >>= 1
+        if len(_shifts) < 64:
+            _shifts[(algorithm, n)] = found
+    return found
+
+
+def crc_combine(algorithm: str, crc1: int, crc2: int, length2: int) -> int:
+    """The CRC of ``A + B`` from ``crc(A)``, ``crc(B)`` and ``len(B)`` (zlib's ``crc32_combine``, any reflected CRC)."""
+    width, poly = CRC_PARAMETERS[algorithm]
+    return _multmodp(_x8n(algorithm, length2), crc1, poly, 1 << (width - 1)) ^ crc2
+
+
+def value_to_int(value: str) -> int:
+    """A base64 CRC value as its integer."""
+    return int.from_bytes(base64.b64decode(value), "big")
+
+
+def int_to_value(algorithm: str, crc: int) -> str:
+    """An integer CRC as the base64 value S3 shows."""
+    return base64.b64encode(crc.to_bytes(CRC_PARAMETERS[algorithm][0] // 8, "big")).decode("ascii")

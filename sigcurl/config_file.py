@@ -81,8 +81,9 @@ def parse_config(
             words.extend(read_config(param, stdin, takes_value, depth=depth + 1))
             continue
         needs = takes_value(flag)
-        if needs is None:
-            raise UsageError(f"{where}: unknown option {option!r}", "see sigcurl --help for the option names")
+        if needs is None:  # '--name=value' is not curl's syntax; its value may be a secret: not shown
+            shown = option.split("=", 1)[0] + ("=…" if "=" in option else "")
+            raise UsageError(f"{where}: unknown option {shown!r}", "see sigcurl --help for the option names (write 'name = value')")
         if needs:
             if param is None:
                 raise UsageError(f"{where}: {flag} needs a value", f"write {option} = VALUE")
@@ -96,7 +97,7 @@ def parse_config(
 
 def _no_param(flag: str, param: str | None, where: str) -> None:
     if param:
-        raise UsageError(f"{where}: {flag} takes no value (got {param!r})", "drop the value, or quote a value of the previous option")
+        raise UsageError(f"{where}: {flag} takes no value", "drop the value, or quote a value of the previous option")
 
 
 def _split_line(line: str, where: str) -> tuple[str, str | None]:

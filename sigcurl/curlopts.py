@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from sigcurl._version import __version__
 from sigcurl.body import Body, BytesBody, open_source, read_source
@@ -76,6 +76,9 @@ def wire_url(url: str) -> str:
                 fixed = name + "://" + url[len(typo):].lstrip("/")
                 raise BadURLError(f"URL {url!r} is missing {missing} after {name}", f"write it as {fixed!r}")
         scheme, rest = "https", url
+    elif not scheme or not all(c.isalnum() or c in "+-." for c in scheme):
+        raise BadURLError(f"no scheme in URL {url!r}" if not scheme else f"bad scheme in URL {url!r}",
+                          "write the URL as https://host/path")
     scheme = scheme.lower()
     if scheme not in ("http", "https"):
         raise SigcurlError(
@@ -134,16 +137,25 @@ def _encode_tail(tail: str) -> str:
     return "".join(out)
 
 
+def _header_label(arg: str) -> str:
+    """How an error names a bad ``-H``: its name when it starts with one, never the rest (it may be a secret)."""
+    word = arg.replace(":", " ").replace(";", " ").split(" ", 1)[0]
+    if word and word != arg and len(word) <= 64 and TOKEN_CHARS.issuperset(word):
+        return f"header {word!r} (its value not shown)"
+    return "header (its text not shown: it may be secret)"
+
+
 def parse_header(arg: str) -> tuple[str, str, str]:
     """``(action, name, value)`` of a ``-H`` argument: action is set, remove or empty."""
     if "\r" in arg or "\n" in arg or "\x00" in arg:
-        raise UsageError(f"header {arg.split(':', 1)[0]!r} contains a line break", "put each header in its own -H")
+        raise UsageError(f"{_header_label(arg)} contains a line break", "put each header in its own -H")
     colon = arg.find(":")
     semi = arg.find(";")
     if semi >= 0 and (colon < 0 or semi < colon) and arg[semi + 1 :].strip() == "":
         name, action, value = arg[:semi].strip(), "empty", ""
     elif colon < 0:
-        raise UsageError(f"bad header {arg!r}", "write -H 'Name: value' ('Name:' removes, 'Name;' sends it empty)")
+        raise UsageError(f"bad {_header_label(arg)}: no colon after the name",
+                         "write -H 'Name: value' ('Name:' removes, 'Name;' sends it empty)")
     else:
         name, value = arg[:colon].strip(), arg[colon + 1 :].strip(" \t")
         action = "set" if value else "remove"
@@ -166,19 +178,25 @@ def expand_header_args(args: Sequence[str], stdin: BinaryIO) -> list[str]:
     return out
 
 
-def urlencode_arg(value: str, stdin: BinaryIO, *, what: str = "--data-urlencode") -> str:
-    """One ``--data-urlencode`` (or ``--url-query``) value: ``content``, ``=content``, ``name=content``, ``@file``, ``name@file``."""
+def urlencode_arg(value: str, stdin: BinaryIO, *, what: str = "--data-urlencode", plus: bool = False) -> str:
+    """One ``--data-urlencode`` (or ``--url-query``) value: ``content``, ``=content``, ``name=content``, ``@file``, ``name@file``.
+
+    The content is percent-encoded except for letters, digits and ``-._~``;
+    a space is ``+`` with ``plus`` (curl's form encoding, for a body), else
+    ``%20`` (the encoding SigV4 signs in a query); the name is kept as given.
+    """
+    escape = quote_plus if plus else quote
     eq = value.find("=")
     at = value.find("@")
     if eq == 0:
-        return quote(value[1:], safe="")
+        return escape(value[1:], safe="")
     if eq > 0 and (at < 0 or eq < at):
-        return f"{value[:eq]}={quote(value[eq + 1:], safe='')}"
+        return f"{value[:eq]}={escape(value[eq + 1:], safe='')}"
     if at >= 0:
         name, source = value[:at], value[at + 1 :]
-        encoded = quote(read_source(source, stdin, what=what), safe="")
+        encoded = escape(read_source(source, stdin, what=what), safe="")
         return f"{name}={encoded}" if name else encoded
-    return quote(value, safe="")
+    return escape(value, safe="")
 
 
 def url_query_part(arg: str, stdin: BinaryIO) -> str:
@@ -194,11 +212,14 @@ def url_query_part(arg: str, stdin: BinaryIO) -> str:
     return urlencode_arg(arg, stdin, what="--url-query")
 
 
-def build_data(parts: Sequence[DataArg], stdin: BinaryIO) -> Body | None:
-    """The body of the data options, or None when there are none.
+def build_data(parts: Sequence[DataArg], stdin: BinaryIO, *, query: bool = False) -> Body | None:
+    """The body of the data options (in command-line order), or None when there are none.
 
     A single ``--data-binary @file`` / ``--json @file`` streams from the
     file; everything else is assembled in memory, as curl does.
+    ``--data-urlencode`` writes a space as ``+`` in a body (curl's form
+    encoding) and as ``%20`` for ``-G`` (``query``), where ``+`` would be
+    signed and sent as a literal plus.
     """
     if not parts:
         return None
@@ -215,7 +236,7 @@ def build_data(parts: Sequence[DataArg], stdin: BinaryIO) -> Body | None:
         elif part.kind == "raw":
             data = v.encode()
         else:
-            data = urlencode_arg(v, stdin).encode()
+            data = urlencode_arg(v, stdin, plus=not query).encode()
         if part.kind == "json" and json_run:
             pieces[-1] += data
         else:
@@ -277,7 +298,7 @@ def build_request(
         defaults.append(("Content-Type", form.content_type))
     elif data:
         if get:
-            payload = build_data(data, stdin)
+            payload = build_data(data, stdin, query=True)
             assert payload is not None
             raw = payload.in_memory() or b"".join(payload.chunks())
             sep = "&" if "?" in url else "?"

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
 from sigcurl.environment import Env
+from sigcurl.errors import OutputClosedError
 from sigcurl.output.stderr import Stderr
 from sigcurl.session import Session
 from sigcurl.spec import RunSpec, TransferSpec, WhoamiSpec
@@ -51,7 +52,11 @@ def run(spec: RunSpec, env: Env, secrets: list[str | None] | None = None) -> int
     outcomes: list[Outcome] = []
     try:
         if spec.parallel and spec.total > 1:
-            _run_parallel(spec, env, session, make_stdin, outcomes)
+            try:
+                _run_parallel(spec, env, session, make_stdin, outcomes)
+            except OutputClosedError as exc:  # the reader of stdout went away: one line (none with -s), exit 23
+                err.error(exc.line())
+                return int(exc.exit_code)
         else:
             _run_serial(spec, env, session, make_stdin, outcomes)
     finally:
@@ -108,12 +113,16 @@ def exit_status(outcomes: Sequence[Outcome], total: int, *, fail_early: bool) ->
     if not failed:
         return 0, []
     lines: list[str] = []
-    if total > 1:
+    # A closed stdout was said once when it happened; the transfers it failed are not listed again.
+    listed = [o for o in failed if not isinstance(o.error, OutputClosedError)]
+    if total > 1 and listed:
         from sigcurl.output.redact import redact_url
 
         not_run = total - len(outcomes)
-        lines.append(f"sigcurl: {len(failed)} of {total} transfers failed:")
-        for o in failed:
+        closed = len(failed) - len(listed)
+        lines.append(f"sigcurl: {len(failed)} of {total} transfers failed"
+                     + (f" ({closed} because the output was closed)" if closed else "") + ":")
+        for o in listed:
             assert o.error is not None
             what = " ".join(o.error.what.split())
             lines.append(f"sigcurl:   [{o.seq + 1}/{total}] {redact_url(o.url)}: ({int(o.error.exit_code)}) {what}")

@@ -45,7 +45,8 @@ class ExitCode(IntEnum):
     CREDENTIAL_SOURCE = 92  # a configured credential source failed
     INTERNAL = 93  # a bug in sigcurl (please report it)
     STREAM_ERROR = 94  # the service reported an error inside an event stream (the HTTP status was 200)
-    INTERRUPTED = 130  # Ctrl-C
+    INTERRUPTED = 130  # Ctrl-C (SIGINT)
+    TERMINATED = 143  # SIGTERM
 
 
 class SigcurlError(Exception):
@@ -113,6 +114,10 @@ class WriteError(SigcurlError):
     exit_code = ExitCode.WRITE_ERROR
 
 
+class OutputClosedError(WriteError):
+    """The reader of the output went away (a closed pipe): said once per run, not once per transfer."""
+
+
 class TransferError(SigcurlError):
     """A network failure; the exit code names which (resolve, connect, TLS...)."""
 
@@ -138,3 +143,27 @@ class HTTPFailure(Exception):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT, exit 130) or SIGTERM (exit 143), and what was done about the work under way.
+
+    The mechanism, in one place: the command (:mod:`sigcurl.cli`) raises
+    ``Interrupted(ExitCode.TERMINATED)`` from its SIGTERM handler in the main
+    thread, and Python raises a plain :class:`KeyboardInterrupt` on Ctrl-C;
+    both unwind like Ctrl-C (spools closed, parallel transfers stopped).
+    Code that must clean up on the way (an S3 multipart upload sends
+    AbortMultipartUpload) catches ``KeyboardInterrupt`` and raises
+    ``Interrupted(code, done)`` saying what it did; the command prints one
+    line with ``done`` and exits with ``exit_code``.
+    """
+
+    def __init__(self, exit_code: ExitCode = ExitCode.INTERRUPTED, done: str = "nothing more was sent") -> None:
+        super().__init__(done)
+        self.exit_code = exit_code
+        self.done = done
+
+    def line(self) -> str:
+        """The one line shown to the user."""
+        what = "terminated (SIGTERM)" if self.exit_code == ExitCode.TERMINATED else "interrupted"
+        return f"sigcurl: {what} — {self.done}; run the command again to retry"

@@ -133,8 +133,8 @@ def _escape(text: str) -> str:
 
 
 def new_boundary() -> str:
-    """A random boundary, curl-style (dashes and 24 random hex digits)."""
-    return "-" * 24 + secrets.token_hex(12)
+    """A random boundary as curl 7.88 makes it: 24 dashes and 16 random hex digits."""
+    return "-" * 24 + secrets.token_hex(8)
 
 
 class MultipartBody(Body):

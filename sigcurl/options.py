@@ -18,7 +18,8 @@ Rules kept here (curl's where curl has one):
   ``--connect-to``), URL globs (checked and counted, expanded lazily);
 * global options (``-v``, ``-s``, ``-S``, ``-Z``, ``--parallel-max``,
   ``--fail-early``, ``--stderr``, ``--trace*``, ``-#``, ``--no-progress-meter``)
-  apply to every option set wherever given;
+  apply to every option set wherever given; ``--parallel-max`` also bounds the parts of an
+  S3 multipart upload sent at once; ``--part-size`` within S3's limits (5 MiB to 5 GiB);
 * curl's AWS syntax (``--aws-sigv4``, ``-u``), ``-e``/``-r``/``-C``/
   ``--etag-compare``, mutual TLS, TLS versions and HTTP versions: the rules
   are in :mod:`sigcurl.options_curl`, called from here;
@@ -60,6 +61,7 @@ from sigcurl.spec import (
     SigningSpec,
     TransferSpec,
     TransportOptions,
+    UploadSpec,
     WhoamiSpec,
 )
 
@@ -87,6 +89,7 @@ class _Set(NamedTuple):
     signing: SigningSpec
     output: OutputSpec
     transport: TransportOptions
+    upload: UploadSpec
 
 
 def compile_run(option_sets: Sequence[Mapping[str, Any]], *, stdin: BinaryIO, stdout_isatty: bool,
@@ -198,7 +201,19 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
             all_errors=bool(o["retry_all_errors"]), fail=fail != FAIL_NO,
         ),
     )
-    return _Set(urls, outputs, query, bool(o.get("globoff")), flags, request, signing, output, transport)
+    return _Set(urls, outputs, query, bool(o.get("globoff")), flags, request, signing, output, transport, _upload(o))
+
+
+def _upload(o: Mapping[str, Any]) -> UploadSpec:
+    """``--part-size`` (S3's part limits checked here, before anything is sent) and ``--parallel-max`` for parts."""
+    text = o.get("part_size")
+    size = None
+    if text is not None:
+        from sigcurl.s3.plan import check_part_size, parse_size
+
+        size = check_part_size(parse_size(text))
+    given = o.get("parallel_max")
+    return UploadSpec(size, parallel_max(given) if given is not None else None)
 
 
 def _request(o: Mapping[str, Any], warn: Callable[[str], None] | None = None) -> RequestSpec:
@@ -351,7 +366,7 @@ def _transfers(sets: Sequence[_Set], stdout_isatty: bool) -> Iterator[TransferSp
 
                     output = _sink(output._replace(output=output_name(given, values)), s.flags, stdout_isatty)
                 request = s.request._replace(url=add_query(one, s.query))
-                yield TransferSpec(index, gi, request, s.signing, output, s.transport)
+                yield TransferSpec(index, gi, request, s.signing, output, s.transport, s.upload, urlnum=k)
                 index += 1
 
 

@@ -37,6 +37,7 @@ class Session:
         #: server clock minus ours, learnt from a clock-skew error by any transfer of the run
         self.clock_offset = timedelta()
         self._files: dict[str, BinaryIO] = {}
+        self.output_closed = False  # the reader of stdout went away: said once, not per transfer
 
     def remember(self, *values: str | None) -> None:
         """Add secret values to scrub from output."""

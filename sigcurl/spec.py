@@ -10,6 +10,7 @@ Per transfer (one URL of one option set), a :class:`TransferSpec` holds:
   payload rules, presign or sign-only, the credentials' source);
 * :class:`OutputSpec`: where the response goes and how it is shown (sink,
   ``-i``/``-v``/``-w``, pretty or raw decided once, ``-N``);
+* :class:`UploadSpec`: how an S3 object upload is cut into parts;
 * :class:`TransportOptions`: TLS, proxy, timeouts, redirects, the
   ``--resolve``/``--connect-to`` table and the :class:`RetryPolicy`.
 
@@ -174,6 +175,13 @@ class TransportOptions(NamedTuple):
     retry: RetryPolicy = RetryPolicy()
 
 
+class UploadSpec(NamedTuple):
+    """How an S3 object PUT is cut into a multipart upload (the rules are in :mod:`sigcurl.s3.plan`)."""
+
+    part_size: int | None = None  # --part-size in bytes (checked); None: the default and threshold
+    concurrency: int | None = None  # --parallel-max when given: parts sent at once
+
+
 class TransferSpec(NamedTuple):
     """One URL of one option set: everything needed to run it."""
 
@@ -183,6 +191,8 @@ class TransferSpec(NamedTuple):
     signing: SigningSpec
     output: OutputSpec
     transport: TransportOptions
+    upload: UploadSpec = UploadSpec()
+    urlnum: int = 0  # the URL's place in its option set (-w %{urlnum}; a glob's URLs share it)
 
 
 class RunSpec(NamedTuple):

@@ -172,6 +172,8 @@ class AwsChunkedBody(Body):
             payload.length, chunk_size, signed=signed, trailer_length=trailer, signature_length=self.signature_length
         )
         self._seed: tuple[SignedRequest, Credentials, str, str, str] | None = None
+        #: the trailing checksum's value, once the body has been sent
+        self.trailer_value: str | None = None
 
     def headers(self, existing: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         """``existing`` headers with those aws-chunked needs (before signing)."""
@@ -214,7 +216,8 @@ class AwsChunkedBody(Body):
 
         def trailers() -> list[tuple[str, str]]:
             assert check is not None
-            return [(check.header, check.value())]
+            self.trailer_value = check.value()
+            return [(check.header, self.trailer_value)]
 
         trailer_fn = trailers if check is not None else None
         if self.signed:

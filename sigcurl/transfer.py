@@ -16,20 +16,22 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sigcurl.curlopts import HttpRequest, build_request
 from sigcurl.environment import Env
-from sigcurl.errors import SigcurlError, UsageError
+from sigcurl.errors import OutputClosedError, SigcurlError, UsageError
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import debug_signature, request_target, url_host, verbose_request
 from sigcurl.scope import SIGV4A, Scope, resolve_scope
 from sigcurl.session import Session
-from sigcurl.spec import FORMAT_HTTP, PRESIGN, RESUME_AUTO, SIGN_ONLY, TransferSpec
+from sigcurl.spec import FORMAT_HTTP, PRESIGN, RESUME_AUTO, SEND, SIGN_ONLY, TransferSpec
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from sigcurl.credentials import ResolvedCredentials
+    from sigcurl.output.response import Exchange
     from sigcurl.output.trace import Trace
+    from sigcurl.s3.parts import PartSource
     from sigcurl.signer.types import SignedRequest
-    from sigcurl.transport import Hooks
+    from sigcurl.transport import Hooks, SignFn
 
 
 class Outcome(NamedTuple):
@@ -109,7 +111,10 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
     try:
         _run(spec, env, session, err)
     except SigcurlError as exc:
-        err.error(exc.line())
+        closed = isinstance(exc, OutputClosedError)
+        if not (closed and session.output_closed):  # a closed stdout is said once per run
+            err.error(exc.line())
+        session.output_closed = session.output_closed or closed
         return Outcome(spec.seq, spec.request.url, exc)
     return Outcome(spec.seq, spec.request.url)
 
@@ -118,7 +123,7 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
     r, mode = spec.request, spec.signing.mode
     byte_range, resumed_from = _range(spec)
     req = build_request(
-        url=r.url, method=r.method, headers=r.headers, data=r.data, get=r.get, head=r.head, upload=r.upload,
+        url=_url(spec, session, err), method=r.method, headers=r.headers, data=r.data, get=r.get, head=r.head, upload=r.upload,
         user_agent=r.user_agent, compressed=r.compressed, stdin=env.stdin, forms=r.forms,
         default_headers=mode != PRESIGN, referer=r.referer, byte_range=byte_range, if_none_match=r.etag_compare,
     )
@@ -130,6 +135,13 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
         signed = signing.sign(HttpRequest(method, req.url, req.headers, None), presign=True)
         _write(env, (signed.url + "\n").encode())
         return
+    if mode == SEND and req.body is not None:
+        from sigcurl.s3.parts import choose_source
+
+        req, source = choose_source(req, signing.scope.service, spec.upload.part_size)
+        if source is not None:  # an S3 object too big for one PUT, or a stream longer than one part
+            _send_multipart(spec, env, session, signing, req, source, err)
+            return
     req = _plan_body(spec, signing.scope, req, err)
     if mode == SIGN_ONLY:
         signed = signing.sign(req)
@@ -160,6 +172,22 @@ def _range(spec: TransferSpec) -> tuple[str | None, int]:
 
         offset = resume_offset(spec.output, wire_url(r.url))
     return (f"{offset}-", offset) if offset > 0 else (r.range, 0)
+
+
+def _url(spec: TransferSpec, session: Session, err: Stderr) -> str:
+    """The URL to send to: ``s3://BUCKET/KEY`` resolved in the region given or configured (else us-east-1)."""
+    from sigcurl.s3.urls import is_s3_url, s3_https_url
+    from sigcurl.scope import DEFAULT_REGION
+
+    url = spec.request.url
+    if not is_s3_url(url):
+        return url
+    s = spec.signing
+    region = s.region or session.configured_region(s.credentials.profile)() or DEFAULT_REGION
+    https = s3_https_url(url, region)
+    if spec.output.verbose:
+        err.write(f"* {url} is {https}\n")
+    return https
 
 
 def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope:
@@ -222,17 +250,9 @@ def _plan_body(spec: TransferSpec, scope: Scope, req: HttpRequest, err: Stderr) 
     return req
 
 
-def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr,
-          resumed_from: int = 0) -> None:
-    from sigcurl.output.response import Exchange, write_response
-    from sigcurl.output.sink import create_head_files
-
-    out = spec.output
-    create_head_files(out, session.shared_file)
-    trace = _trace(spec, env, session)
-    transport = session.transport(spec.transport)
-    exchange = Exchange(spec, env, err, session.secrets, trace=trace, resumed_from=resumed_from,
-                        shared_file=session.shared_file)
+def _signer(spec: TransferSpec, signing: Signing, exchange: Exchange, err: Stderr, req: HttpRequest) -> SignFn:
+    """How each attempt and hop is signed (a hop to another host without credentials unless trusted)."""
+    out, trace = spec.output, exchange.trace
 
     def traced(method: str, url: str, headers: list[tuple[str, str]]) -> None:
         if trace is not None:
@@ -257,11 +277,33 @@ def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req:
         traced(signed.method, signed.url, signed.headers)
         return signed.url, signed.headers
 
+    return sign_hop
+
+
+def _exchange(spec: TransferSpec, env: Env, session: Session, err: Stderr, resumed_from: int = 0) -> Exchange:
+    from sigcurl.output.response import Exchange
+    from sigcurl.output.sink import create_head_files
+
+    create_head_files(spec.output, session.shared_file)  # before anything is sent, as curl does
+    return Exchange(spec, env, err, session.secrets, trace=_trace(spec, env, session), resumed_from=resumed_from,
+                    shared_file=session.shared_file)
+
+
+def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr,
+          resumed_from: int = 0) -> None:
+    from sigcurl.output.response import write_failure, write_response
+
+    transport = session.transport(spec.transport)
+    exchange = _exchange(spec, env, session, err, resumed_from)
     started = time.monotonic()
     req = exchange.meter_upload(req)
-    resp = transport.send(req, sign_hop, _hooks(spec, env, session, signing, exchange.redirected))
     try:
-        write_response(exchange, resp, req, started)
+        resp = transport.send(req, _signer(spec, signing, exchange, err, req), _hooks(spec, env, session, signing, exchange.redirected))
+    except SigcurlError as exc:  # no response: -w still reports (000, the exit code, the message), as curl does
+        write_failure(exchange, req, started, time.monotonic(), exc)
+        raise
+    try:
+        write_response(exchange, resp, req)
     finally:
         resp.close()
 
@@ -275,6 +317,39 @@ def _trace(spec: TransferSpec, env: Env, session: Session) -> Trace | None:
 
     stream = env.stdout if out.trace == "-" else session.shared_file(out.trace)
     return Trace(stream, ascii_only=out.trace_ascii, timed=out.trace_time, secrets=session.secrets)
+
+
+def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest,
+                    source: PartSource, err: Stderr) -> None:
+    """An S3 object PUT as a multipart upload (:mod:`sigcurl.s3.multipart`); the answer shown is CompleteMultipartUpload's."""
+    from sigcurl.output.response import write_response
+    from sigcurl.s3.multipart import PART_RETRIES, Calls, Settings, upload
+    from sigcurl.s3.plan import DEFAULT_CONCURRENCY
+    from sigcurl.streaming import DEFAULT_CHECKSUM, plan_upload
+
+    s = spec.signing
+    exchange = _exchange(spec, env, session, err)
+    sign_hop = _signer(spec, signing, exchange, err, req)
+    hooks = _hooks(spec, env, session, signing, exchange.redirected)
+    retry = spec.transport.retry
+    options = spec.transport._replace(retry=retry._replace(retries=max(retry.retries, PART_RETRIES)))
+
+    def send(r: HttpRequest) -> Any:
+        return session.transport(options).send(r, sign_hop, hooks)  # each worker thread: its own connection
+
+    def prepare(r: HttpRequest, checksum: str | None, aws_chunked: bool | None) -> HttpRequest:
+        scope = signing.scope
+        return plan_upload(r, service=scope.service, algorithm=scope.algorithm, unsigned=s.unsigned_payload,
+                           checksum=checksum or "none", aws_chunked=aws_chunked)[0]
+
+    checksum = DEFAULT_CHECKSUM if s.checksum is None else None if s.checksum == "none" else s.checksum
+    settings = Settings(spec.upload.concurrency or DEFAULT_CONCURRENCY, checksum, s.aws_chunked)
+    answer, summary = upload(req, source, settings, Calls(send, prepare, hooks.say))
+    exchange.upload = summary
+    try:
+        write_response(exchange, answer, req)
+    finally:
+        answer.close()
 
 
 def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, redirected: Callable[[Any], None]) -> Hooks:

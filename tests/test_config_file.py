@@ -131,14 +131,12 @@ def test_stdin_config() -> None:
     assert read_config("-", io.BytesIO(b"url = https://h/a\n"), CHECK) == ["--url=https://h/a"]
 
 
-def test_thousands_of_urls_parse_quickly() -> None:
-    import time
-
+def test_thousands_of_urls_parse() -> None:
+    """A config file of 20,000 URLs (speed is measured in benchmarks/bench_many.py, never asserted here)."""
     text = "".join(f'url = "https://h/item/{i}"\n' for i in range(20000))
-    started = time.perf_counter()
     out = words(text)
     assert len(out) == 20000
-    assert time.perf_counter() - started < 2.0
+    assert out[0] == "--url=https://h/item/0" and out[-1] == "--url=https://h/item/19999"
 
 
 # --- splitting the command line ---------------------------------------------------------

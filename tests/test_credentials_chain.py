@@ -9,7 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -188,7 +188,7 @@ def test_credential_process(aws_home: AwsHome, tmp_path: Path) -> None:
     assert aws_home.cache_files() == []  # no Expiration: nothing cached
 
 
-def test_credential_process_with_expiration_is_cached(aws_home: AwsHome, tmp_path: Path) -> None:
+def test_credential_process_with_expiration_is_not_cached(aws_home: AwsHome, tmp_path: Path) -> None:
     counter = tmp_path / "runs"
     cmd = _script(tmp_path, f"""
         import json
@@ -199,11 +199,9 @@ def test_credential_process_with_expiration_is_cached(aws_home: AwsHome, tmp_pat
     _process_profile(aws_home, cmd)
     for _ in range(3):
         got = resolve(aws_home, profile="p")
-    assert counter.read_text() == "x"
-    assert got.source.endswith("(cached)") and got.expiry == datetime(2030, 1, 1, 13, tzinfo=timezone.utc)
-    # Within 15 minutes of expiry the process runs again.
-    resolve_credentials(profile="p", environ=aws_home.env, now=NOW + timedelta(minutes=50))
-    assert counter.read_text() == "xx"
+    assert counter.read_text() == "xxx"  # as the AWS CLI: the command runs every time, nothing is written
+    assert aws_home.cache_files() == []
+    assert not got.source.endswith("(cached)") and got.expiry == datetime(2030, 1, 1, 13, tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize(
@@ -296,21 +294,18 @@ def test_environment_path_imports_only_the_standard_library(tmp_path: Path) -> N
 
 
 def test_cache_files_are_private_and_corrupt_entries_are_rewritten(aws_home: AwsHome, tmp_path: Path) -> None:
-    counter = tmp_path / "runs"
-    cmd = _script(tmp_path, f"""
-        import json
-        with open({str(counter)!r}, "a") as fh: fh.write("x")
-        print(json.dumps({{"Version": 1, "AccessKeyId": "AKIAPROC", "SecretAccessKey": "s",
-                          "Expiration": "2030-01-01T14:00:00Z"}}))
-    """)
-    _process_profile(aws_home, cmd)
-    resolve(aws_home, profile="p")
+    from sigcurl.credentials.cache import CredentialCache
+    from sigcurl.signer.types import Credentials
+
+    cache = CredentialCache.default(aws_home.env)
+    expiry = datetime(2030, 1, 1, 14, tzinfo=timezone.utc)
+    cache.store("k", Credentials("AKIAROLE", "s", "t"), expiry)
     [entry] = aws_home.cache_files()
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
     assert stat.S_IMODE(entry.parent.stat().st_mode) == 0o700
     data = json.loads(entry.read_text())
-    assert data["Credentials"]["AccessKeyId"] == "AKIAPROC" and data["Credentials"]["Expiration"] == "2030-01-01T14:00:00Z"
+    assert data["Credentials"]["AccessKeyId"] == "AKIAROLE" and data["Credentials"]["Expiration"] == "2030-01-01T14:00:00Z"
     entry.write_text("{not json")
-    resolve(aws_home, profile="p")
-    assert counter.read_text() == "xx"
-    assert json.loads(entry.read_text())["Credentials"]["AccessKeyId"] == "AKIAPROC"
+    assert cache.load("k", NOW) is None
+    cache.store("k", Credentials("AKIAROLE", "s", "t"), expiry)
+    assert json.loads(entry.read_text())["Credentials"]["AccessKeyId"] == "AKIAROLE"

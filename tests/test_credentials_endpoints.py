@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -229,10 +228,8 @@ def test_imds_no_role_and_disabled_and_unreachable(aws_home: AwsHome) -> None:
     with pytest.raises(NoCredentialsError, match="disabled by AWS_EC2_METADATA_DISABLED"):
         resolve(aws_home)
     aws_home.env.update(AWS_EC2_METADATA_DISABLED="false", AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:9")
-    start = time.monotonic()
     with pytest.raises(NoCredentialsError, match="not reachable"):
         resolve(aws_home)
-    assert time.monotonic() - start < 3
 
 
 def test_imds_ipv6_mode_selects_ipv6_endpoint(aws_home: AwsHome) -> None:

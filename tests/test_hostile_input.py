@@ -242,7 +242,7 @@ def test_ctrl_c_exits_130_cleanly_and_leaves_no_temporary_files(server: Verifyin
     tmp.mkdir()
     server.queue(Response(200, body=b"too late", delay=10.0))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sigcurl", "--service", "s3", "-T", "-", server.url_for("/bucket/key")],
+        [sys.executable, "-m", "sigcurl", "--service", "s3", "--part-size", "16M", "-T", "-", server.url_for("/bucket/key")],
         env={**os.environ, **ENV, "TMPDIR": str(tmp), "HOME": str(tmp_path)},
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )

@@ -62,6 +62,7 @@ def resolve_credentials(
     when = now if now is not None else datetime.now(timezone.utc)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
+    from sigcurl.credentials._types import check_credentials
     from sigcurl.credentials.chain import resolve
 
     found = resolve(
@@ -88,6 +89,7 @@ def resolve_credentials(
             external_id=external_id,
             duration_seconds=duration_seconds,
         )
+    check_credentials(found.credentials, found.source)  # every source: no control character reaches a header
     return found
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
+from sigcurl.errors import CredentialSourceError
 from sigcurl.signer.types import Credentials
 
 #: Temporary credentials are refreshed (not reused from the cache) once fewer
@@ -70,14 +71,13 @@ def parse_timestamp(value: object) -> datetime | None:
     micro = int((frac or "0")[:6].ljust(6, "0"))
     try:
         dt = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro)
-    except ValueError:
+        if zone and zone.upper() not in ("Z", "UTC", "GMT"):
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+            dt = dt - timedelta(minutes=offset)  # 0001-01-01T00:00:00+01:00 is before the calendar: None
+    except (ValueError, OverflowError):
         return None
-    if zone and zone.upper() not in ("Z", "UTC", "GMT"):
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
-
-        return (dt - timedelta(minutes=offset)).replace(tzinfo=timezone.utc)
     return dt.replace(tzinfo=timezone.utc)
 
 
@@ -114,6 +114,33 @@ def short_path(path: str, environ: Mapping[str, str]) -> str:
     if home and (path == home or path.startswith(home + "/")):
         return "~" + path[len(home) :]
     return path
+
+
+#: The names of the three values in messages, when the source has no names of its own.
+VALUE_NAMES = ("the access key id", "the secret access key", "the session token")
+
+
+def check_credentials(credentials: Credentials, where: str, names: tuple[str, str, str] = VALUE_NAMES) -> Credentials:
+    """``credentials`` when every value is usable text, else a CredentialSourceError naming the value and ``where``.
+
+    Values must be strings without control characters: a trailing CR (a
+    ``.env`` file with Windows line endings) would otherwise reach an HTTP
+    header and fail there, with the signed header in the message.  The
+    message names the variable, key or file, never the value.
+    """
+    values = (credentials.access_key, credentials.secret_key, credentials.session_token)
+    for name, value in zip(names, values, strict=True):
+        if value is None and name == names[2]:
+            continue
+        if not isinstance(value, str):
+            raise CredentialSourceError(f"{name} from {where} is not text", f"check {where}")
+        bad = next((c for c in value if c < " " or c == "\x7f"), None)
+        if bad is not None:
+            what = {"\r": "a carriage return (a file with Windows line endings?)", "\n": "a line break",
+                    "\t": "a tab"}.get(bad, f"the control character U+{ord(bad):04X}")
+            raise CredentialSourceError(f"{name} from {where} contains {what}",
+                                        f"remove it from {where} (e.g. with tr -d '\\r'), then try again")
+    return credentials
 
 
 def is_expired(expiry: datetime | None, now: datetime, window: float = REFRESH_WINDOW_SECONDS) -> bool:

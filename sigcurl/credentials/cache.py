@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sigcurl.credentials._types import REFRESH_WINDOW_SECONDS, format_timestamp, home_dir, is_expired, parse_timestamp
+from sigcurl.credentials._types import (
+    REFRESH_WINDOW_SECONDS,
+    check_credentials,
+    format_timestamp,
+    home_dir,
+    is_expired,
+    parse_timestamp,
+)
+from sigcurl.errors import CredentialSourceError
 from sigcurl.signer.types import Credentials
 
 #: Cache files larger than this are corrupt by definition.
@@ -98,15 +106,17 @@ class CredentialCache:
             secret_key = creds["SecretAccessKey"]
             token = creds.get("SessionToken")
             expiry = parse_timestamp(creds["Expiration"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None
-        if not (isinstance(access_key, str) and isinstance(secret_key, str) and access_key and secret_key):
-            return None
-        if token is not None and not isinstance(token, str):
-            return None
-        if expiry is None or is_expired(expiry, now, window):
-            return None
-        return CachedCredentials(Credentials(access_key, secret_key, token or None), expiry)
+            if not (isinstance(access_key, str) and isinstance(secret_key, str) and access_key and secret_key):
+                return None
+            if token is not None and not isinstance(token, str):
+                return None
+            if expiry is None or is_expired(expiry, now, window):
+                return None
+            found = check_credentials(Credentials(access_key, secret_key, token or None), "the cache")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError,
+                CredentialSourceError):
+            return None  # a corrupt entry is ignored (and replaced by the next store), as the AWS CLI does
+        return CachedCredentials(found, expiry)
 
     def store(self, key: str, credentials: Credentials, expiry: datetime, extra: Mapping[str, Any] | None = None) -> None:
         """Write an entry atomically (0600 file in a 0700 directory); failures are ignored.

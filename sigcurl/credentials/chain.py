@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sigcurl.credentials._types import ResolvedCredentials
+from sigcurl.credentials._types import ResolvedCredentials, check_credentials
 from sigcurl.errors import CredentialSourceError, NoCredentialsError
 
 if TYPE_CHECKING:
@@ -212,8 +212,12 @@ def _static(
             f"add aws_secret_access_key to profile {name} in {shown}",
         )
     token = section.get("aws_security_token") or section.get("aws_session_token")
-    return ResolvedCredentials(
+    creds = check_credentials(
         Credentials(access_key, secret_key, token if isinstance(token, str) and token else None),
+        f"profile {name} in {shown}", ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"),
+    )
+    return ResolvedCredentials(
+        creds,
         source=f"profile {name} in {shown}",
         profile=name,
     )

@@ -18,7 +18,7 @@ import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sigcurl.credentials._types import ResolvedCredentials, expand_path, parse_timestamp, short_path
+from sigcurl.credentials._types import ResolvedCredentials, check_credentials, expand_path, parse_timestamp, short_path
 from sigcurl.errors import CredentialSourceError, HTTPFailure
 
 if TYPE_CHECKING:
@@ -90,13 +90,16 @@ def from_container(r: Resolver) -> ResolvedCredentials | None:
             expiry = parse_timestamp(data.get("Expiration"))
             if not isinstance(access_key, str) or not isinstance(secret_key, str):
                 raise ValueError
-        except (ValueError, KeyError, TypeError):
+            if session_token is not None and not isinstance(session_token, str):
+                raise ValueError
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise CredentialSourceError(f"the container credentials endpoint {origin} returned malformed JSON",
                                         f"check {REL} / {FULL}") from None
         from sigcurl.signer.types import Credentials
 
-        return ResolvedCredentials(Credentials(access_key, secret_key, session_token or None),
-                                   f"container ({origin})", expiry, None)
+        creds = check_credentials(Credentials(access_key, secret_key, session_token or None),
+                                  f"the container credentials endpoint {origin}", ("AccessKeyId", "SecretAccessKey", "Token"))
+        return ResolvedCredentials(creds, f"container ({origin})", expiry, None)
     raise CredentialSourceError(f"container credentials could not be fetched: {failure}",
                                 f"check {REL} / {FULL} and the authorization token")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sigcurl.credentials._types import ResolvedCredentials, parse_timestamp
+from sigcurl.credentials._types import ResolvedCredentials, check_credentials, parse_timestamp
 from sigcurl.errors import CredentialSourceError, UsageError
 from sigcurl.signer.types import Credentials
 
@@ -50,7 +50,10 @@ def from_environment(environ: Mapping[str, str]) -> ResolvedCredentials | None:
             "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not",
             "set both, or unset AWS_ACCESS_KEY_ID to use a profile",
         )
-    token = environ.get("AWS_SECURITY_TOKEN", "") or environ.get("AWS_SESSION_TOKEN", "") or None
+    token_name = "AWS_SECURITY_TOKEN" if environ.get("AWS_SECURITY_TOKEN") else "AWS_SESSION_TOKEN"
+    token = environ.get(token_name) or None
+    creds = check_credentials(Credentials(access_key, secret_key, token), "the environment",
+                              ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", token_name))
     expiry = None
     raw_expiry = environ.get("AWS_CREDENTIAL_EXPIRATION", "")
     if raw_expiry:
@@ -60,4 +63,4 @@ def from_environment(environ: Mapping[str, str]) -> ResolvedCredentials | None:
                 "AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time",
                 "set it like 2030-01-01T00:00:00Z, or unset it",
             )
-    return ResolvedCredentials(Credentials(access_key, secret_key, token), source="environment", expiry=expiry)
+    return ResolvedCredentials(creds, source="environment", expiry=expiry)

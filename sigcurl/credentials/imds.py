@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from sigcurl.credentials._types import ResolvedCredentials, parse_timestamp
+from sigcurl.credentials._types import ResolvedCredentials, check_credentials, parse_timestamp
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -98,8 +98,9 @@ def from_instance_metadata(r: Resolver) -> ResolvedCredentials | None:
     if listing is None:
         r.tried.append("instance metadata (no instance role)")
         return None
-    role = listing.body.decode("utf-8", "replace").strip().splitlines()[0].strip()
-    if not role or "/" in role or ".." in role:
+    lines = listing.body.decode("utf-8", "replace").split()  # whitespace only: no role
+    role = lines[0] if lines else ""
+    if not role or "/" in role or ".." in role or not role.isprintable():
         r.tried.append("instance metadata (no instance role)")
         return None
     got = get(_CREDS_PATH + role)
@@ -111,10 +112,11 @@ def from_instance_metadata(r: Resolver) -> ResolvedCredentials | None:
         access_key, secret_key, token = data["AccessKeyId"], data["SecretAccessKey"], data["Token"]
         if not all(isinstance(v, str) and v for v in (access_key, secret_key, token)):
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         r.tried.append(f"instance metadata (role {role} returned malformed credentials)")
         return None
     from sigcurl.signer.types import Credentials
 
-    return ResolvedCredentials(Credentials(access_key, secret_key, token), f"imds (instance role {role})",
-                               parse_timestamp(data.get("Expiration")), None)
+    creds = check_credentials(Credentials(access_key, secret_key, token), f"instance metadata (role {role})",
+                              ("AccessKeyId", "SecretAccessKey", "Token"))
+    return ResolvedCredentials(creds, f"imds (instance role {role})", parse_timestamp(data.get("Expiration")), None)

@@ -6,8 +6,8 @@ would (no shell is run), inherits stdin so it can prompt on a terminal, and
 has its stderr discarded: it may hold secrets, and sigcurl never echoes it.
 A non-zero exit, a timeout, output over :data:`MAX_OUTPUT_BYTES` or output
 that is not that JSON is a CredentialSourceError naming the profile and the
-file.  Credentials with an Expiration are cached (keyed by the command), so
-a slow or prompting command runs once per expiry.
+file.  Its credentials are never written to disk (the AWS CLI does not cache
+them either): the command runs once per sigcurl run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import subprocess
 import threading
 from typing import TYPE_CHECKING
 
-from sigcurl.credentials._types import ResolvedCredentials, parse_timestamp
+from sigcurl.credentials._types import ResolvedCredentials, check_credentials, parse_timestamp
 from sigcurl.errors import CredentialSourceError
 
 if TYPE_CHECKING:
@@ -33,16 +33,11 @@ TIMEOUT_SECONDS = 120.0
 
 def from_process(r: Resolver, name: str, command: str) -> ResolvedCredentials:
     """Run the credential_process *command* of profile *name*."""
-    from sigcurl.credentials.cache import cache_key
     from sigcurl.signer.types import Credentials
 
     where = r.files.where(name)
     label = f"credential_process of profile {name} in {where}"
     fix = f"run the profile's credential_process command yourself to see its error (profile {name}, {where})"
-    key = cache_key({"CredentialProcess": command, "Profile": name})
-    hit = r.cache.load(key, r.now)
-    if hit is not None:
-        return ResolvedCredentials(hit.credentials, label + " (cached)", hit.expiry, name)
     try:
         argv = shlex.split(command)
     except ValueError:
@@ -61,7 +56,7 @@ def from_process(r: Resolver, name: str, command: str) -> ResolvedCredentials:
 
     try:
         data = json.loads(out.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise bad("something that is not JSON") from None
     if not isinstance(data, dict):
         raise bad("JSON that is not an object")
@@ -78,11 +73,10 @@ def from_process(r: Resolver, name: str, command: str) -> ResolvedCredentials:
         expiry = parse_timestamp(data["Expiration"])
         if expiry is None:
             raise bad("an Expiration that is not an ISO 8601 time")
-    creds = Credentials(access_key, secret_key, token or None)
-    if expiry is not None:
-        if expiry <= r.now:
-            raise bad(f"credentials that expired at {expiry:%Y-%m-%d %H:%M:%S} UTC")
-        r.cache.store(key, creds, expiry)
+    creds = check_credentials(Credentials(access_key, secret_key, token or None), label,
+                              ("AccessKeyId", "SecretAccessKey", "SessionToken"))
+    if expiry is not None and expiry <= r.now:
+        raise bad(f"credentials that expired at {expiry:%Y-%m-%d %H:%M:%S} UTC")
     return ResolvedCredentials(creds, label, expiry, name)
 
 

@@ -19,7 +19,7 @@ import os
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from sigcurl.credentials._types import ResolvedCredentials, home_dir, parse_timestamp
+from sigcurl.credentials._types import ResolvedCredentials, check_credentials, home_dir, parse_timestamp
 from sigcurl.errors import CredentialSourceError, HTTPFailure
 
 if TYPE_CHECKING:
@@ -96,12 +96,15 @@ def from_sso(r: Resolver, name: str) -> ResolvedCredentials:
         expiry = parse_timestamp(float(rc["expiration"]) / 1000.0)
         if not isinstance(access_key, str) or not isinstance(secret_key, str) or expiry is None:
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+        if session_token is not None and not isinstance(session_token, str):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
         raise CredentialSourceError(f"SSO GetRoleCredentials for profile {name} returned a malformed response",
                                     "check AWS_ENDPOINT_URL_SSO / endpoint_url") from None
     from sigcurl.signer.types import Credentials
 
-    creds = Credentials(access_key, secret_key, session_token or None)
+    creds = check_credentials(Credentials(access_key, secret_key, session_token or None),
+                              f"SSO GetRoleCredentials for profile {name}", ("accessKeyId", "secretAccessKey", "sessionToken"))
     r.cache.store(key, creds, expiry, {"ProviderType": "sso"})
     return ResolvedCredentials(creds, label, expiry, name)
 
@@ -119,7 +122,7 @@ def _load_token(r: Resolver, cache_name: str, name: str, login: str) -> str:
             raise ValueError
     except FileNotFoundError:
         raise CredentialSourceError(f"no SSO login found for profile {name}", login) from None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise CredentialSourceError(f"the cached SSO token for profile {name} is unreadable", login) from None
     if expires_at is None or expires_at <= r.now:
         raise CredentialSourceError(f"the SSO session for profile {name} has expired", login)

@@ -12,5 +12,5 @@
 * :mod:`.sink`: where a body goes (stdout, ``-o``, ``-O``);
 * :mod:`.progress`, :mod:`.parallel`: progress meters and ``--parallel`` output.
 
-Nothing here imports requests or the transport; rich only when drawing.
+Nothing here imports requests or the transport; rich only when drawing progress.
 """

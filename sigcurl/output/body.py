@@ -4,13 +4,13 @@
 alone, whether the body is an AWS event stream, server-sent events, a
 stream of JSON lines, or a document.  Streams are written as they arrive,
 wherever they go (event streams decoded by :mod:`.stream`); a document is
-pretty-printed on a terminal (held until it is complete, up to 8 MiB) unless
+pretty-printed on a terminal (held until it is complete, up to 4 MiB) unless
 ``-N/--no-buffer`` asks for it as it arrives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from sigcurl.output.writes import binary_on_terminal, write_bytes
@@ -18,7 +18,7 @@ from sigcurl.spec import OutputSpec
 
 __all__ = ["binary_on_terminal", "body_shape", "write_body", "write_bytes"]
 
-PRETTY_LIMIT = 8 << 20  # larger bodies are streamed raw even on a terminal
+PRETTY_LIMIT = 4 << 20  # larger bodies are streamed raw even on a terminal (with a note)
 ERROR_BODY_LIMIT = 256 << 10
 
 #: body_shape values.
@@ -55,22 +55,33 @@ def _kind(content_type: str | None) -> str:
     return "binary"
 
 
-def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec,
-               shape: str = DOCUMENT) -> None:
+def write_body(
+    sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None, out: OutputSpec,
+    shape: str = DOCUMENT, note: Callable[[str], None] | None = None, prefix: bytes = b"",
+) -> bytes:
     """Write the body: raw bytes as they arrive, a decoded event stream, or pretty-printed on a terminal.
 
-    ``shape`` is :func:`body_shape` of ``content_type`` (decided once by the caller).
+    ``shape`` is :func:`body_shape` of ``content_type`` (decided once by the caller).  A document over
+    a pretty-printing budget is written as sent and ``note`` is told why, in one line.  ``prefix`` (the
+    ``-i`` head) goes out with the first piece of a piped body in one write, as curl's buffered output
+    does; when no body comes it is returned unwritten, for the caller to write with what follows.
     """
     if shape == EVENT_STREAM:
         from sigcurl.output.stream import write_event_stream
 
+        if prefix:
+            write_bytes(sink, prefix)
         write_event_stream(sink, chunks, out)
-        return
+        return b""
     kind = _kind(content_type)
     if not out.terminal and not out.pretty:
         for chunk in chunks:
-            write_bytes(sink, chunk)
-        return
+            if chunk:
+                write_bytes(sink, prefix + chunk)
+                prefix = b""
+        return prefix
+    if prefix:
+        write_bytes(sink, prefix)
     first = next(chunks, b"")
     if out.terminal and (b"\x00" in first[:8192] or kind == "binary" and shape == DOCUMENT and _looks_binary(first)):
         raise binary_on_terminal()
@@ -78,18 +89,36 @@ def write_body(sink: BinaryIO, chunks: Iterator[bytes], content_type: str | None
         write_bytes(sink, first)  # streams, -N and plain text flow as they arrive
         for chunk in chunks:
             write_bytes(sink, chunk)
-        return
+        return b""
     buf = bytearray(first)
     for chunk in chunks:
         buf += chunk
         if len(buf) > PRETTY_LIMIT:
+            _note(note, kind, f"it is over {PRETTY_LIMIT >> 20} MiB")
             write_bytes(sink, bytes(buf))
             for rest in chunks:
                 write_bytes(sink, rest)
-            return
-    from sigcurl.output.pretty import pretty_bytes
+            return b""
+    from sigcurl.output.pretty import TooBig, render
 
-    write_bytes(sink, pretty_bytes(bytes(buf), kind, color=out.color))
+    data = bytes(buf)
+    try:
+        blocks = render(data, kind, color=out.color)
+    except TooBig as exc:
+        _note(note, kind, str(exc))
+        blocks = None
+    if blocks is None:
+        write_bytes(sink, data)
+        return b""
+    for block in blocks:
+        write_bytes(sink, block)
+    return b""
+
+
+def _note(note: Callable[[str], None] | None, kind: str, why: str) -> None:
+    if note is not None:
+        note(f"sigcurl: the {kind.upper()} body is shown as sent, not pretty-printed: {why} — "
+             f"pipe it to a formatter (e.g. | jq) to see it indented")
 
 
 def _looks_binary(data: bytes) -> bool:

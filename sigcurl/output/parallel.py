@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, BinaryIO, TextIO
 
-from sigcurl.errors import WriteError
+from sigcurl.errors import OutputClosedError
 
 
 class ParallelProgress:
@@ -82,4 +82,4 @@ def flush(out: Any, err: str, stdout: BinaryIO, stderr: TextIO, stdout_isatty: b
             stdout.write(chunk)
         stdout.flush()
     except BrokenPipeError:
-        raise WriteError("output closed early", "read all of the output") from None
+        raise OutputClosedError("output closed before the whole response was written", "read all of the output, or use -o FILE") from None

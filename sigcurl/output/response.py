@@ -10,13 +10,12 @@ here sends anything or imports the transport.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError
 from sigcurl.output.body import DOCUMENT, ERROR_BODY_LIMIT, body_shape, write_body, write_bytes
-from sigcurl.output.redact import scrub_bytes
+from sigcurl.output.redact import scrubber
 from sigcurl.output.sink import open_sink, remove_output, sink_path
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import ResponseHead, head_block, url_host, verbose_response
@@ -30,7 +29,24 @@ if TYPE_CHECKING:
     from sigcurl.curlopts import HttpRequest
     from sigcurl.environment import Env
     from sigcurl.output.trace import Trace
+    from sigcurl.output.writeout import TransferInfo
+    from sigcurl.s3.multipart import Summary
     from sigcurl.signer.types import SignedRequest
+
+
+class Measured(Protocol):
+    """What the wire measured for a transfer (the transport's ``Timings``): monotonic instants, counts, addresses."""
+
+    hop: float
+    namelookup: float
+    connect: float
+    appconnect: float
+    pretransfer: float
+    starttransfer: float
+    connects: int
+    sent: int
+    local: tuple[str, int]
+    remote: tuple[str, int]
 
 
 class Received(ResponseHead, Protocol):
@@ -39,6 +55,12 @@ class Received(ResponseHead, Protocol):
     url: str
     redirects: int
     size_download: int
+    method: str
+    size_upload: int
+    started: float
+    @property
+    def timings(self) -> Measured: ...  # read-only here: the transport's Timings is one
+    monotonic: Callable[[], float]
 
     def header(self, name: str) -> str | None: ...
     def iter_body(self, size: int = ..., *, live: bool = ...) -> Iterator[bytes]: ...
@@ -48,7 +70,7 @@ class Received(ResponseHead, Protocol):
 class Exchange:
     """One transfer's output state: where it writes, and what it saw on the way."""
 
-    __slots__ = ("spec", "env", "err", "secrets", "signed", "hops", "trace", "resumed_from", "shared_file")
+    __slots__ = ("spec", "env", "err", "secrets", "signed", "hops", "trace", "resumed_from", "shared_file", "upload")
 
     def __init__(self, spec: TransferSpec, env: Env, err: Stderr, secrets: list[str | None], *,
                  trace: Trace | None = None, resumed_from: int = 0,
@@ -62,6 +84,7 @@ class Exchange:
         self.trace = trace  # --trace/--trace-ascii
         self.resumed_from = resumed_from  # -C: the offset asked for with a Range (0: none)
         self.shared_file = shared_file  # opens -D files once per run
+        self.upload: Summary | None = None  # an S3 multipart upload's parts, part size, id (for -w)
 
     def redirected(self, resp: ResponseHead) -> None:
         """A redirect that is being followed: shown with -v now, with -i before the final head."""
@@ -92,7 +115,7 @@ class Exchange:
         return Meter(self.env.stderr, "download", total).wrap(chunks)
 
 
-def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float) -> None:
+def write_response(x: Exchange, resp: Received, req: HttpRequest) -> None:
     """Write ``resp`` as the options say; raises the transfer's error (``-f``, a write failure...)."""
     out = x.spec.output
     if out.verbose:
@@ -127,8 +150,9 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
     elif failed:
         error_body = resp.read_all(ERROR_BODY_LIMIT)
         summary = _report_aws_error(x, resp, error_body, failing=failing)
-        # An error body may echo what was signed (S3 returns the canonical request, token included).
-        body = itertools.chain([scrub_bytes(error_body, x.secrets)], resp.iter_body())
+        # An error body may echo what was signed (S3 returns the canonical request, token included,
+        # also as hex): the whole of it is scrubbed, on the fly.
+        body = scrubber(x.secrets).stream(itertools.chain([error_body], resp.iter_body()))
     else:
         # Documents in 1 MiB pieces, never held whole; streams (and -N) in smaller ones, written as they come.
         held = shape == DOCUMENT and not out.no_buffer  # a whole document may be pretty-printed
@@ -139,13 +163,20 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
     if x.trace is not None:
         body = x.trace.wrap(body)
     exit_error: SigcurlError | None = None
+    pending = b""  # the head, when no body came to be written with it
     try:
-        if out.include or out.head_only:
-            _write_include(sink, x, resp, doubled)
-        if not (failed and out.fail == FAIL):  # -f writes no body (--fail-with-body does)
-            write_body(sink, body, resp.header("Content-Type"), out, shape)
+        # The head goes out with the first piece of the body (and with -w's text when there is no body),
+        # so a reader that stops early sees what it sees with curl's buffered writes.
+        head = _include_bytes(x, resp, doubled) if out.include or out.head_only else b""
+        if failed and out.fail == FAIL:  # -f writes no body (--fail-with-body does)
+            pending = head
+        else:
+            pending = write_body(sink, body, resp.header("Content-Type"), out, shape, x.err.info, prefix=head)
+        if pending and sink is not x.env.stdout:
+            write_bytes(sink, pending)
+            pending = b""
     except SigcurlError as exc:
-        exit_error = exc
+        exit_error, pending = exc, b""
     except BaseException:
         close_sink(False)
         raise
@@ -158,16 +189,91 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest, started: float
         exit_error = HTTPStatusError(f"{what} (-f)", fix)
     if exit_error is not None and out.remove_on_error and opened:
         remove_output(out, req.url)
-    if out.write_out:
-        _write_out(x, resp, req, started, exit_error)
+    try:
+        if out.write_out:
+            _write_out(x, transfer_info(x, resp, req, exit_error), pending)
+        elif pending:
+            write_bytes(x.env.stdout, pending)
+    except SigcurlError as exc:
+        exit_error = exit_error or exc
     if exit_error is not None:
         raise exit_error
 
 
+def write_failure(x: Exchange, req: HttpRequest, started: float, now: float, error: SigcurlError) -> None:
+    """``-w`` for a transfer that got no response (curl writes it too: ``000``, the exit code, the message)."""
+    if not x.spec.output.write_out:
+        return
+    from sigcurl.output.writeout import TransferInfo
+
+    info = TransferInfo(
+        http_code=0, method=req.method, url=x.spec.request.url, url_effective=req.url, time_total=now - started,
+        exitcode=int(error.exit_code), errormsg=" ".join(error.what.split()), urlnum=x.spec.urlnum, version=_version(),
+    )
+    _write_out(x, info, b"")
+
+
+def transfer_info(x: Exchange, resp: Received, req: HttpRequest, error: SigcurlError | None) -> TransferInfo:
+    """What -w reports for ``resp``, from the transport's measurements (times from the transfer's start)."""
+    from urllib.parse import urljoin
+
+    from sigcurl.output.writeout import TransferInfo
+
+    t, start = resp.timings, resp.started
+    scrub = scrubber(x.secrets)  # header values may echo a secret (-w '%{header_json}')
+
+    def since(instant: float) -> float:
+        return max(instant - start, 0.0) if instant else 0.0
+
+    hop = since(t.hop)
+    location = resp.header("Location")
+    version = resp.http_version.partition("/")[2] or "1.1"
+    return TransferInfo(
+        http_code=resp.status, method=resp.method, url=x.spec.request.url, url_effective=resp.url,
+        content_type=resp.header("Content-Type"), headers=[(n, scrub.in_text(v)) for n, v in resp.headers],
+        size_download=resp.size_download,
+        size_upload=x.upload.size if x.upload else resp.size_upload, size_header=sum(map(len, x.hops)) + len(head_block(resp)),
+        size_request=t.sent, time_total=max(resp.monotonic() - start, 0.0),
+        # a reused connection: no lookup and no connect in this hop (curl reports the hop's start)
+        time_namelookup=since(t.namelookup) or hop, time_connect=since(t.connect) or hop,
+        time_appconnect=since(t.appconnect), time_pretransfer=since(t.pretransfer),
+        time_starttransfer=since(t.starttransfer), time_redirect=hop if resp.redirects else 0.0,
+        num_redirects=resp.redirects, num_connects=t.connects, http_version=version,
+        scheme=resp.url.partition("://")[0].upper(), remote_ip=t.remote[0], remote_port=t.remote[1],
+        local_ip=t.local[0], local_port=t.local[1],
+        redirect_url=urljoin(resp.url, location) if location and 300 <= resp.status < 400 else None,
+        filename_effective=sink_path(x.spec.output, req.url), urlnum=x.spec.urlnum,
+        num_certs=1 if resp.url.lower().startswith("https:") else 0,
+        exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else None,
+        referer=next((v for n, v in req.headers if n.lower() == "referer"), None), version=_version(),
+        **_upload_fields(x.upload),
+    )
+
+
+def _upload_fields(up: Summary | None) -> dict[str, Any]:
+    """-w's view of an S3 multipart upload: its parts, part size, upload id and the object's checksum."""
+    if up is None:
+        return {}
+    return {
+        "parts": up.parts, "part_size": up.part_size, "upload_id": up.upload_id,
+        "checksum": f"{up.checksum}:{up.object_checksum}" if up.object_checksum else "",
+    }
+
+
+def _version() -> str:
+    from sigcurl._version import __version__
+
+    return f"sigcurl/{__version__}"
+
+
+def _include_bytes(x: Exchange, resp: Received, doubled: bool) -> bytes:
+    """``-i``/``-I``: every head block of the transfer, secrets scrubbed (each line twice when ``-D -`` shares stdout)."""
+    heads = scrubber(x.secrets).in_bytes(b"".join(x.hops) + head_block(resp))
+    return b"".join(line + line for line in heads.splitlines(True)) if doubled else heads
+
+
 def _write_include(sink: BinaryIO, x: Exchange, resp: Received, doubled: bool) -> None:
-    """``-i``/``-I``: every head block of the transfer (each line twice when ``-D -`` shares stdout)."""
-    heads = b"".join(x.hops) + head_block(resp)
-    write_bytes(sink, b"".join(line + line for line in heads.splitlines(True)) if doubled else heads)
+    write_bytes(sink, _include_bytes(x, resp, doubled))
 
 
 def _write_heads(x: Exchange, resp: Received, *, dump: bool) -> None:
@@ -175,7 +281,7 @@ def _write_heads(x: Exchange, resp: Received, *, dump: bool) -> None:
     out = x.spec.output
     if out.dump_header and dump:
         sink = x.env.stdout if out.dump_header == "-" or x.shared_file is None else x.shared_file(out.dump_header)
-        write_bytes(sink, b"".join(x.hops) + head_block(resp))
+        write_bytes(sink, _include_bytes(x, resp, False))
     if out.etag_save:
         etag = resp.header("ETag")
         data = (etag + "\n").encode("latin-1", "replace") if etag else b""
@@ -233,23 +339,14 @@ def _show_mismatch(err: Stderr, signed: SignedRequest, aws: AwsError) -> None:
         err.write(f"* hint: {hint}\n")
 
 
-def _write_out(x: Exchange, resp: Received, req: HttpRequest, started: float, error: SigcurlError | None) -> None:
-    from sigcurl.output.writeout import TransferInfo, write_out
+def _write_out(x: Exchange, info: TransferInfo, pending: bytes) -> None:
+    """Write -w's text (after ``pending``, the unwritten head, in one write)."""
+    from sigcurl.output.writeout import write_out
 
-    fmt = x.spec.output.write_out or ""
-    info = TransferInfo(
-        http_code=resp.status, method=req.method, url=req.url, url_effective=resp.url,
-        content_type=resp.header("Content-Type") or "", headers=resp.headers, size_download=resp.size_download,
-        size_upload=req.body.length if req.body is not None else 0,
-        size_header=sum(map(len, x.hops)) + len(head_block(resp)),
-        time_total=time.monotonic() - started, time_starttransfer=0.0, num_redirects=resp.redirects,
-        exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else "",
-    )
-    text, err, unknown = write_out(fmt, info)
+    text, err, unknown = write_out(x.spec.output.write_out or "", info)
     for name in dict.fromkeys(unknown):
         x.err.info(f"sigcurl: unknown --write-out variable %{{{name}}} — see 'sigcurl --help' for the variables")
-    if text:
-        write_bytes(x.env.stdout, text.encode())
+    if text or pending:
+        write_bytes(x.env.stdout, pending + text.encode())
     if err:
         x.err.write(err)
-

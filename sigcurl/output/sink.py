@@ -24,7 +24,7 @@ def remote_file_name(url: str) -> str:
 
 
 def sink_path(out: OutputSpec, url: str) -> str | None:
-    """The file the body of the transfer to ``url`` goes to; None for stdout."""
+    """The file the body of the transfer to ``url`` goes to (``-o``, ``-O``, ``--output-dir``), None for stdout."""
     path = out.output
     if path is None or path == "-":
         return None

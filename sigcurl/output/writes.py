@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from sigcurl.errors import ExitCode, SigcurlError, WriteError
+from sigcurl.errors import ExitCode, OutputClosedError, SigcurlError, WriteError
 
 
 def write_bytes(sink: BinaryIO, data: bytes) -> None:
@@ -13,7 +13,9 @@ def write_bytes(sink: BinaryIO, data: bytes) -> None:
         sink.write(data)
         sink.flush()
     except BrokenPipeError:
-        raise WriteError("output closed before the whole response was written", "read all of the output, or use -o FILE") from None
+        raise OutputClosedError(
+            "output closed before the whole response was written", "read all of the output, or use -o FILE"
+        ) from None
     except OSError as exc:
         raise WriteError(f"cannot write output: {exc.strerror or exc}", "check the disk space and the -o path") from None
 

@@ -235,18 +235,25 @@ def retry_after(answer: Answer, now: datetime) -> float | None:
 
 
 def parse_http_date(value: str | None) -> datetime | None:
-    """An HTTP ``Date`` header as an aware datetime (None if absent or malformed)."""
+    """An HTTP ``Date`` header as an aware datetime (None if absent, malformed or absurd).
+
+    A date before 1970 or after 9000 is absurd: a clock offset taken from it
+    (9999-12-31T23:59:59Z) would overflow the calendar once time moves on.
+    """
     if not value:
         return None
     import email.utils
 
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when is None:
+            return None
+        when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        if not 1970 <= when.astimezone(timezone.utc).year <= 9000:
+            return None
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when is None:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when
 
 
 # -- redirects ----------------------------------------------------------------------

@@ -21,17 +21,52 @@ from sigcurl.transport.options import find_header
 INSPECT_LIMIT = 64 << 10  # bytes of an error body read to classify it
 
 
+class Timings:
+    """What the wire measured for one transfer (``-w``): instants on the transport's monotonic clock.
+
+    Filled in by the session's connection classes (:mod:`sigcurl.transport.wire`)
+    while an attempt runs.  ``hop`` is when the last attempt (or followed
+    redirect) started; ``namelookup``, ``connect``, ``appconnect`` (TLS done)
+    stay 0.0 when the attempt reused a connection (or, for ``appconnect``, is
+    plain HTTP); ``pretransfer`` is when the request started going out and
+    ``starttransfer`` when the first byte of the answer arrived.
+    ``connects`` and ``sent`` (bytes of request heads and bodies) count every
+    attempt of the transfer.  Mutable and slotted: written while it runs.
+    """
+
+    __slots__ = ("hop", "namelookup", "connect", "appconnect", "pretransfer", "starttransfer",
+                 "connects", "sent", "local", "remote")
+
+    def __init__(self) -> None:
+        self.hop = 0.0
+        self.namelookup = 0.0
+        self.connect = 0.0
+        self.appconnect = 0.0
+        self.pretransfer = 0.0
+        self.starttransfer = 0.0
+        self.connects = 0
+        self.sent = 0
+        self.local: tuple[str, int] = ("", 0)
+        self.remote: tuple[str, int] = ("", 0)
+
+    def new_hop(self, now: float) -> None:
+        """A new attempt starts: the per-attempt instants are reset, the counts kept."""
+        self.hop = now
+        self.namelookup = self.connect = self.appconnect = self.pretransfer = self.starttransfer = 0.0
+
+
 class Response:
     """A response whose body has not been read yet (mutable: the transport fills it in)."""
 
     __slots__ = ("status", "reason", "http_version", "headers", "url", "redirects", "started", "raw",
-                 "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error",
-                 "monotonic")
+                 "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error", "_stream",
+                 "monotonic", "method", "size_upload", "timings")
 
     def __init__(
         self, *, status: int, reason: str, http_version: str, headers: list[tuple[str, str]], url: str,
         redirects: int, started: float, raw: Any, compressed: bool = False, deadline: float | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = time.monotonic, method: str = "GET", size_upload: int = 0,
+        timings: Timings | None = None,
     ) -> None:
         self.status = status
         self.reason = reason
@@ -44,11 +79,15 @@ class Response:
         self.compressed = compressed
         self.deadline = deadline  # on the ``monotonic`` clock
         self.monotonic = monotonic
+        self.method = method  # of the request that was answered (a 303 turns a POST into a GET)
+        self.size_upload = size_upload  # body bytes sent with that request
+        self.timings = timings if timings is not None else Timings()
         self.size_download = 0
         #: the start of the body, already read by the transport to classify an error
         self.prefix = b""
         self.prefix_complete = False  # the prefix is the whole body
         self.prefix_error: SigcurlError | None = None  # reading stopped with this
+        self._stream: Iterator[bytes] | None = None
 
     def __repr__(self) -> str:
         return f"Response(status={self.status}, url={self.url!r}, redirects={self.redirects})"
@@ -56,13 +95,29 @@ class Response:
     def header(self, name: str) -> str | None:
         return find_header(self.headers, name)
 
+    def _chunks(self, size: int, live: bool = False) -> Iterator[bytes]:
+        """The one iterator over the raw body, made once: every reader continues it.
+
+        urllib3 closes the connection when one of its stream generators is
+        closed half-way (a chunked body then ends early, silently), so no
+        reader may abandon a fresh generator: they all share this one.
+        ``live`` (for the first reader): pieces as they arrive, see :meth:`iter_body`.
+        """
+        if self._stream is None:
+            raw = self.raw
+            if live and not getattr(raw, "chunked", False) and hasattr(raw, "read1"):
+                self._stream = iter(lambda: raw.read1(size, decode_content=self.compressed), b"")
+            else:
+                self._stream = raw.stream(size, decode_content=self.compressed)
+        return self._stream
+
     def peek(self, limit: int = INSPECT_LIMIT) -> bytes:
         """Read up to ``limit`` bytes of the body ahead, keeping them for :meth:`iter_body`."""
         if self.prefix or self.prefix_complete or self.prefix_error is not None or self.size_download:
             return self.prefix
         out = bytearray()
         try:
-            for chunk in self.raw.stream(1 << 16, decode_content=self.compressed):
+            for chunk in self._chunks(1 << 16):
                 out += chunk
                 if len(out) >= limit:
                     break
@@ -89,7 +144,7 @@ class Response:
         if self.prefix_complete:
             return
         try:
-            for chunk in self._pieces(size, live):
+            for chunk in self._chunks(size, live):
                 if self.deadline is not None and self.monotonic() > self.deadline:
                     raise TransferError("operation timed out while receiving the response", "raise -m/--max-time",
                                         exit_code=ExitCode.TIMEOUT)
@@ -100,14 +155,6 @@ class Response:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
             raise map_exception(exc, self.url) from None
-
-    def _pieces(self, size: int, live: bool) -> Iterator[bytes]:
-        raw = self.raw
-        if not live or getattr(raw, "chunked", False) or not hasattr(raw, "read1"):
-            yield from raw.stream(size, decode_content=self.compressed)
-            return
-        while piece := raw.read1(size, decode_content=self.compressed):
-            yield piece
 
     def read_all(self, limit: int) -> bytes:
         """Up to ``limit`` bytes of the body (for error summaries)."""
@@ -126,7 +173,11 @@ class Response:
         """Drop a response that will not be shown (a retried or redirected one)."""
         try:
             if not self.prefix_complete:
-                self.raw.close()  # unread data must not poison a pooled connection
+                length = self.header("Content-Length") or ""
+                if length.isdigit() and int(length) <= INSPECT_LIMIT:
+                    self.raw.drain_conn()  # a short body read to the end: the connection is reused, as curl does
+                else:
+                    self.raw.close()  # unread data must not poison a pooled connection
         except Exception:  # noqa: BLE001
             pass
         self.close()

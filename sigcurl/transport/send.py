@@ -16,7 +16,7 @@ from sigcurl.environment import SYSTEM_CLOCK, Clock
 from sigcurl.errors import TransferError
 from sigcurl.transport import policy
 from sigcurl.transport.options import Hooks, SignFn, TransportOptions
-from sigcurl.transport.response import Response
+from sigcurl.transport.response import Response, Timings
 from sigcurl.transport.wire import Wire
 
 
@@ -49,6 +49,7 @@ class Transport:
         hooks = hooks or Hooks()
         opts, clock = self.options, self.clock
         started = clock.monotonic()
+        timings = Timings()  # what -w reports: one record for every attempt and hop
         deadline = self._deadline()
         trusted_hosts = {policy.origin(request.url)}
         current = request
@@ -59,7 +60,7 @@ class Transport:
             url, headers = sign(current, trusted)
             resp: Response | None = None
             try:
-                resp = self.wire.send_once(current.method, url, headers, current.body, deadline)
+                resp = self.wire.send_once(current.method, url, headers, current.body, deadline, timings)
             except TransferError as exc:
                 failure = policy.Failure(exc.exit_code, exc.what, getattr(exc, "request_sent", True))
                 outcome: policy.Answer | policy.Failure = failure

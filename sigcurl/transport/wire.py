@@ -9,16 +9,23 @@ timeout.  ``--resolve`` / ``--connect-to`` live in this session only: its
 adapter's connection classes connect to the mapped address while the Host
 header, SNI and certificate checks keep the URL's host — nothing
 process-wide is patched, so another option set, or a credential call,
-never sees the mapping.
+never sees the mapping.  The same connection classes measure what ``-w``
+reports (:class:`~sigcurl.transport.response.Timings`): the name lookup,
+the TCP connect, the TLS handshake, when the request starts going out,
+when the first byte of the answer arrives, the addresses of both ends and
+the bytes sent, into the attempt's record (per thread: ``--parallel``
+transfers share a session).
 """
 
 from __future__ import annotations
 
 import os
+import select
 import socket
 import ssl
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,7 +42,7 @@ from sigcurl.environment import SYSTEM_CLOCK, Clock
 from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.transport.errors import before_sending, map_exception
 from sigcurl.transport.options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ResolveTable, TransportOptions
-from sigcurl.transport.response import Response
+from sigcurl.transport.response import Response, Timings
 
 Mapped = Mapping[tuple[str, int], tuple[str, int]]
 
@@ -50,15 +57,41 @@ def lookup(mapping: Mapped, host: str, port: int) -> tuple[str, int] | None:
     return None
 
 
-def _connect(conn: HTTPConnection, mapping: Mapped) -> socket.socket:
-    """urllib3's ``_new_conn`` with the address mapped (the errors stay urllib3's, for the mapping by type)."""
+class Probe(threading.local):
+    """The record of the attempt running on this thread (None: nothing is measured)."""
+
+    timings: Timings | None = None
+    target: str | None = None  # the request-target exactly as signed (urllib3 would escape [ and ])
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self.monotonic = monotonic
+
+
+def _connect(conn: HTTPConnection, mapping: Mapped, probe: Probe) -> socket.socket:
+    """urllib3's ``_new_conn`` with the address mapped and the lookup and connect timed.
+
+    The errors stay urllib3's, for the mapping to exit codes by type.
+    """
     host, port = conn._dns_host, conn.port  # urllib3's name for the host it resolves
     target = lookup(mapping, host, port)
     address = (target[0] or host, target[1] or port) if target is not None else (host, port)
+    timings = probe.timings
     try:
-        sock = u3_connection.create_connection(
-            address, conn.timeout, source_address=conn.source_address, socket_options=conn.socket_options
-        )
+        infos = socket.getaddrinfo(address[0].strip("[]"), address[1], u3_connection.allowed_gai_family(), socket.SOCK_STREAM)
+        if timings is not None:
+            timings.namelookup = probe.monotonic()
+        sock: socket.socket | None = None
+        error: OSError | None = None
+        for info in infos:  # each address in turn, as urllib3 does (numeric: no second lookup)
+            try:
+                sock = u3_connection.create_connection(
+                    (str(info[4][0]), int(info[4][1])), conn.timeout, source_address=conn.source_address, socket_options=conn.socket_options
+                )
+                break
+            except OSError as e:
+                error = e
+        if sock is None:
+            raise error or OSError("getaddrinfo returns an empty list")
     except socket.gaierror as e:
         if hasattr(u3, "NameResolutionError"):
             raise u3.NameResolutionError(conn.host, conn, e) from e
@@ -69,29 +102,103 @@ def _connect(conn: HTTPConnection, mapping: Mapped) -> socket.socket:
         ) from e
     except OSError as e:
         raise u3.NewConnectionError(conn, f"Failed to establish a new connection: {e}") from e
+    if timings is not None:
+        timings.connect = probe.monotonic()
+        timings.connects += 1
     sys.audit("http.client.connect", conn, conn.host, conn.port)
     return sock
 
 
-def _pool_classes(table: ResolveTable) -> dict[str, type[HTTPConnectionPool]]:
-    """Connection pools whose connections connect through ``table`` (classes made for this session only)."""
+def _target(url: str) -> str:
+    """The origin-form request-target (path and query) of an absolute URL."""
+    rest = url.partition("://")[2]
+    start = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    target = rest[start:]
+    return target if target.startswith("/") else "/" + target
+
+
+def _readable(sock: socket.socket, timeout: float | None) -> bool:
+    """Wait until ``sock`` has data to read (the first byte of an answer); False on timeout."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(None if timeout is None else max(timeout, 0.0) * 1000))
+    return bool(select.select([sock], [], [], timeout)[0])
+
+
+class _Measured:
+    """What the session's connections do besides urllib3's: map the address, measure (a mixin)."""
+
+    mapping: Mapped = {}
+    probe: Probe
+    sock: Any
+    timeout: Any
+
+    def _new_conn(self) -> socket.socket:
+        return _connect(self, self.mapping, self.probe)  # type: ignore[arg-type]
+
+    def send(self, data: Any) -> None:
+        timings = self.probe.timings
+        if timings is not None and isinstance(data, (bytes, bytearray, memoryview)):
+            timings.sent += memoryview(data).nbytes
+        super().send(data)  # type: ignore[misc]
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        target = self.probe.target
+        if target is not None and len(args) > 1 and str(args[1]).startswith("/"):
+            args = (args[0], target, *args[2:])  # origin-form: the bytes that were signed, not urllib3's re-encoding
+        timings = self.probe.timings
+        if timings is not None:
+            if self.sock is None:  # plain HTTP connects on first send: connect first, so the request is timed alone
+                self.connect()  # type: ignore[attr-defined]
+            timings.pretransfer = self.probe.monotonic()
+            if self.sock is not None:
+                try:
+                    timings.local = self.sock.getsockname()[:2]
+                    timings.remote = self.sock.getpeername()[:2]
+                except OSError:
+                    pass
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        timings = self.probe.timings
+        if timings is not None and self.sock is not None:
+            try:
+                ready = self.sock.pending() > 0 if hasattr(self.sock, "pending") else False
+                ready = ready or _readable(self.sock, self.sock.gettimeout())
+            except (OSError, ValueError):
+                ready = True  # let the read itself report it
+            if not ready:
+                raise TimeoutError("timed out waiting for the response")  # urllib3 reports it as a read timeout
+            timings.starttransfer = self.probe.monotonic()
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+def _pool_classes(table: ResolveTable, probe: Probe) -> dict[str, type[HTTPConnectionPool]]:
+    """Connection pools whose connections connect through ``table`` and measure into ``probe``
+    (classes made for this session only)."""
     mapping: Mapped = {(h.lower(), p): (a, ap) for h, p, a, ap in table}
 
-    class ResolvingHTTPConnection(HTTPConnection):
-        def _new_conn(self) -> socket.socket:
-            return _connect(self, mapping)
+    class SessionHTTPConnection(_Measured, HTTPConnection):
+        pass
 
-    class ResolvingHTTPSConnection(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            return _connect(self, mapping)
+    class SessionHTTPSConnection(_Measured, HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            timings = self.probe.timings
+            if timings is not None:
+                timings.appconnect = self.probe.monotonic()
 
-    class ResolvingHTTPPool(HTTPConnectionPool):
-        ConnectionCls = ResolvingHTTPConnection
+    for cls in (SessionHTTPConnection, SessionHTTPSConnection):
+        cls.mapping, cls.probe = mapping, probe
 
-    class ResolvingHTTPSPool(HTTPSConnectionPool):
-        ConnectionCls = ResolvingHTTPSConnection
+    class SessionHTTPPool(HTTPConnectionPool):
+        ConnectionCls = SessionHTTPConnection
 
-    return {"http": ResolvingHTTPPool, "https": ResolvingHTTPSPool}
+    class SessionHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = SessionHTTPSConnection
+
+    return {"http": SessionHTTPPool, "https": SessionHTTPSPool}
 
 
 def tls_context(options: TransportOptions) -> ssl.SSLContext | None:
@@ -128,11 +235,13 @@ def tls_context(options: TransportOptions) -> ssl.SSLContext | None:
 
 
 class ResolvingAdapter(HTTPAdapter):
-    """An adapter whose pools (direct and through an HTTP proxy) connect through a --resolve table
+    """An adapter whose pools (direct and through an HTTP proxy) connect through a --resolve table, measure,
     and use this session's TLS context (client certificate, ``--capath``, TLS versions)."""
 
-    def __init__(self, table: ResolveTable = (), ssl_context: ssl.SSLContext | None = None, **kwargs: Any) -> None:
-        self._pools = _pool_classes(table) if table else None
+    def __init__(self, table: ResolveTable = (), probe: Probe | None = None, ssl_context: ssl.SSLContext | None = None,
+                 **kwargs: Any) -> None:
+        self.probe = probe if probe is not None else Probe(SYSTEM_CLOCK.monotonic)
+        self._pools = _pool_classes(table, self.probe)
         self._ssl_context = ssl_context
         super().__init__(**kwargs)
 
@@ -140,23 +249,23 @@ class ResolvingAdapter(HTTPAdapter):
         if self._ssl_context is not None:
             kwargs["ssl_context"] = self._ssl_context
         super().init_poolmanager(*args, **kwargs)
-        if self._pools is not None:
-            self.poolmanager.pool_classes_by_scheme = self._pools
+        self.poolmanager.pool_classes_by_scheme = self._pools
 
     def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
         if self._ssl_context is not None:
             kwargs["ssl_context"] = self._ssl_context
         manager = super().proxy_manager_for(proxy, **kwargs)
-        if self._pools is not None and not proxy.lower().startswith("socks"):
+        if not proxy.lower().startswith("socks"):
             manager.pool_classes_by_scheme = self._pools
         return manager
 
 
-def new_session(table: ResolveTable = (), ssl_context: ssl.SSLContext | None = None) -> requests.Session:
-    """A session that adds no header of its own, never retries, and connects through ``table`` with ``ssl_context``."""
+def new_session(table: ResolveTable = (), probe: Probe | None = None, ssl_context: ssl.SSLContext | None = None) -> requests.Session:
+    """A session that adds no header of its own, never retries, connects through ``table`` with ``ssl_context``
+    and measures into ``probe``."""
     session = requests.Session()
     session.headers.clear()
-    adapter = ResolvingAdapter(table, ssl_context, pool_connections=4, pool_maxsize=16, max_retries=0)
+    adapter = ResolvingAdapter(table, probe, ssl_context, pool_connections=4, pool_maxsize=16, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -205,13 +314,22 @@ def connection_settings(options: TransportOptions, url: str, session: requests.S
     return merged
 
 
+def _received_headers(raw: Any) -> list[tuple[str, str]]:
+    """The response's header lines as received: order, repeats and the case of each name kept."""
+    message = getattr(getattr(raw, "_original_response", None), "msg", None)
+    if message is not None:
+        return [(str(n), str(v)) for n, v in message.items()]
+    return list(raw.headers.items())
+
+
 class Wire:
     """One session for one option set: settings per origin, timeouts, one exact attempt at a time."""
 
     def __init__(self, options: TransportOptions, clock: Clock = SYSTEM_CLOCK, *, resolve: bool = True) -> None:
         self.options = options
         self.clock = clock
-        self.session = new_session(options.resolve if resolve else (), tls_context(options))
+        self.probe = Probe(clock.monotonic)
+        self.session = new_session(options.resolve if resolve else (), self.probe, tls_context(options))
         self._settings_cache: dict[tuple[str, str], dict[str, Any]] = {}
         if options.insecure:  # -k was asked for explicitly: no multi-line warning per request
             urllib3.disable_warnings(u3.InsecureRequestWarning)
@@ -240,9 +358,15 @@ class Wire:
         return connect, read
 
     def send_once(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: Body | None, deadline: float | None
+        self, method: str, url: str, headers: list[tuple[str, str]], body: Body | None, deadline: float | None,
+        timings: Timings | None = None,
     ) -> Response:
-        """One attempt with exactly this URL and these headers; failures raise TransferError (``request_sent`` set)."""
+        """One attempt with exactly this URL and these headers; failures raise TransferError (``request_sent`` set).
+
+        What the attempt's connection measures goes to ``timings`` (one record per transfer).
+        """
+        timings = timings if timings is not None else Timings()
+        timings.new_hop(self.clock.monotonic())
         prepared = requests.Request(method=method, url="http://sigcurl.invalid/").prepare()
         prepared.url = url
         # Repeated names were joined before signing (curlopts.merge_repeated): one value each.
@@ -256,9 +380,13 @@ class Wire:
             prepared.headers["Content-Length"] = str(body.length)
         elif method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
             prepared.headers["Content-Length"] = "0"
+        self.probe.timings = timings
+        self.probe.target = _target(url)
         try:
-            resp = self.session.send(
-                prepared, stream=True, allow_redirects=False, timeout=self.timeout(deadline), **self.settings(url)
+            # The adapter itself, not Session.send: that reads a 3xx body to look for the next hop,
+            # and the body of a redirect that is not followed is written, as curl does.
+            resp = self.session.get_adapter(url).send(
+                prepared, stream=True, timeout=self.timeout(deadline), **self.settings(url)  # type: ignore[arg-type]
             )
         except SigcurlError:
             raise
@@ -266,17 +394,22 @@ class Wire:
             mapped = map_exception(exc, url)
             mapped.request_sent = not before_sending(exc)  # type: ignore[attr-defined]
             raise mapped from None
+        finally:
+            self.probe.timings = self.probe.target = None
         raw = resp.raw
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
         return Response(
             status=resp.status_code,
             reason=resp.reason or "",
             http_version=version,
-            headers=list(raw.headers.items()),
+            headers=_received_headers(raw),
             url=url,
             redirects=0,
             started=0.0,
             raw=raw,
             compressed=self.options.compressed,
             monotonic=self.clock.monotonic,
+            method=method,
+            size_upload=body.length if body is not None else 0,
+            timings=timings,
         )

@@ -42,7 +42,7 @@ def _curl_differences(readme: str) -> str:
 
 def option_entries(command: click.Command) -> dict[str, list[tuple[str, str]]]:
     """(roff tag, roff help) for every visible option of ``command``, by help section, in declaration order."""
-    from sigcurl.cli import SECTIONS
+    from sigcurl.cli.command import SECTIONS
 
     ctx = click.Context(command, **command.context_settings)
     groups: dict[str, list[tuple[str, str]]] = {s: [] for s in SECTIONS}
