@@ -1,26 +1,27 @@
-"""Fixtures for the credential tests: an isolated home, loopback fake endpoints, STS via moto.
+"""Helpers for the credential tests: an isolated home, loopback fake endpoints, STS via moto.
 
 * :class:`AwsHome` - a temp HOME with ``~/.aws`` files and an explicit,
   minimal environment (instance metadata disabled unless a test enables it).
 * :class:`FakeServer` - a threaded HTTP server on 127.0.0.1 whose answers
   come from a Python function; records every request.
-* ``sts`` - a real moto server behind a counting proxy that also checks
-  each AssumeRole signature with an independent SigV4 computation.
+* :class:`StsProxy` - a counting proxy in front of a real moto server that
+  also checks each AssumeRole signature with an independent SigV4 computation.
+
+The fixtures built on them (``aws_home``, ``moto_url``, ``sts``) live in
+``tests/conftest.py``: tests take them as arguments and import only the
+helpers and constants from here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
-
-import pytest
 
 #: Static keys used as source credentials in the tests (and their secrets,
 #: which must never appear in any message).
@@ -113,20 +114,6 @@ class AwsHome:
         return sorted(d.glob("*.json")) if d.is_dir() else []
 
 
-@pytest.fixture
-def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AwsHome:
-    """A temp HOME (also set in os.environ) and a minimal environment with IMDS disabled."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           "AWS_EC2_METADATA_DISABLED": "true"}
-    return AwsHome(home, env)
-
-
 def _independent_sigv4_ok(rec: Recorded, secret: str) -> bool:
     """Recompute the SigV4 signature of a form POST to / (test-only, not sigcurl's code)."""
     auth = rec.headers.get("authorization", "")
@@ -188,27 +175,6 @@ class StsProxy:
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.calls if c == action)
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    """A real moto server on 127.0.0.1 (ephemeral port) for the whole session."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def sts(moto_url: str, aws_home: AwsHome) -> Iterator[StsProxy]:
-    """A counting, signature-checking proxy to moto; AWS_ENDPOINT_URL_STS points at it."""
-    proxy = StsProxy(moto_url)
-    with proxy.server:
-        aws_home.env["AWS_ENDPOINT_URL_STS"] = proxy.url
-        yield proxy
 
 
 def assert_no_secret(text: str, *secrets: str) -> None:

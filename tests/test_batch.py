@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 import sigcurl.credentials
-from sigcurl.environment import Env
 from support.server import RecordedRequest, Response, VerifyingServer
-from tests.cli_helpers import base_env, run, run_process, run_with_env
+from tests.cli_helpers import base_env, run, run_process
+from tests.cli_helpers import run_injected as invoke
 
 API = ["--service", "execute-api", "--region", "us-east-1"]
 
@@ -409,23 +409,6 @@ def test_process_many_urls(server: VerifyingServer, env: dict[str, str]) -> None
     _all_verified(server)
 
 
-# --- helpers -------------------------------------------------------------------------------------------------
-
-
-def invoke(
-    args: Sequence[str], environ: dict[str, str], *, now: Any = None, stdout: io.BytesIO | None = None,
-    stderr: io.StringIO | None = None, stderr_isatty: bool = False,
-) -> int:
-    """Run the command in-process with an injected environment (clock, streams, terminals)."""
-    env = Env(
-        stdin=io.BytesIO(), stdout=stdout or io.BytesIO(), stderr=stderr or io.StringIO(),
-        stdout_isatty=False, stderr_isatty=stderr_isatty, environ=environ,
-        **({"now": now} if now is not None else {}),
-    )
-    return run_with_env(args, env)
-
-
-
 def test_stdin_data_goes_to_every_url(server: VerifyingServer, env: dict[str, str]) -> None:
     """curl reads ``-d @-`` once and sends it with every URL of the set."""
     result = run([*API, "-d", "@-", server.url + "/a", server.url + "/b"], env, stdin=b"payload\n")
@@ -449,17 +432,11 @@ def test_parallel_verbose_output_kept_whole(server: VerifyingServer, env: dict[s
 
 @pytest.mark.parametrize("args", [["--help"], ["--sign-only", "https://sts.amazonaws.com/"]])
 def test_one_url_does_not_import_the_batch_machinery(env: dict[str, str], args: list[str]) -> None:
-    import os
-    import subprocess
-    import sys
-
-    full = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    full.update(env)
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "sigcurl", *args], capture_output=True, env=full, timeout=60)
-    assert proc.returncode == 0, proc.stderr[-500:]
-    assert b"sigcurl.argv" not in proc.stderr
-    assert b"sigcurl.urlglob" not in proc.stderr
-    assert b"sigcurl.config_file" not in proc.stderr
+    result = run_process(args, env, python_options=("-X", "importtime"))
+    assert result.exit_code == 0, result.stderr[-500:]
+    assert "sigcurl.argv" not in result.stderr
+    assert "sigcurl.urlglob" not in result.stderr
+    assert "sigcurl.config_file" not in result.stderr
 
 
 def test_clock_correction_is_shared_by_later_transfers(server: VerifyingServer, env: dict[str, str]) -> None:

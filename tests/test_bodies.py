@@ -12,12 +12,12 @@ import io
 import os
 import resource
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_isolated
+from cli_helpers import keys_env, run_process, start_process
+from cli_helpers import run_isolated as run
 
 from sigcurl.body import CHUNK, BytesBody, FileBody, SpooledBody, open_source, prefetch, stdin_body
 from support.server import Response, VerifyingServer, generate_body
@@ -28,13 +28,8 @@ SIZES = [0, 1, 256, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 12345]
 
 
 def env_for(tmp_path: Path) -> dict[str, str | None]:
-    return {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": SECRET, "HOME": str(tmp_path),
-            "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-            "AWS_SESSION_TOKEN": None, "AWS_PROFILE": None, "AWS_REGION": None, "AWS_DEFAULT_REGION": None}
-
-
-def run(args: list[str], tmp_path: Path, stdin: bytes | None = None) -> tuple[int, bytes, str]:
-    return run_isolated(args, tmp_path, stdin)
+    """The child processes' environment: the example keys, no AWS configuration, nothing else of AWS."""
+    return keys_env(tmp_path, AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
 
 
 def payload(size: int) -> bytes:
@@ -153,12 +148,9 @@ def test_s3_stdin_from_a_file_streams_in_one_pass(server: VerifyingServer, tmp_p
     data = payload(2 * CHUNK + 3)
     f = tmp_path / "up.bin"
     f.write_bytes(data)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({k: v for k, v in env_for(tmp_path).items() if v is not None})
     with open(f, "rb") as stdin:
-        proc = subprocess.run([sys.executable, "-m", "sigcurl", "-sS", "--service", "s3", "-T", "-", server.url_for("/b/k")],
-                              stdin=stdin, capture_output=True, env=env, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+        result = run_process(["-sS", "--service", "s3", "-T", "-", server.url_for("/b/k")], env_for(tmp_path), stdin)
+    assert result.exit_code == 0, result.stderr
     rec = server.last
     assert rec.ok, rec.verification.reason
     assert rec.verification.payload_mode == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
@@ -223,11 +215,8 @@ def _limited() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT))
 
 
-def _child_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({k: v for k, v in env_for(tmp_path).items() if v is not None})
-    env["TMPDIR"] = str(tmp_path)
-    return env
+def _child_env(tmp_path: Path) -> dict[str, str | None]:
+    return {**env_for(tmp_path), "TMPDIR": str(tmp_path)}
 
 
 def _feed(proc: subprocess.Popen[bytes], size: int) -> None:
@@ -249,10 +238,9 @@ def test_upload_larger_than_the_memory_limit(tmp_path: Path) -> None:
     with VerifyingServer(store_body_limit=0) as srv:
         errfile = tmp_path / "stderr"
         with open(errfile, "wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "sigcurl", "-sS", "--service", "execute-api", "-T", "-", srv.url_for("/big")],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err, env=_child_env(tmp_path),
-                preexec_fn=_limited,
+            proc = start_process(
+                ["-sS", "--service", "execute-api", "-T", "-", srv.url_for("/big")], _child_env(tmp_path),
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err, preexec_fn=_limited,
             )
             _feed(proc, STREAM)
             proc.wait(timeout=120)
@@ -276,11 +264,11 @@ def test_s3_upload_larger_than_the_memory_limit(tmp_path: Path) -> None:
     with S3Emulator() as emu:
         errfile = tmp_path / "stderr"
         with open(errfile, "wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "sigcurl", "-sS", "--service", "s3", "-T", "-", emu.url_for("/bucket/big")],
+            proc = start_process(
+                ["-sS", "--service", "s3", "-T", "-", emu.url_for("/bucket/big")],
                 # the limit is on address space: glibc reserves 64 MiB of it per thread's arena (not memory used)
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err, env={**_child_env(tmp_path), "MALLOC_ARENA_MAX": "2"},
-                preexec_fn=_limited,
+                {**_child_env(tmp_path), "MALLOC_ARENA_MAX": "2"},
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err, preexec_fn=_limited,
             )
             _feed(proc, STREAM)
             proc.wait(timeout=120)
@@ -299,9 +287,9 @@ def _b64(crc: int) -> str:
 def test_download_larger_than_the_memory_limit(tmp_path: Path) -> None:
     with VerifyingServer() as srv:
         srv.queue(Response.generated(STREAM, headers=[("Content-Type", "application/octet-stream")]))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sigcurl", "-sS", "--service", "s3", srv.url_for("/big")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_env(tmp_path), preexec_fn=_limited,
+        proc = start_process(
+            ["-sS", "--service", "s3", srv.url_for("/big")], _child_env(tmp_path),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_limited,
         )
         assert proc.stdout is not None
         total = 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from support.server import Response, VerifyingServer
-from tests.cli_helpers import SECRET_KEY, SESSION_TOKEN, base_env, run, run_process
+from tests.cli_helpers import SECRET_KEY, SESSION_TOKEN, base_env, run, run_process, start_process
 
 
 @pytest.fixture
@@ -525,14 +525,9 @@ def _run_in_pty(args: list[str], env: dict[str, str]) -> tuple[int, bytes]:
     import pty
     import select
     import subprocess
-    import sys
 
     master, slave = pty.openpty()
-    full = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    full.update(env)
-    full["TERM"] = "xterm-256color"
-    full.pop("NO_COLOR", None)
-    proc = subprocess.Popen([sys.executable, "-m", "sigcurl", *args], stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, env=full)
+    proc = start_process(args, {**env, "TERM": "xterm-256color", "NO_COLOR": None}, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL)
     os.close(slave)
     out = b""
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -184,9 +185,8 @@ BOTOCORE_MODELS = {
 }
 
 
-def test_signing_names_agree_with_botocore_models() -> None:
-    loaders = pytest.importorskip("botocore.loaders")
-    loader = loaders.Loader()
+def test_signing_names_agree_with_botocore_models(botocore_loader: Any) -> None:
+    loader = botocore_loader
     wrong = []
     for row in rows():
         name = BOTOCORE_MODELS.get(row.family)
@@ -198,13 +198,10 @@ def test_signing_names_agree_with_botocore_models() -> None:
     assert not wrong, "\n".join(wrong)
 
 
-def test_operation_host_prefixes_sign_as_their_service() -> None:
+def test_operation_host_prefixes_sign_as_their_service(botocore_models: dict[str, dict[str, Any]]) -> None:
     """Hosts made by an operation's static hostPrefix (``sync-`` + ``states``) sign as the service."""
-    loaders = pytest.importorskip("botocore.loaders")
-    loader = loaders.Loader()
     wrong, seen = [], 0
-    for name in loader.list_available_services("service-2"):
-        model = loader.load_service_model(name, "service-2")
+    for name, model in botocore_models.items():
         meta = model["metadata"]
         for operation in model["operations"].values():
             prefix = operation.get("endpoint", {}).get("hostPrefix", "")

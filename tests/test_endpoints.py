@@ -3,11 +3,11 @@ test against botocore's endpoint rule sets, and a no-crash property."""
 
 from __future__ import annotations
 
-import functools
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -213,29 +213,22 @@ def test_inferred_services_are_known_signing_names() -> None:
 DIFF_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1")
 
 
-@functools.cache
-def botocore_metadata() -> dict[str, dict[str, object]]:
-    """Every service's metadata from botocore's data (loaded once: it is slow)."""
-    loaders = pytest.importorskip("botocore.loaders")
-    loader = loaders.Loader()
-    return {
-        name: loader.load_service_model(name, "service-2")["metadata"]
-        for name in loader.list_available_services("service-2")
-    }
+@pytest.fixture(scope="module")
+def botocore_metadata(botocore_models: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every service's metadata from botocore's data (loaded once per session: it is slow)."""
+    return {name: model["metadata"] for name, model in botocore_models.items()}
 
 
-def botocore_cases() -> list[tuple[str, str, str, str]]:
+def botocore_cases(loader: Any, metadata: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
     """(service, host, signing name, signing region) for every SigV4 service
     in botocore's data and a handful of regions, as botocore builds and signs
     them: the endpoint rule set's URL and auth scheme, else the model's
     signing name and the client's region."""
-    loader_mod = pytest.importorskip("botocore.loaders")
     from botocore.endpoint_provider import EndpointProvider
 
-    loader = loader_mod.Loader()
     partitions = loader.load_data("partitions")
     cases = []
-    for name, meta in botocore_metadata().items():
+    for name, meta in metadata.items():
         if meta.get("signatureVersion") in ("v2", "bearer") and "aws.auth#sigv4" not in meta.get("auth", []):
             continue
         provider = EndpointProvider(loader.load_service_model(name, "endpoint-rule-set-1"), partitions)
@@ -255,8 +248,8 @@ def botocore_cases() -> list[tuple[str, str, str, str]]:
     return cases
 
 
-def test_botocore_differential() -> None:
-    cases = botocore_cases()
+def test_botocore_differential(botocore_loader: Any, botocore_metadata: dict[str, dict[str, Any]]) -> None:
+    cases = botocore_cases(botocore_loader, botocore_metadata)
     assert len(cases) > 1500
     # A few hosts are built for two partitions with different signing regions
     # (budgets.amazonaws.com: us-east-1 from aws, us-gov-west-1 from
@@ -275,28 +268,25 @@ def test_botocore_differential() -> None:
 
 
 @pytest.mark.parametrize("region", DIFF_REGIONS)
-def test_botocore_template_host(region: str) -> None:
+def test_botocore_template_host(region: str, botocore_loader: Any, botocore_metadata: dict[str, dict[str, Any]]) -> None:
     """The plain ``{endpointPrefix}.{region}.{dnsSuffix}`` host for every service
     signs with the model's signing name (or its credential-scope override)."""
     suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
     wrong = []
-    for name, meta in botocore_metadata().items():
+    for name, meta in botocore_metadata.items():
         prefix = meta["endpointPrefix"]
         if prefix in ("s3", "s3-control"):
             continue  # covered by the S3 cases
         got = infer_endpoint(f"{prefix}.{region}.{suffix}")
         allowed = {meta.get("signingName", prefix)}
-        if got is None or got.region != region or got.service not in allowed | {_scoped(prefix)}:
+        if got is None or got.region != region or got.service not in allowed | {_scoped(botocore_loader, prefix)}:
             wrong.append(f"{name}: {prefix}.{region}.{suffix} -> {got}, expected {allowed}")
     assert not wrong, "\n".join(wrong)
 
 
-@functools.cache
-def _scoped(prefix: str) -> str | None:
-    """endpoints.json's credentialScope.service for a prefix, if any."""
-    from botocore.loaders import Loader
-
-    for partition in Loader().load_data("endpoints")["partitions"]:
+def _scoped(loader: Any, prefix: str) -> str | None:
+    """endpoints.json's credentialScope.service for a prefix, if any (the loader keeps the file loaded)."""
+    for partition in loader.load_data("endpoints")["partitions"]:
         scope = partition["services"].get(prefix, {}).get("defaults", {}).get("credentialScope", {})
         if "service" in scope:
             return str(scope["service"])

@@ -18,7 +18,6 @@ import json
 import os
 import struct
 import subprocess
-import sys
 import threading
 import zlib
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ import pytest
 from botocore.eventstream import EventStreamBuffer
 
 from support.server import Response, VerifyingServer
-from tests.cli_helpers import base_env, run
+from tests.cli_helpers import base_env, run, start_process
 
 EVENTSTREAM = [("Content-Type", "application/vnd.amazon.eventstream")]
 BEDROCK = ["--service", "bedrock", "--region", "us-east-1", "--json", '{"messages":[]}']
@@ -104,10 +103,7 @@ class Gate:
 
 
 def popen(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    full.update(env)
-    return subprocess.Popen([sys.executable, "-m", "sigcurl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, env=full)
+    return start_process(args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
 
 
 def finish(proc: subprocess.Popen[bytes], stdout: IO[bytes]) -> tuple[int, bytes, str]:
@@ -263,12 +259,8 @@ class Pty:
         import pty
 
         self.master, slave = pty.openpty()
-        full = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        full.update(env)
-        full["TERM"] = "xterm-256color"
-        full.pop("NO_COLOR", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "sigcurl", *args], stdout=slave, stderr=slave,
-                                     stdin=subprocess.DEVNULL, env=full)
+        self.proc = start_process(args, {**env, "TERM": "xterm-256color", "NO_COLOR": None}, stdout=slave, stderr=slave,
+                                  stdin=subprocess.DEVNULL)
         os.close(slave)
         self.out = b""
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import invoke
+from cli_helpers import base_env, invoke, run_process, start_process
 from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,15 +33,7 @@ WORK = Path(tempfile.mkdtemp(prefix="sigcurl-hostile-"))
 (WORK / "binary.bin").write_bytes(bytes(range(256)))
 (WORK / "headers.txt").write_bytes(b"X-One: 1\r\nX-Bad\xff: \xfe\n\n: novalue\nX-Two: 2\n")
 (WORK / "format.txt").write_bytes(b"%{http_code}\\n\xff")
-ENV = {
-    "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-    "AWS_SECRET_ACCESS_KEY": SECRET,
-    "HOME": str(WORK),
-    "AWS_CONFIG_FILE": str(WORK / "config"),
-    "AWS_SHARED_CREDENTIALS_FILE": str(WORK / "credentials"),
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "NO_PROXY": "*",
-}
+ENV = base_env(WORK)
 
 
 def run(*argv: str, env: dict[str, str] | None = None, input: bytes | None = None) -> Result:
@@ -135,18 +126,12 @@ def test_invalid_utf8_in_a_header_file_and_a_format_file() -> None:
 
 
 def test_invalid_utf8_argv_in_a_real_process() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "sigcurl", "--sign-only", "--service", "s3", b"http://127.0.0.1:9/\xff".decode("latin-1")],
-        env={**os.environ, **ENV}, capture_output=True, timeout=30,
-    )
+    run_process(["--sign-only", "--service", "s3", b"http://127.0.0.1:9/\xff".decode("latin-1")], ENV, timeout=30, keep_aws=True)
     # latin-1 text is valid UTF-8 once encoded; now real undecodable bytes:
-    proc = subprocess.run(
-        [os.fsencode(sys.executable), b"-m", b"sigcurl", b"--sign-only", b"--service", b"s3", b"http://127.0.0.1:9/\xff\xfe"],
-        env={**os.environ, **ENV}, capture_output=True, timeout=30,
-    )
-    assert proc.returncode == 2
-    assert proc.stderr.decode().startswith("sigcurl: argument 4 is not valid UTF-8 — ")
-    assert b"Traceback" not in proc.stderr
+    result = run_process([b"--sign-only", b"--service", b"s3", b"http://127.0.0.1:9/\xff\xfe"], ENV, timeout=30, keep_aws=True)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("sigcurl: argument 4 is not valid UTF-8 — ")
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -241,10 +226,9 @@ def test_ctrl_c_exits_130_cleanly_and_leaves_no_temporary_files(server: Verifyin
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     server.queue(Response(200, body=b"too late", delay=10.0))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sigcurl", "--service", "s3", "--part-size", "16M", "-T", "-", server.url_for("/bucket/key")],
-        env={**os.environ, **ENV, "TMPDIR": str(tmp), "HOME": str(tmp_path)},
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = start_process(
+        ["--service", "s3", "--part-size", "16M", "-T", "-", server.url_for("/bucket/key")], {**ENV, "TMPDIR": str(tmp), "HOME": str(tmp_path)},
+        keep_aws=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     assert proc.stdin is not None
     proc.stdin.write(b"x" * (9 << 20))  # more than the in-memory spool holds

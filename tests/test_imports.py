@@ -1,8 +1,9 @@
 """What each start-up path imports (SPEC section 6, issue 3 item 9).
 
-``--help``, ``--sign-only`` and ``--presign`` must import no HTTP stack and
-no rich (they are measured at >= 3x faster than awscurl), ``import sigcurl``
-neither, and a signed GET whose output is piped must not import rich.
+``--help``, ``--sign-only`` and ``--presign`` must import no HTTP stack
+(requests, ``sigcurl.transport``), no response output (``sigcurl.output``'s
+response side) and no rich (they are measured at >= 3x faster than awscurl),
+``import sigcurl`` neither, and a signed GET whose output is piped must not import rich.
 
 Each case runs in a fresh interpreter: a small wrapper registers an atexit
 hook that writes ``sys.modules`` to a file, then runs ``sigcurl.cli.main``
@@ -21,7 +22,15 @@ import pytest
 from support.server import VerifyingServer
 
 ACCESS_KEY, SECRET_KEY = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-HTTP_STACK = ("requests", "urllib3", "http.client", "sigcurl.transport", "sigcurl.auth")
+HTTP_STACK = (
+    "requests", "urllib3", "http.client", "sigcurl.auth", "sigcurl.transport", "sigcurl.transport.wire",
+    "sigcurl.transport.send", "sigcurl.transport.response", "sigcurl.transport.credential_http",
+)
+# The output package's response side: nothing to write before a response arrives.
+RESPONSE_OUTPUT = (
+    "sigcurl.output.response", "sigcurl.output.body", "sigcurl.output.sink", "sigcurl.output.progress",
+    "sigcurl.output.stream", "sigcurl.output.events", "sigcurl.output.pretty", "sigcurl.eventstream",
+)
 HEAVY = ("rich", "pygments", "cryptography", "botocore", "awscrt")
 SIGNING = ["--service", "execute-api", "--region", "us-east-1"]
 
@@ -89,7 +98,7 @@ URL = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/items?limit=10"
 def test_offline_paths_import_no_http_stack(argv: list[str], tmp_path: Path) -> None:
     modules = imported(argv, tmp_path)
     assert "sigcurl" in modules
-    assert not _loaded(modules, HTTP_STACK + HEAVY), "imported without need"
+    assert not _loaded(modules, HTTP_STACK + RESPONSE_OUTPUT + HEAVY), "imported without need"
 
 
 def test_offline_paths_skip_unneeded_stdlib(tmp_path: Path) -> None:

@@ -7,17 +7,13 @@ import email.policy
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_isolated
+from cli_helpers import run_isolated as run
 
 from sigcurl.errors import UsageError
 from sigcurl.multipart import FormArg, build_form, parse_form
 from support.server import VerifyingServer
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-
-
-def run(args: list[str], tmp_path: Path, stdin: bytes | None = None) -> tuple[int, bytes, str]:
-    return run_isolated(args, tmp_path, stdin)
 
 
 def parts_of(content_type: str, body: bytes) -> list[tuple[dict[str, str], bytes]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import base_env
 from cli_helpers import invoke as invoke_cli
 from click.testing import Result
 
@@ -39,17 +40,7 @@ def run(tmp_path: Path, clock: FakeClock) -> Any:
     """run(*argv, env=None, input=None) -> click Result (credentials of the example key)."""
 
     def invoke(*argv: str, env: dict[str, str] | None = None, input: bytes | None = None) -> Result:
-        environ = {
-            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-            "AWS_SECRET_ACCESS_KEY": SECRET,
-            "HOME": str(tmp_path),
-            "AWS_CONFIG_FILE": str(tmp_path / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "NO_PROXY": "*",
-        }
-        environ.update(env or {})
-        return invoke_cli(list(argv), environ, input=input)
+        return invoke_cli(list(argv), {**base_env(tmp_path), **(env or {})}, input=input)
 
     return invoke
 

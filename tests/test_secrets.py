@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import ACCESS_KEY, SECRET_KEY, base_env
 from cli_helpers import invoke as invoke_cli
 from click.testing import Result
 
 from support.clock import FakeClock, patch_env_clock
 from support.server import Response, VerifyingServer
 
-ACCESS = "AKIDEXAMPLE"
-SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+ACCESS = ACCESS_KEY  # the keys base_env gives the command
+SECRET = SECRET_KEY
 TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE-session-token-Zm9vYmFyYmF6cXV4" + "x" * 40
 SECRETS = (SECRET, TOKEN, TOKEN[:32], SECRET[:24])
 
@@ -48,13 +49,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("TMPDIR", str(tmp))
 
     def invoke(*argv: str, env: dict[str, str] | None = None, input: bytes | None = None) -> Result:
-        environ = {
-            "AWS_ACCESS_KEY_ID": ACCESS, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN,
-            "HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"), "AWS_EC2_METADATA_DISABLED": "true",
-            "NO_PROXY": "*", "TMPDIR": str(tmp),
-        }
-        environ.update(env or {})
+        environ = {**base_env(tmp_path, AWS_SESSION_TOKEN=TOKEN, TMPDIR=str(tmp)), **(env or {})}
         result = invoke_cli(list(argv), environ, input=input)
         for name in os.listdir(tmp):
             assert not any(s in name for s in SECRETS), name

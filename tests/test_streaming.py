@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_isolated
+from cli_helpers import run_isolated as run
 
 import sigcurl
 from sigcurl.body import BytesBody, FileBody, SpooledBody
@@ -25,10 +25,6 @@ from support.server import Response, VerifyingServer
 VECTORS = Path(__file__).parent / "vectors"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 ALL_BYTES = bytes(range(256))
-
-
-def run(args: list[str], tmp_path: Path, stdin: bytes | None = None) -> tuple[int, bytes, str]:
-    return run_isolated(args, tmp_path, stdin)
 
 
 def payload(size: int) -> bytes:

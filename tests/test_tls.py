@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import base_env, keys_env, run_process
 from cli_helpers import invoke as invoke_cli
 from click.testing import Result
 
@@ -25,13 +26,7 @@ PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy"
 @pytest.fixture
 def run(tmp_path: Path) -> Any:
     def invoke(*argv: str, env: dict[str, str] | None = None) -> Result:
-        environ: dict[str, str | None] = {
-            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": SECRET, "HOME": str(tmp_path),
-            "AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
-        environ.update({k: None for k in CA_VARS + PROXY_VARS})
-        environ.update(env or {})
+        environ: dict[str, str | None] = {**base_env(tmp_path), **{k: None for k in CA_VARS + PROXY_VARS}, **(env or {})}
         return invoke_cli(["--service", "s3", *argv], environ)
 
     return invoke
@@ -196,18 +191,11 @@ def test_every_network_step_has_a_timeout() -> None:
 
 
 def test_insecure_in_a_real_process_prints_no_warning(tls_server: VerifyingServer, tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k not in CA_VARS + PROXY_VARS}
-    env.update({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": SECRET, "HOME": str(tmp_path),
-                "AWS_EC2_METADATA_DISABLED": "true"})
-    proc = subprocess.run([sys.executable, "-m", "sigcurl", "-k", "--service", "s3", tls_server.url_for("/k")],
-                          env=env, capture_output=True, timeout=30)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == b""
-    proc = subprocess.run([sys.executable, "-m", "sigcurl", "--service", "s3", tls_server.url_for("/k")],
-                          env=env, capture_output=True, timeout=30)
-    assert proc.returncode == 60
-    assert proc.stderr.decode().count("\n") == 1 and proc.stderr.startswith(b"sigcurl: TLS certificate")
+    # this process's environment, AWS_* kept, CA and proxy variables removed
+    env = keys_env(tmp_path, AWS_EC2_METADATA_DISABLED="true", **{k: None for k in CA_VARS + PROXY_VARS})
+    result = run_process(["-k", "--service", "s3", tls_server.url_for("/k")], env, timeout=30, keep_aws=True)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    result = run_process(["--service", "s3", tls_server.url_for("/k")], env, timeout=30, keep_aws=True)
+    assert result.exit_code == 60
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("sigcurl: TLS certificate")

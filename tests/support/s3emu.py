@@ -37,7 +37,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .server import RecordedRequest, Response, VerifyingServer, _rejection
+from .responses import rejection
+from .server import RecordedRequest, Response, VerifyingServer
 
 MIN_PART = 5 << 20
 MAX_PARTS = 10_000
@@ -163,7 +164,7 @@ class S3Emulator:
         checksum_only = v.code == "BadDigest" and v.expected_signature == v.signature
         if not r.ok and not (complete and checksum_only):  # Complete's x-amz-checksum-* is the object's
             self.rejected.append(v.reason)
-            return _rejection(v)
+            return rejection(v)
         key = r.path
         if r.method == "POST" and "uploads" in params:
             return self._create(r, key)
