@@ -282,7 +282,9 @@ def _signer(spec: TransferSpec, signing: Signing, exchange: Exchange, err: Stder
 
 def _exchange(spec: TransferSpec, env: Env, session: Session, err: Stderr, resumed_from: int = 0) -> Exchange:
     from sigcurl.output.response import Exchange
+    from sigcurl.output.sink import create_head_files
 
+    create_head_files(spec.output, session.shared_file)  # before anything is sent, as curl does
     return Exchange(spec, env, err, session.secrets, trace=_trace(spec, env, session), resumed_from=resumed_from,
                     shared_file=session.shared_file)
 

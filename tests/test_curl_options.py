@@ -256,6 +256,42 @@ def test_same_files_as_curl(server: VerifyingServer, tmp_path: Path, args: list[
     both(server, [*AWS, *args], tmp_path, files=files, setup=setup)
 
 
+def statuses(req: RecordedRequest) -> Response:
+    """/empty (200), /e404, /304 without a body, /cut (a body cut short); the rest as :func:`redirecting`."""
+    bodiless = {"/empty": 200, "/e404": 404, "/304": 304}
+    if req.path in bodiless:
+        return Response(bodiless[req.path], body=b"")
+    if req.path == "/cut":
+        return Response(200, body=b"part", content_length=100, truncate=4)
+    return redirecting(req)
+
+
+@needs_curl
+@pytest.mark.parametrize("args", [
+    ["-o", "f", "{url}/empty"],  # a body-less success: the file is created (emptied)
+    ["-o", "f", "{url}/e404"],
+    ["-f", "-o", "f", "{url}/missing"],  # failed before the body: the file is left as it was
+    ["-o", "f", "{url}/304"],  # 304: left as it was (the --etag-compare idiom)
+    ["-i", "-o", "f", "{url}/304"],
+    ["--etag-compare", "e", "--etag-save", "e", "-o", "f", "{url}/d"],
+    ["-o", "f", "http://127.0.0.1:9/"],
+    ["--remove-on-error", "-f", "-o", "f", "{url}/missing"],  # removes only a file it wrote
+    ["--remove-on-error", "-o", "f", "{url}/cut"],
+    ["--remove-on-error", "-C", "-", "-o", "f", "{url}/norange"],  # the file as long as the 200: already whole
+    ["--remove-on-error", "-C", "3", "-o", "f", "{url}/norange"],  # -C opens the file at once: removed
+    ["--remove-on-error", "-C", "3", "-f", "-o", "f", "{url}/missing"],
+    ["-o", "d/f", "--create-dirs", "-f", "{url}/missing"],  # the directories are made at once
+    ["-D", "h", "--etag-save", "e", "-o", "f", "http://127.0.0.1:9/"],  # -D and --etag-save files made before sending
+    ["-D", "h", "--etag-save", "e", "{url}/d", "http://127.0.0.1:9/"],
+    ["-D", "h", "--etag-save", "e", "-f", "{url}/missing"],
+])
+def test_output_files_as_curl(server: VerifyingServer, tmp_path: Path, args: list[str]) -> None:
+    server.handler = statuses
+    setup = {"e": b'"e1"\n', "f": DATA, "h": DATA}
+    both(server, [*AWS, *args], tmp_path, files=["f", "d/f", "e", "h"], setup=setup)
+    assert (tmp_path / "sigcurl" / "d").exists() == (tmp_path / "curl" / "d").exists()
+
+
 @needs_curl
 @pytest.mark.parametrize(("args", "before", "after"), [
     (["-C", "-", "-o", "f", "{url}/d"], b"01234", DATA),  # resumed: Range bytes=5-, appended

@@ -126,14 +126,18 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest) -> None:
     doubled = out.dump_header == "-" and (out.include or out.head_only) and sink_path(out, req.url) is None
     _write_heads(x, resp, dump=not doubled)
     if x.resumed_from and (resp.status == 416 or 200 <= resp.status < 300 and resp.status != 206):
+        # curl: a 416, or a whole body as long as the file already is, means the file is already whole
+        whole = resp.status == 416 or resp.header("Content-Length") == str(x.resumed_from) and req.method == "GET"
         if out.include or out.head_only:  # curl writes -i's heads before it looks at the status
             sink, close_sink = open_sink(out, req.url, x.env.stdout)
             try:
                 _write_include(sink, x, resp, doubled)
             finally:
-                close_sink()
-        if resp.status == 416:  # curl: the file is already whole; nothing to write
+                close_sink(False)
+        if whole:
             return
+        if out.remove_on_error:
+            remove_output(out, req.url)
         raise SigcurlError(f"HTTP {resp.status} instead of 206 to -C: the server does not support byte ranges",
                            "download the whole file again, without -C", exit_code=ExitCode.RANGE_ERROR)
     failed = resp.status >= 400
@@ -173,14 +177,17 @@ def write_response(x: Exchange, resp: Received, req: HttpRequest) -> None:
             pending = b""
     except SigcurlError as exc:
         exit_error, pending = exc, b""
-    finally:
-        close_sink()
+    except BaseException:
+        close_sink(False)
+        raise
+    # curl creates the file of a body-less success, but not for a 304 (an --etag-compare hit): it is left as it was
+    opened = close_sink(exit_error is None and not (failed and failing) and resp.status != 304)
     if failed and failing and exit_error is None:
         what, fix = summary or (f"HTTP {resp.status} {resp.reason}".rstrip() + f" from {url_host(resp.url)}", "")
         if not fix:
             fix = "use --fail-with-body to see the response body" if out.fail == FAIL else "the response body is in the output"
         exit_error = HTTPStatusError(f"{what} (-f)", fix)
-    if exit_error is not None and out.remove_on_error:
+    if exit_error is not None and out.remove_on_error and opened:
         remove_output(out, req.url)
     try:
         if out.write_out:

@@ -1,11 +1,12 @@
-"""Where a response body goes: stdout, the ``-o`` file, or ``-O``'s name from the URL; ``-C`` appends, ``--remove-on-error`` removes."""
+"""Where a response body goes: stdout, the ``-o`` file, or ``-O``'s name from the URL; ``-C`` appends, ``--remove-on-error`` removes;
+the ``-D`` and ``--etag-save`` files created before the request is sent."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sigcurl.errors import WriteError
 from sigcurl.spec import REMOTE_NAME, OutputSpec
@@ -45,20 +46,59 @@ def resume_offset(out: OutputSpec, url: str) -> int:
         return 0
 
 
-def open_sink(out: OutputSpec, url: str, stdout: BinaryIO) -> tuple[BinaryIO, Callable[[], None]]:
-    """The stream the body of the transfer to ``url`` is written to, and how to close it (``-C``: appended to)."""
+class _LazyFile:
+    """The ``-o`` file, opened at the first byte written, as curl does: a transfer that fails
+    before its body (``-f``, a 304) leaves the file as it was."""
+
+    __slots__ = ("path", "append", "file")
+
+    def __init__(self, path: str, append: bool) -> None:
+        self.path, self.append = path, append
+        self.file: BinaryIO | None = None
+
+    def open(self) -> BinaryIO:
+        if self.file is None:
+            try:
+                self.file = open(self.path, "ab" if self.append else "wb")  # noqa: SIM115 - closed by close()
+            except OSError as exc:
+                missing = not os.path.isdir(os.path.dirname(os.path.abspath(self.path)))
+                fix = "add --create-dirs, or check the path" if missing else "check the path and its permissions"
+                raise WriteError(f"cannot write {self.path}: {exc.strerror or exc}", fix) from None
+        return self.file
+
+    def write(self, data: bytes) -> int:
+        return self.open().write(data) if data else 0
+
+    def flush(self) -> None:
+        if self.file is not None:
+            self.file.flush()
+
+    def close(self, create: bool) -> bool:
+        """Close; ``create``: make the (empty) file even if nothing was written.  Whether the file was opened."""
+        if self.file is None and create:
+            self.open()
+        if self.file is None:
+            return False
+        self.file.close()
+        return True
+
+
+def open_sink(out: OutputSpec, url: str, stdout: BinaryIO) -> tuple[BinaryIO, Callable[[bool], bool]]:
+    """The stream the body of the transfer to ``url`` is written to, and how to close it.
+
+    The file is opened at the first byte written (``-C``, which appends, opens it at once, and
+    ``--create-dirs`` makes its directories at once, as curl does); the close function takes whether to create the file when nothing was written
+    (curl does for a successful transfer, not for a 304) and returns whether the file was opened.
+    """
     path = sink_path(out, url)
     if path is None:
-        return stdout, lambda: None
-    if out.create_dirs:
+        return stdout, lambda create: False
+    if out.create_dirs:  # at once, as curl does
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    try:
-        f = open(path, "ab" if out.resume else "wb")  # noqa: SIM115 - closed by the caller
-    except OSError as exc:
-        missing = not os.path.isdir(os.path.dirname(os.path.abspath(path)))
-        fix = "add --create-dirs, or check the path" if missing else "check the path and its permissions"
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}", fix) from None
-    return f, f.close
+    sink = _LazyFile(path, out.resume)
+    if out.resume:
+        sink.open()
+    return cast(BinaryIO, sink), sink.close
 
 
 def remove_output(out: OutputSpec, url: str) -> None:
@@ -67,3 +107,18 @@ def remove_output(out: OutputSpec, url: str) -> None:
     if path is not None:
         with contextlib.suppress(OSError):
             os.remove(path)
+
+
+def create_head_files(out: OutputSpec, shared_file: Callable[[str], BinaryIO]) -> None:
+    """Before the request is sent, as curl does: ``-D FILE`` (truncated once per run) and
+    ``--etag-save FILE`` (truncated for each transfer) exist, empty, even if the transfer fails.
+
+    Raises :class:`~sigcurl.errors.WriteError` (exit 23) when one cannot be created.
+    """
+    if out.dump_header and out.dump_header != "-":
+        shared_file(out.dump_header)
+    if out.etag_save and out.etag_save != "-":
+        try:
+            open(out.etag_save, "wb").close()
+        except OSError as exc:
+            raise WriteError(f"cannot write --etag-save {out.etag_save}: {exc.strerror or exc}", "check the path") from None
