@@ -176,10 +176,12 @@ def _range(spec: TransferSpec) -> tuple[str | None, int]:
 
 def _url(spec: TransferSpec, session: Session, err: Stderr) -> str:
     """The URL to send to: ``s3://BUCKET/KEY`` resolved in the region given or configured (else us-east-1)."""
+    url = spec.request.url
+    if url[:5].lower() != "s3://":  # the common case: no s3 module to import
+        return url
     from sigcurl.s3.urls import is_s3_url, s3_https_url
     from sigcurl.scope import DEFAULT_REGION
 
-    url = spec.request.url
     if not is_s3_url(url):
         return url
     s = spec.signing

@@ -166,7 +166,7 @@ def _redact_secret_words(message: str, argv: Sequence[str]) -> str:
 def _on_sigterm() -> Any:
     """SIGTERM raises :class:`~sigcurl.errors.Interrupted` (exit 143) in the main thread, so work under
     way is cleaned up as on Ctrl-C (an S3 multipart upload is aborted); returns what restores the handler."""
-    import signal
+    import _signal as signal  # type: ignore[import-not-found]  # the C module: `signal` builds enums at import
     import threading
 
     if threading.current_thread() is not threading.main_thread():

@@ -12,7 +12,6 @@ chunks is still found, and memory stays at one chunk plus that window).
 
 from __future__ import annotations
 
-import base64
 import functools
 import re
 from collections.abc import Iterable, Iterator
@@ -61,9 +60,11 @@ def _base64_forms(data: bytes) -> set[str]:
     bytes before ``data`` only the characters wholly inside its bits are
     fixed by it, whatever surrounds it.  Standard and URL-safe alphabets.
     """
+    from base64 import b64encode  # only when there is a secret to scrub (start-up time)
+
     forms = set()
     for k in range(3):
-        text = base64.b64encode(b"\0" * k + data + b"\0\0").decode("ascii")
+        text = b64encode(b"\0" * k + data + b"\0\0").decode("ascii")
         first = -(-8 * k // 6)
         last = 8 * (k + len(data)) // 6
         fixed = text[first:last]
