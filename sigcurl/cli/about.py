@@ -32,6 +32,11 @@ FEATURES = (
     ("sso", None),
     ("parallel", None),
     ("url-globbing", None),
+    ("event-streams", None),
+    ("s3-multipart", None),
+    ("s3-urls", None),
+    ("mutual-tls", None),
+    ("curl-aws-sigv4", None),
 )
 """(feature, the distribution it needs or None): listed by ``--version`` when available."""
 
