@@ -75,6 +75,7 @@ class Signing:
         if signing.sign_host:
             headers = [(n, v) for n, v in headers if n.lower() != "host"]
             headers.insert(0, ("Host", signing.sign_host))
+        headers, sha256_header = _required_headers(headers, scope)
         creds = self.credentials().credentials
         payload_hash = UNSIGNED_PAYLOAD if signing.unsigned_payload else None
         try:
@@ -83,6 +84,7 @@ class Signing:
                     req.method, req.url, headers, credentials=creds, region=scope.region, service=scope.service,
                     time=self.now(), expires=signing.expires, payload_hash=payload_hash, algorithm=scope.algorithm,
                     body=b"" if req.body is None else (req.body.in_memory() or b""),
+                    content_sha256_header=sha256_header,
                 )
             else:
                 if req.body is not None:
@@ -91,6 +93,7 @@ class Signing:
                 signed = sign_fn(
                     req.method, req.url, headers, b"", credentials=creds, region=scope.region,
                     service=scope.service, time=self.now(), payload_hash=payload_hash, algorithm=scope.algorithm,
+                    content_sha256_header=sha256_header,
                 )
                 if req.body is not None:
                     req.body.bind(signed, creds, scope.region, scope.service, scope.algorithm)
@@ -104,6 +107,29 @@ class Signing:
         if signing.debug_signature:
             self.err.write(debug_signature(signed.canonical_request, signed.string_to_sign, creds.session_token))
         return signed
+
+
+def _required_headers(headers: list[tuple[str, str]], scope: Scope) -> tuple[list[tuple[str, str]], bool | None]:
+    """The headers the host's service requires (:attr:`Endpoint.required_headers`), added when not given.
+
+    Returns the headers and ``content_sha256_header`` for the signer: True when the
+    service wants ``x-amz-content-sha256`` (OpenSearch Serverless), else None (the
+    service's default).  A header the user gave with -H is kept as given.
+    """
+    from sigcurl.endpoints import PAYLOAD_SHA256
+
+    endpoint = scope.endpoint
+    if endpoint is None or not endpoint.required_headers:
+        return headers, None
+    sha256_header: bool | None = None
+    given = {n.lower() for n, _ in headers}
+    added = list(headers)
+    for name, value in endpoint.required_headers:
+        if value == PAYLOAD_SHA256:
+            sha256_header = True
+        elif name.lower() not in given:
+            added.append((name, value))
+    return added, sha256_header
 
 
 def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
@@ -199,10 +225,26 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
         s.sign_host or netloc, service=s.service, region=s.region, sigv4a=s.sigv4a, region_set=s.region_set,
         configured_region=session.configured_region(s.credentials.profile),
     )
+    if spec.output.verbose and scope.endpoint is not None:
+        _say_how(scope, bool(s.service), err)
     if scope.assumed_region and scope.endpoint is None and spec.output.verbose:
         # the host says nothing either: say what is assumed
         err.write(f"* no region for {url_host(url)}: signing for us-east-1 (pass --region, or set AWS_REGION)\n")
     return scope
+
+
+def _say_how(scope: Scope, given: bool, err: Stderr) -> None:
+    """``-v``: one line saying how the host's service was told (a guess says how to override it)."""
+    from sigcurl.endpoints import HOW_GENERIC_UNKNOWN
+
+    endpoint = scope.endpoint
+    assert endpoint is not None
+    if given:
+        err.write(f"* service {scope.service} from --service (the host says: {endpoint.how})\n")
+    elif endpoint.how == HOW_GENERIC_UNKNOWN:
+        err.write(f"* service {scope.service}: {endpoint.how}; a guess, pass --service NAME if it is wrong\n")
+    else:
+        err.write(f"* service {scope.service}: {endpoint.how}\n")
 
 
 def _json_protocol(spec: TransferSpec, scope: Scope, req: HttpRequest) -> HttpRequest:
