@@ -152,6 +152,8 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
     if len(outputs) > len(urls) and warn is not None and not o["silent"]:
         warn(f"sigcurl: warning: {len(outputs) - len(urls)} more -o/--output than URLs; the extra ones are ignored")
     signing = _signing(o)
+    if warn is not None and not o["silent"]:
+        _warn_unknown_names(signing, warn)
     request = _request(o, warn)
     _check_body_options(o, request, signing)
     query: tuple[str, ...] = ()
@@ -202,6 +204,33 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
         ),
     )
     return _Set(urls, outputs, query, bool(o.get("globoff")), flags, request, signing, output, transport, _upload(o))
+
+
+def _warn_unknown_names(signing: SigningSpec, warn: Callable[[str], None]) -> None:
+    """A ``--region`` or ``--service`` botocore's data does not know: a warning with the closest known names.
+
+    Not an error: a region or service newer than the data is signed as given.
+    (:mod:`sigcurl.endpoints` is imported only when one is given; the host's
+    inference imports it anyway.)
+    """
+    if signing.region is None and signing.service is None:
+        return
+    from sigcurl import endpoints
+
+    for flag, value, known, names in (
+        ("--region", signing.region, endpoints.is_known_region, endpoints.KNOWN_REGIONS),
+        ("--service", signing.service, endpoints.is_known_service, endpoints.known_services()),
+    ):
+        if value is None or known(value):
+            continue
+        near = endpoints.closest(value, names)
+        what = "region" if flag == "--region" else "signing name"
+        hint = f"did you mean {_alternatives(near)}?" if near else "it is signed as given"
+        warn(f"sigcurl: warning: {flag} {value} is not a {what} sigcurl knows; {hint}")
+
+
+def _alternatives(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _upload(o: Mapping[str, Any]) -> UploadSpec:

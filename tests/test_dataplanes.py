@@ -386,3 +386,20 @@ def test_verbose_says_how_the_service_was_told(tmp_path: Path, url: str, said: s
     assert result.exit_code == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("* service ")]
     assert len(lines) == 1 and said in lines[0], result.stderr
+
+
+@pytest.mark.parametrize(("args", "warning"), [
+    (["--region", "us-eats-1"], "--region us-eats-1 is not a region sigcurl knows; did you mean us-east-1, us-east-2"),
+    (["--service", "dynamdb"], "--service dynamdb is not a signing name sigcurl knows; did you mean dynamodb?"),
+    (["--region", "xx-none-9"], "--region xx-none-9 is not a region sigcurl knows; it is signed as given"),
+    (["--region", "us-east-1", "--service", "aoss"], None),
+    (["-s", "--region", "us-eats-1", "--service", "dynamdb"], None),
+])
+def test_unknown_region_or_service_is_a_warning(tmp_path: Path, args: list[str], warning: str | None) -> None:
+    result = run(["--sign-only", *args, "https://sqs.us-east-1.amazonaws.com/"], base_env(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    if warning is None:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and warning in warnings[0], result.stderr
