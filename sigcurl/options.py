@@ -307,10 +307,16 @@ def _signing(o: Mapping[str, Any]) -> SigningSpec:
     if region_set is not None and (not region_set or any(c not in _NAME_CHARS and c not in ",*" for c in region_set)):
         raise UsageError(f"bad --region-set {region_set!r}", "use '*' or a comma-separated list such as us-east-1,us-west-2")
     checksum = o.get("checksum")
+    if o.get("no_sign_request"):
+        for flag, given in (("--presign", o["presign"]), ("--aws-chunked", o.get("aws_chunked")),
+                            ("--debug-signature", o.get("debug_signature"))):
+            if given:
+                raise UsageError(f"--no-sign-request and {flag} cannot be combined", "choose one")
     return SigningSpec(
         service=service, region=region, sigv4a=bool(o["sigv4a"]), region_set=region_set or None,
         unsigned_payload=bool(o["unsigned_payload"]), checksum=checksum.lower() if checksum else None,
-        aws_chunked=o.get("aws_chunked"), mode=PRESIGN if o["presign"] else SIGN_ONLY if sign_only else SEND,
+        aws_chunked=False if o.get("no_sign_request") else o.get("aws_chunked"), no_sign=bool(o.get("no_sign_request")),
+        mode=PRESIGN if o["presign"] else SIGN_ONLY if sign_only else SEND,
         sign_format=sign_format,
         expires=o["expires"], sign_host=o["sign_host"] or None, date=parse_date(o["date_"]) if o["date_"] else None,
         debug_signature=bool(o["debug_signature"]),

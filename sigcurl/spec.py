@@ -95,6 +95,7 @@ class SigningSpec(NamedTuple):
     debug_signature: bool = False
     credentials: CredentialSpec = CredentialSpec()
     sign_format: str = FORMAT_HTTP  # --sign-format (SIGN_ONLY)
+    no_sign: bool = False  # --no-sign-request: sent unsigned, no credentials looked up
 
 
 #: OutputSpec.fail values: no -f, -f (no body), --fail-with-body.

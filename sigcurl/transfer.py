@@ -19,7 +19,7 @@ from sigcurl.environment import Env
 from sigcurl.errors import OutputClosedError, SigcurlError, UsageError
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import debug_signature, request_target, url_host, verbose_request
-from sigcurl.scope import SIGV4A, Scope, resolve_scope
+from sigcurl.scope import SIGV4, SIGV4A, Scope, resolve_scope
 from sigcurl.session import Session
 from sigcurl.spec import FORMAT_HTTP, PRESIGN, RESUME_AUTO, SEND, SIGN_ONLY, TransferSpec
 
@@ -68,7 +68,7 @@ class Signing:
     def sign(self, req: HttpRequest, *, presign: bool = False) -> SignedRequest:
         from sigcurl.signer import presign as presign_fn
         from sigcurl.signer import sign as sign_fn
-        from sigcurl.signer.types import UNSIGNED_PAYLOAD
+        from sigcurl.signer.types import UNSIGNED_PAYLOAD, SignedRequest
 
         signing, scope = self.spec.signing, self.scope
         headers = req.headers
@@ -76,6 +76,12 @@ class Signing:
             headers = [(n, v) for n, v in headers if n.lower() != "host"]
             headers.insert(0, ("Host", signing.sign_host))
         headers, sha256_header = _required_headers(headers, scope)
+        if signing.no_sign:  # --no-sign-request: as built, no credentials looked up
+            if not any(n.lower() == "host" for n, _ in headers):
+                from sigcurl.signer.request import split_url
+
+                headers = [("Host", split_url(req.url)[1]), *headers]
+            return SignedRequest(req.method, req.url, list(headers), "", "", "")
         creds = self.credentials().credentials
         payload_hash = UNSIGNED_PAYLOAD if signing.unsigned_payload else None
         try:
@@ -221,6 +227,11 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
     from sigcurl.signer.request import split_url
 
     netloc = split_url(url)[1]
+    if s.no_sign:  # nothing is signed: the host's service only shapes the request (S3, JSON protocol)
+        from sigcurl.endpoints import infer_endpoint
+
+        endpoint = infer_endpoint((s.sign_host or netloc).rpartition("@")[2])
+        return Scope(s.service or (endpoint.service if endpoint else ""), s.region or "", SIGV4, endpoint)
     scope = resolve_scope(
         s.sign_host or netloc, service=s.service, region=s.region, sigv4a=s.sigv4a, region_set=s.region_set,
         configured_region=session.configured_region(s.credentials.profile),
@@ -311,7 +322,10 @@ def _signer(spec: TransferSpec, signing: Signing, exchange: Exchange, err: Stder
             return hop.url, headers
         signed = signing.sign(hop)
         exchange.signed = signed
-        if out.verbose:
+        if out.verbose and spec.signing.no_sign:
+            err.write("* not signing: --no-sign-request\n")
+            verbose_request(err, signed.method, signed.url, signed.headers)
+        elif out.verbose:
             scope = signing.scope
             alg = "AWS4-ECDSA-P256-SHA256" if scope.algorithm == SIGV4A else "AWS4-HMAC-SHA256"
             err.write(f"* signing {alg} for service {scope.service} in {scope.region} with {signing.credentials().source}\n")

@@ -122,6 +122,7 @@ __all__ = ["cli", "group_opts", "main", "option_table", "run_options"]
 @click.option("--sign-only", is_flag=True, cls=Opt, section="signing", help="Print the signed request (method, target, headers); send nothing.")
 @click.option("--sign-format", type=click.Choice(["http", "json", "curl"], case_sensitive=False), cls=Opt, section="signing", help="With --sign-only (implied): print the request as HTTP text, JSON, or a curl command line.")
 @click.option("--aws-sigv4", cls=Opt, section="signing", metavar="aws:amz[:REGION[:SERVICE]]", help="curl's syntax: sign with SigV4; the region and service, when given, override the host's.")
+@click.option("--no-sign-request", is_flag=True, cls=Opt, section="signing", help="Send without signing and without looking up credentials (as the AWS CLI's option).")
 @click.option("--sign-host", cls=Opt, section="signing", metavar="HOST", help="Sign for this Host (VPC endpoints, tunnels); connect to the URL's host.")
 @click.option("--date", "date_", cls=Opt, section="signing", metavar="TIMESTAMP", help="Sign as of this instant (2015-08-30T12:36:00Z or 20150830T123600Z).")
 @click.option("--debug-signature", is_flag=True, cls=Opt, section="signing", help="Print the canonical request and string to sign on stderr.")
