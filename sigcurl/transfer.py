@@ -160,6 +160,7 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
         default_headers=mode != PRESIGN, referer=r.referer, byte_range=byte_range, if_none_match=r.etag_compare,
     )
     signing = Signing(spec, _scope(spec, req.url, session, err), session, err)
+    req = _configured_endpoint(spec, session, signing.scope, req, err)
     req = _json_protocol(spec, signing.scope, req)
     if mode == PRESIGN:
         # the user's -H headers are signed (the URL's user must send them); -d alone does not make it a POST
@@ -242,6 +243,50 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
         # the host says nothing either: say what is assumed
         err.write(f"* no region for {url_host(url)}: signing for us-east-1 (pass --region, or set AWS_REGION)\n")
     return scope
+
+
+def _configured_endpoint(spec: TransferSpec, session: Session, scope: Scope, req: HttpRequest, err: Stderr) -> HttpRequest:
+    """The AWS CLI's configured endpoint URL (``AWS_ENDPOINT_URL*``, the profile's ``endpoint_url``,
+    ``services`` sections) for the request's service: sent there, signed for the inferred scope.
+
+    Applies to AWS hosts sigcurl recognises (not S3-compatible stores, not with
+    ``--sign-host``).  The endpoint's scheme, host, port and base path replace
+    the URL's; the URL's path and query are kept, so the Host signed is the
+    endpoint's (what the server checks).  An S3 virtual-hosted bucket moves
+    into the path (path-style: what LocalStack, moto and MinIO all accept).
+    """
+    endpoint = scope.endpoint
+    if endpoint is None or endpoint.s3_compatible or spec.signing.sign_host:
+        return req
+    from sigcurl.endpoints import service_id
+
+    found = session.configured_endpoint(spec.signing.credentials.profile, service_id(scope.service))
+    if found is None:
+        return req
+    from urllib.parse import urlsplit
+
+    from sigcurl.curlopts import wire_url
+
+    base = urlsplit(wire_url(found.url))
+    url = urlsplit(req.url)
+    path = url.path or "/"
+    if endpoint.s3:
+        bucket = _s3_bucket(url.hostname or "")
+        if bucket:
+            path = f"/{bucket}{path}"
+    new = f"{base.scheme}://{base.netloc}{base.path.rstrip('/')}{path}" + (f"?{url.query}" if url.query else "")
+    if spec.output.verbose:
+        err.write(f"* sending to {found.url} ({found.source}): {new}\n")
+    return req._replace(url=new)
+
+
+def _s3_bucket(host: str) -> str | None:
+    """The bucket of an S3 virtual-hosted host (``b.s3.us-east-1.amazonaws.com``), else None."""
+    for marker in (".s3.", ".s3-", ".s3express-"):
+        at = host.find(marker)
+        if at > 0:
+            return host[:at]
+    return None
 
 
 def _say_how(scope: Scope, given: bool, err: Stderr) -> None:
