@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,58 @@ def test_other_services_are_not_redirected(tmp_path: Path) -> None:
     env = base_env(tmp_path, AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:9/")
     result = run(["--sign-only", "https://sqs.us-east-1.amazonaws.com/"], env)
     assert result.exit_code == 0 and b"Host: sqs.us-east-1.amazonaws.com" in result.stdout
+
+
+# --- differential: the endpoint-URL precedence against botocore -------------------
+
+_PRECEDENCE = [
+    # (environment, config file text, client name, signing name)
+    ({}, "", "dynamodb", "dynamodb"),
+    ({"AWS_ENDPOINT_URL": "http://global-env:1"}, "", "dynamodb", "dynamodb"),
+    ({"AWS_ENDPOINT_URL_DYNAMODB": "http://svc-env:1", "AWS_ENDPOINT_URL": "http://global-env:1"},
+     "[default]\nendpoint_url = http://profile:1\n", "dynamodb", "dynamodb"),
+    ({"AWS_ENDPOINT_URL_SQS": "http://svc-env:1"}, "", "dynamodb", "dynamodb"),
+    ({}, "[default]\nendpoint_url = http://profile:1\n", "sqs", "sqs"),
+    ({"AWS_ENDPOINT_URL": "http://global-env:1"},
+     "[default]\nservices = s\n[services s]\nsqs =\n  endpoint_url = http://section:1\n", "sqs", "sqs"),
+    ({}, "[default]\nservices = s\nendpoint_url = http://profile:1\n[services s]\nsqs =\n  endpoint_url = http://section:1\n",
+     "sqs", "sqs"),
+    ({}, "[default]\nservices = s\nendpoint_url = http://profile:1\n[services s]\ns3 =\n  endpoint_url = http://section:1\n",
+     "sqs", "sqs"),
+    ({"AWS_ENDPOINT_URL_API_GATEWAY": "http://svc-env:1"}, "", "apigateway", "apigateway"),
+    ({"AWS_ENDPOINT_URL_CLOUDWATCH": "http://svc-env:1"}, "", "cloudwatch", "monitoring"),
+    ({"AWS_ENDPOINT_URL_ELASTICSEARCH_SERVICE": "http://svc-env:1"}, "", "es", "es"),
+    ({"AWS_ENDPOINT_URL_STS": "http://svc-env:1"}, "", "sts", "sts"),
+    ({"AWS_ENDPOINT_URL": "http://global-env:1", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, "", "sqs", "sqs"),
+    ({"AWS_ENDPOINT_URL": "http://global-env:1"}, "[default]\nignore_configured_endpoint_urls = true\n", "sqs", "sqs"),
+    ({"AWS_ENDPOINT_URL": "http://global-env:1", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false"},
+     "[default]\nignore_configured_endpoint_urls = true\n", "sqs", "sqs"),
+    ({"AWS_PROFILE": "dev"}, "[default]\nendpoint_url = http://profile:1\n[profile dev]\nendpoint_url = http://dev:1\n", "sqs", "sqs"),
+]
+
+
+@pytest.mark.parametrize(("environ", "config", "client", "signing"), _PRECEDENCE)
+def test_endpoint_url_precedence_matches_botocore(
+    tmp_path: Path, environ: dict[str, str], config: str, client: str, signing: str
+) -> None:
+    botocore_session = pytest.importorskip("botocore.session")
+    from sigcurl.credentials.config_endpoints import configured_endpoint
+    from sigcurl.credentials.shared_files import load_shared_files
+    from sigcurl.endpoints import service_id
+
+    _config(tmp_path, config)
+    env = {**base_env(tmp_path), **environ}
+    with pytest.MonkeyPatch.context() as mp:
+        for key in [k for k in os.environ if k.startswith("AWS_")]:
+            mp.delenv(key)
+        for key, value in env.items():
+            mp.setenv(key, value)
+        session = botocore_session.Session()
+        expected = session.create_client(client, region_name="us-east-1").meta.endpoint_url
+    files = load_shared_files(env)
+    profile = env.get("AWS_PROFILE", "default")
+    found = configured_endpoint(service_id(signing), env, files.profile(profile), files.services, profile)
+    if found is None:
+        assert expected.endswith(".amazonaws.com"), expected
+    else:
+        assert found.url == expected
