@@ -152,6 +152,7 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
 
 
 def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
+    spec = _ca_bundle(spec, session)
     r, mode = spec.request, spec.signing.mode
     byte_range, resumed_from = _range(spec)
     req = build_request(
@@ -243,6 +244,32 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
         # the host says nothing either: say what is assumed
         err.write(f"* no region for {url_host(url)}: signing for us-east-1 (pass --region, or set AWS_REGION)\n")
     return scope
+
+
+def _ca_bundle(spec: TransferSpec, session: Session) -> TransferSpec:
+    """``--cacert``, else ``AWS_CA_BUNDLE``, else the profile's ``ca_bundle`` (as the AWS CLI):
+    the CA bundle of the request and of the credential calls (they take the request's options)."""
+    t = spec.transport
+    if t.cacert or t.insecure or spec.signing.mode != SEND:
+        return spec
+    bundle = session.env.environ.get("AWS_CA_BUNDLE")
+    if not bundle:
+        from sigcurl.credentials.chain import pick_profile
+
+        files = session.shared_files()
+        name, _ = pick_profile(spec.signing.credentials.profile, session.env.environ)
+        bundle = files.profile(name).get("ca_bundle") if files is not None else None
+    if not bundle:
+        return spec
+    import os
+
+    bundle = os.path.expanduser(bundle)
+    if not os.path.isfile(bundle):
+        from sigcurl.errors import ExitCode
+
+        raise SigcurlError(f"cannot read the CA bundle {bundle}", "check AWS_CA_BUNDLE or the profile's ca_bundle",
+                           exit_code=ExitCode.CA_CERT)
+    return spec._replace(transport=t._replace(cacert=bundle))
 
 
 def _configured_endpoint(spec: TransferSpec, session: Session, scope: Scope, req: HttpRequest, err: Stderr) -> HttpRequest:

@@ -149,3 +149,30 @@ def test_endpoint_url_precedence_matches_botocore(
         assert expected.endswith(".amazonaws.com"), expected
     else:
         assert found.url == expected
+
+
+# --- CA bundle -------------------------------------------------------------------
+
+
+def test_aws_ca_bundle_and_profile_ca_bundle_are_trusted(tls_server: VerifyingServer, tmp_path: Path) -> None:
+    args = ["--service", "execute-api", "--region", "us-east-1", tls_server.url + "/x"]
+    assert run(args, base_env(tmp_path)).exit_code == 60  # not trusted by default
+    result = run(args, base_env(tmp_path, AWS_CA_BUNDLE=str(tls_server.ca_bundle)))
+    assert result.exit_code == 0, result.stderr
+    assert tls_server.last.ok
+    _config(tmp_path, f"[default]\nca_bundle = {tls_server.ca_bundle}\n")
+    result = run(args, base_env(tmp_path))
+    assert result.exit_code == 0, result.stderr
+
+
+def test_cacert_wins_over_aws_ca_bundle(tls_server: VerifyingServer, tmp_path: Path) -> None:
+    certifi = pytest.importorskip("certifi")
+    env = base_env(tmp_path, AWS_CA_BUNDLE=str(tls_server.ca_bundle))
+    result = run(["--cacert", certifi.where(), "--service", "execute-api", tls_server.url + "/x"], env)
+    assert result.exit_code == 60
+
+
+def test_missing_ca_bundle_is_exit_77(tmp_path: Path) -> None:
+    result = run(["--service", "execute-api", "https://127.0.0.1:9/"], base_env(tmp_path, AWS_CA_BUNDLE=str(tmp_path / "nope.pem")))
+    assert result.exit_code == 77
+    assert "cannot read the CA bundle" in result.stderr
