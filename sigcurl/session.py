@@ -143,6 +143,22 @@ class Session:
         services = files.services if files is not None else {}
         return configured_endpoint(service_id, environ, keys, services, name)
 
+    def configured_region_set(self, profile: str | None) -> Callable[[], str | None]:
+        """The SigV4a region set the AWS CLI's configuration gives (``AWS_SIGV4A_SIGNING_REGION_SET``,
+        then the profile's ``sigv4a_signing_region_set``), commas without spaces; None when unset."""
+
+        def region_set() -> str | None:
+            value = self.env.environ.get("AWS_SIGV4A_SIGNING_REGION_SET")
+            if not value:
+                from sigcurl.credentials.chain import pick_profile
+
+                files = self.shared_files()
+                name, _ = pick_profile(profile, self.env.environ)
+                value = files.profile(name).get("sigv4a_signing_region_set") if files is not None else None
+            return ",".join(part.strip() for part in value.split(",") if part.strip()) or None if value else None
+
+        return region_set
+
     def transport(self, options: TransportOptions) -> Any:
         """The transport (connection pool) for ``options`` on this thread."""
         key = (options, threading.get_ident())

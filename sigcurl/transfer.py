@@ -237,6 +237,7 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
     scope = resolve_scope(
         s.sign_host or netloc, service=s.service, region=s.region, sigv4a=s.sigv4a, region_set=s.region_set,
         configured_region=session.configured_region(s.credentials.profile),
+        configured_region_set=session.configured_region_set(s.credentials.profile),
     )
     if spec.output.verbose and scope.endpoint is not None:
         _say_how(scope, bool(s.service), err)

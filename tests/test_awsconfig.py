@@ -176,3 +176,23 @@ def test_missing_ca_bundle_is_exit_77(tmp_path: Path) -> None:
     result = run(["--service", "execute-api", "https://127.0.0.1:9/"], base_env(tmp_path, AWS_CA_BUNDLE=str(tmp_path / "nope.pem")))
     assert result.exit_code == 77
     assert "cannot read the CA bundle" in result.stderr
+
+
+# --- SigV4a region set ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "environ", "config", "expected"), [
+    ([], {"AWS_SIGV4A_SIGNING_REGION_SET": "us-east-1, us-west-2"}, "", "us-east-1,us-west-2"),
+    ([], {}, "[default]\nsigv4a_signing_region_set = eu-west-1\n", "eu-west-1"),
+    ([], {"AWS_SIGV4A_SIGNING_REGION_SET": "us-east-2"}, "[default]\nsigv4a_signing_region_set = eu-west-1\n", "us-east-2"),
+    (["--region-set", "ap-south-1"], {"AWS_SIGV4A_SIGNING_REGION_SET": "us-east-2"}, "", "ap-south-1"),
+    (["--region", "us-west-1"], {"AWS_SIGV4A_SIGNING_REGION_SET": "us-east-2"}, "", "us-east-2"),
+    (["--region", "us-west-1"], {}, "", "us-west-1"),
+    ([], {}, "", "*"),
+])
+def test_sigv4a_region_set_precedence(tmp_path: Path, args: list[str], environ: dict[str, str], config: str, expected: str) -> None:
+    pytest.importorskip("cryptography")
+    _config(tmp_path, config)
+    result = run(["--sign-only", "--sigv4a", *args, "https://sqs.us-east-1.amazonaws.com/"], base_env(tmp_path, **environ))
+    assert result.exit_code == 0, result.stderr
+    assert f"X-Amz-Region-Set: {expected}\n".encode() in result.stdout, result.stdout
