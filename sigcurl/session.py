@@ -141,7 +141,8 @@ class Session:
         files = self.shared_files()
         keys = files.profile(name) if files is not None else {}
         services = files.services if files is not None else {}
-        return configured_endpoint(service_id, environ, keys, services, name)
+        shown = files.display_config if files is not None else "the config file"
+        return configured_endpoint(service_id, environ, keys, services, name, shown)
 
     def configured_region_set(self, profile: str | None) -> Callable[[], str | None]:
         """The SigV4a region set the AWS CLI's configuration gives (``AWS_SIGV4A_SIGNING_REGION_SET``,

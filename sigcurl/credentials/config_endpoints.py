@@ -41,6 +41,7 @@ def configured_endpoint(
     profile: Mapping[str, str],
     services: Mapping[str, Mapping[str, object]],
     profile_name: str = "default",
+    config_file: str = "the config file",
 ) -> ConfiguredEndpoint | None:
     """The configured endpoint URL for the service whose snake-case service ID is ``service_id``.
 
@@ -61,8 +62,8 @@ def configured_endpoint(
         section = services.get(section_name)
         if not section:
             raise CredentialSourceError(
-                f'profile "{profile_name}" uses services section "{section_name}", which does not exist',
-                f"add [services {section_name}] to the config file, or remove services = from the profile",
+                f'profile "{profile_name}" names services section "{section_name}", which does not exist in {config_file}',
+                f"add [services {section_name}] to {config_file} or remove services = from the profile",
             )
         block = section.get(service_id.lower())
         url = block.get("endpoint_url") if isinstance(block, Mapping) else None
