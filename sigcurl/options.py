@@ -199,7 +199,7 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
         cert=cert.cert, key=cert.key, password=cert.password, tls_min=tls_min, tls_max=tls_max,
         resolve=resolve_table(o["resolve_"], o["connect_to"]),
         retry=RetryPolicy(
-            retries=o["retry"], delay=o["retry_delay"], max_time=o["retry_max_time"],
+            retries=o["retry"] or 0, given=o["retry"] is not None, delay=o["retry_delay"], max_time=o["retry_max_time"],
             all_errors=bool(o["retry_all_errors"]), fail=fail != FAIL_NO,
         ),
     )

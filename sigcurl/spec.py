@@ -151,6 +151,8 @@ class RetryPolicy(NamedTuple):
     max_time: float | None = None  # --retry-max-time: no retry starts after this long
     all_errors: bool = False
     fail: bool = False  # -f or --fail-with-body: with all_errors, HTTP >= 400 is retried too
+    given: bool = False  # --retry was given (else the AWS CLI's max_attempts/retry_mode may apply)
+    aws_mode: str | None = None  # the AWS CLI's retry_mode (legacy, standard, adaptive) when it decides
 
 
 class TransportOptions(NamedTuple):

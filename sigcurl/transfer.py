@@ -152,7 +152,7 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
 
 
 def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
-    spec = _ca_bundle(spec, session)
+    spec = _aws_retry(_ca_bundle(spec, session), session)
     r, mode = spec.request, spec.signing.mode
     byte_range, resumed_from = _range(spec)
     req = build_request(
@@ -245,6 +245,33 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
         # the host says nothing either: say what is assumed
         err.write(f"* no region for {url_host(url)}: signing for us-east-1 (pass --region, or set AWS_REGION)\n")
     return scope
+
+
+def _aws_retry(spec: TransferSpec, session: Session) -> TransferSpec:
+    """Without ``--retry``: the AWS CLI's ``AWS_MAX_ATTEMPTS``/``max_attempts`` and
+    ``AWS_RETRY_MODE``/``retry_mode`` (environment first), decided by :func:`policy.aws_retries`."""
+    retry = spec.transport.retry
+    if retry.given or spec.signing.mode != SEND:
+        return spec
+    from sigcurl.transport.policy import aws_retries
+
+    environ = session.env.environ
+    mode, attempts = environ.get("AWS_RETRY_MODE"), environ.get("AWS_MAX_ATTEMPTS")
+    if not (mode and attempts):
+        files = session.shared_files()
+        if files is not None:
+            from sigcurl.credentials.chain import pick_profile
+
+            keys = files.profile(pick_profile(spec.signing.credentials.profile, environ)[0])
+            mode, attempts = mode or keys.get("retry_mode"), attempts or keys.get("max_attempts")
+    try:
+        found = aws_retries(mode, attempts)
+    except ValueError as exc:
+        raise UsageError(str(exc), "set AWS_RETRY_MODE/retry_mode and AWS_MAX_ATTEMPTS/max_attempts as the AWS CLI reads them") from None
+    if found is None:
+        return spec
+    options = spec.transport._replace(retry=retry._replace(retries=found[1], aws_mode=found[0]))
+    return spec._replace(transport=options)
 
 
 def _ca_bundle(spec: TransferSpec, session: Session) -> TransferSpec:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support.server import VerifyingServer
+from support.server import Response, VerifyingServer
 from tests.cli_helpers import base_env, run
 
 
@@ -196,3 +196,50 @@ def test_sigv4a_region_set_precedence(tmp_path: Path, args: list[str], environ: 
     result = run(["--sign-only", "--sigv4a", *args, "https://sqs.us-east-1.amazonaws.com/"], base_env(tmp_path, **environ))
     assert result.exit_code == 0, result.stderr
     assert f"X-Amz-Region-Set: {expected}\n".encode() in result.stdout, result.stdout
+
+
+# --- the AWS CLI's retry settings --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "attempts", "expected"), [
+    (None, None, None),
+    ("standard", None, ("standard", 2)),
+    ("legacy", None, ("legacy", 4)),
+    ("adaptive", None, ("adaptive", 2)),
+    (None, "5", ("standard", 4)),
+    ("Legacy", "1", ("legacy", 0)),
+])
+def test_aws_retries_table(mode: str | None, attempts: str | None, expected: tuple[str, int] | None) -> None:
+    from sigcurl.transport.policy import aws_retries
+
+    assert aws_retries(mode, attempts) == expected
+
+
+@pytest.mark.parametrize(("mode", "attempts"), [("fast", None), (None, "0"), (None, "three")])
+def test_aws_retries_bad_values(mode: str | None, attempts: str | None) -> None:
+    from sigcurl.transport.policy import aws_retries
+
+    with pytest.raises(ValueError):
+        aws_retries(mode, attempts)
+
+
+def _busy() -> Response:
+    return Response.aws_error("ServiceUnavailable", "busy", status=503, headers=[("Retry-After", "0")])
+
+
+@pytest.mark.parametrize(("args", "environ", "config", "requests"), [
+    ([], {}, "", 1),  # curl's default: no retries
+    ([], {"AWS_MAX_ATTEMPTS": "3"}, "", 3),
+    ([], {}, "[default]\nmax_attempts = 2\n", 2),
+    ([], {"AWS_RETRY_MODE": "standard"}, "", 3),
+    (["--retry", "0"], {"AWS_MAX_ATTEMPTS": "3"}, "", 1),  # --retry wins
+])
+def test_aws_retry_settings_retry_each_attempt_signed(
+    server: VerifyingServer, tmp_path: Path, args: list[str], environ: dict[str, str], config: str, requests: int
+) -> None:
+    _config(tmp_path, config)
+    server.queue(_busy(), _busy(), _busy(), _busy())
+    result = run([*args, "--service", "execute-api", "--region", "us-east-1", server.url + "/r"], base_env(tmp_path, **environ))
+    assert server.request_count == requests
+    assert all(r.ok for r in server.requests)
+    assert result.exit_code == 0  # a 503 without -f is delivered

@@ -54,7 +54,7 @@ __all__ = ["cli", "group_opts", "main", "option_table", "run_options"]
 @click.option("--noproxy", cls=Opt, metavar="HOSTS", help="Comma-separated hosts that bypass the proxy.")
 @click.option("-m", "--max-time", type=float, cls=Opt, metavar="SECONDS", callback=_positive, help="Maximum time for the whole transfer.")
 @click.option("--connect-timeout", type=float, cls=Opt, metavar="SECONDS", callback=_positive, help="Maximum time to connect.")
-@click.option("--retry", type=click.IntRange(0), default=0, cls=Opt, metavar="N", help="Retry transient failures N times (re-signed each time).")
+@click.option("--retry", type=click.IntRange(0), default=None, cls=Opt, metavar="N", help="Retry transient failures N times (re-signed each time).")
 @click.option("--retry-delay", type=float, cls=Opt, metavar="SECONDS", callback=_positive, help="Wait this long between retries (default: backoff).")
 @click.option("--retry-max-time", type=float, cls=Opt, metavar="SECONDS", callback=_positive, help="Stop retrying after this long.")
 @click.option("--retry-all-errors", is_flag=True, cls=Opt, help="Retry on any error.")
