@@ -34,11 +34,13 @@ through here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, NamedTuple
 
 from sigcurl import options_curl as curl
+from sigcurl.awsconfig import warn_unknown_names
 from sigcurl.errors import ExitCode, SigcurlError, UsageError
 from sigcurl.signer.canonical import TOKEN_CHARS
 from sigcurl.spec import (
@@ -152,8 +154,7 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
     if len(outputs) > len(urls) and warn is not None and not o["silent"]:
         warn(f"sigcurl: warning: {len(outputs) - len(urls)} more -o/--output than URLs; the extra ones are ignored")
     signing = _signing(o)
-    if warn is not None and not o["silent"]:
-        _warn_unknown_names(signing, warn)
+    warn_unknown_names(signing.region, signing.service, None if o["silent"] else warn)
     request = _request(o, warn)
     _check_body_options(o, request, signing)
     query: tuple[str, ...] = ()
@@ -177,17 +178,11 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
         etag_save=o.get("etag_save"), remove_on_error=bool(o.get("remove_on_error")), resume=request.resume_from is not None,
         trace=o.get("trace_ascii") or o.get("trace"), trace_ascii=bool(o.get("trace_ascii")), trace_time=bool(o.get("trace_time")),
     ), flags, stdout_isatty)
-    if o["cacert"] and signing.mode == SEND:
-        import os
-
-        if not os.path.isfile(o["cacert"]):
-            raise SigcurlError(f"cannot read --cacert {o['cacert']}", "give a PEM CA bundle file", exit_code=ExitCode.CA_CERT)
+    if o["cacert"] and signing.mode == SEND and not os.path.isfile(o["cacert"]):
+        raise SigcurlError(f"cannot read --cacert {o['cacert']}", "give a PEM CA bundle file", exit_code=ExitCode.CA_CERT)
     capath = o.get("capath")
-    if capath and signing.mode == SEND:
-        import os
-
-        if not os.path.isdir(capath):
-            raise SigcurlError(f"cannot read --capath {capath}", "give a directory of CA certificates", exit_code=ExitCode.CA_CERT)
+    if capath and signing.mode == SEND and not os.path.isdir(capath):
+        raise SigcurlError(f"cannot read --capath {capath}", "give a directory of CA certificates", exit_code=ExitCode.CA_CERT)
     curl.http_version(o)
     cert = curl.client_cert(o, check_files=signing.mode == SEND)
     tls_min, tls_max = curl.tls_versions(o)
@@ -204,33 +199,6 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
         ),
     )
     return _Set(urls, outputs, query, bool(o.get("globoff")), flags, request, signing, output, transport, _upload(o))
-
-
-def _warn_unknown_names(signing: SigningSpec, warn: Callable[[str], None]) -> None:
-    """A ``--region`` or ``--service`` botocore's data does not know: a warning with the closest known names.
-
-    Not an error: a region or service newer than the data is signed as given.
-    (:mod:`sigcurl.endpoints` is imported only when one is given; the host's
-    inference imports it anyway.)
-    """
-    if signing.region is None and signing.service is None:
-        return
-    from sigcurl import endpoints
-
-    for flag, value, known, names in (
-        ("--region", signing.region, endpoints.is_known_region, endpoints.KNOWN_REGIONS),
-        ("--service", signing.service, endpoints.is_known_service, endpoints.known_services()),
-    ):
-        if value is None or known(value):
-            continue
-        near = endpoints.closest(value, names)
-        what = "region" if flag == "--region" else "signing name"
-        hint = f"did you mean {_alternatives(near)}?" if near else "it is signed as given"
-        warn(f"sigcurl: warning: {flag} {value} is not a {what} sigcurl knows; {hint}")
-
-
-def _alternatives(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _upload(o: Mapping[str, Any]) -> UploadSpec:
@@ -307,11 +275,8 @@ def _signing(o: Mapping[str, Any]) -> SigningSpec:
     if region_set is not None and (not region_set or any(c not in _NAME_CHARS and c not in ",*" for c in region_set)):
         raise UsageError(f"bad --region-set {region_set!r}", "use '*' or a comma-separated list such as us-east-1,us-west-2")
     checksum = o.get("checksum")
-    if o.get("no_sign_request"):
-        for flag, given in (("--presign", o["presign"]), ("--aws-chunked", o.get("aws_chunked")),
-                            ("--debug-signature", o.get("debug_signature"))):
-            if given:
-                raise UsageError(f"--no-sign-request and {flag} cannot be combined", "choose one")
+    if o.get("no_sign_request") and (bad := [f for f in ("--presign", "--aws-chunked", "--debug-signature") if o.get(f[2:].replace("-", "_"))]):
+        raise UsageError(f"--no-sign-request and {bad[0]} cannot be combined", "choose one")
     return SigningSpec(
         service=service, region=region, sigv4a=bool(o["sigv4a"]), region_set=region_set or None,
         unsigned_payload=bool(o["unsigned_payload"]), checksum=checksum.lower() if checksum else None,

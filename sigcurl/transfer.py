@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from sigcurl.awsconfig import aws_retry, ca_bundle, configured_endpoint, required_headers, say_how, unsigned_scope
 from sigcurl.curlopts import HttpRequest, build_request
 from sigcurl.environment import Env
 from sigcurl.errors import OutputClosedError, SigcurlError, UsageError
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import debug_signature, request_target, url_host, verbose_request
-from sigcurl.scope import SIGV4, SIGV4A, Scope, resolve_scope
+from sigcurl.scope import SIGV4A, Scope, resolve_scope
 from sigcurl.session import Session
 from sigcurl.spec import FORMAT_HTTP, PRESIGN, RESUME_AUTO, SEND, SIGN_ONLY, TransferSpec
 
@@ -75,7 +76,7 @@ class Signing:
         if signing.sign_host:
             headers = [(n, v) for n, v in headers if n.lower() != "host"]
             headers.insert(0, ("Host", signing.sign_host))
-        headers, sha256_header = _required_headers(headers, scope)
+        headers, sha256_header = required_headers(headers, scope)
         if signing.no_sign:  # --no-sign-request: as built, no credentials looked up
             if not any(n.lower() == "host" for n, _ in headers):
                 from sigcurl.signer.request import split_url
@@ -115,29 +116,6 @@ class Signing:
         return signed
 
 
-def _required_headers(headers: list[tuple[str, str]], scope: Scope) -> tuple[list[tuple[str, str]], bool | None]:
-    """The headers the host's service requires (:attr:`Endpoint.required_headers`), added when not given.
-
-    Returns the headers and ``content_sha256_header`` for the signer: True when the
-    service wants ``x-amz-content-sha256`` (OpenSearch Serverless), else None (the
-    service's default).  A header the user gave with -H is kept as given.
-    """
-    from sigcurl.endpoints import PAYLOAD_SHA256
-
-    endpoint = scope.endpoint
-    if endpoint is None or not endpoint.required_headers:
-        return headers, None
-    sha256_header: bool | None = None
-    given = {n.lower() for n, _ in headers}
-    added = list(headers)
-    for name, value in endpoint.required_headers:
-        if value == PAYLOAD_SHA256:
-            sha256_header = True
-        elif name.lower() not in given:
-            added.append((name, value))
-    return added, sha256_header
-
-
 def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
     """Run one transfer; its error (if any) is written to ``err`` as one line and returned."""
     try:
@@ -152,7 +130,7 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
 
 
 def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
-    spec = _aws_retry(_ca_bundle(spec, session), session)
+    spec = aws_retry(ca_bundle(spec, session), session)
     r, mode = spec.request, spec.signing.mode
     byte_range, resumed_from = _range(spec)
     req = build_request(
@@ -161,7 +139,7 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
         default_headers=mode != PRESIGN, referer=r.referer, byte_range=byte_range, if_none_match=r.etag_compare,
     )
     signing = Signing(spec, _scope(spec, req.url, session, err), session, err)
-    req = _configured_endpoint(spec, session, signing.scope, req, err)
+    req = configured_endpoint(spec, session, signing.scope, req, err)
     req = _json_protocol(spec, signing.scope, req)
     if mode == PRESIGN:
         # the user's -H headers are signed (the URL's user must send them); -d alone does not make it a POST
@@ -230,132 +208,18 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
 
     netloc = split_url(url)[1]
     if s.no_sign:  # nothing is signed: the host's service only shapes the request (S3, JSON protocol)
-        from sigcurl.endpoints import infer_endpoint
-
-        endpoint = infer_endpoint((s.sign_host or netloc).rpartition("@")[2])
-        return Scope(s.service or (endpoint.service if endpoint else ""), s.region or "", SIGV4, endpoint)
+        return unsigned_scope(s.sign_host or netloc, s.service, s.region)
     scope = resolve_scope(
         s.sign_host or netloc, service=s.service, region=s.region, sigv4a=s.sigv4a, region_set=s.region_set,
         configured_region=session.configured_region(s.credentials.profile),
         configured_region_set=session.configured_region_set(s.credentials.profile),
     )
     if spec.output.verbose and scope.endpoint is not None:
-        _say_how(scope, bool(s.service), err)
+        say_how(scope, bool(s.service), err)
     if scope.assumed_region and scope.endpoint is None and spec.output.verbose:
         # the host says nothing either: say what is assumed
         err.write(f"* no region for {url_host(url)}: signing for us-east-1 (pass --region, or set AWS_REGION)\n")
     return scope
-
-
-def _aws_retry(spec: TransferSpec, session: Session) -> TransferSpec:
-    """Without ``--retry``: the AWS CLI's ``AWS_MAX_ATTEMPTS``/``max_attempts`` and
-    ``AWS_RETRY_MODE``/``retry_mode`` (environment first), decided by :func:`policy.aws_retries`."""
-    retry = spec.transport.retry
-    if retry.given or spec.signing.mode != SEND:
-        return spec
-    from sigcurl.transport.policy import aws_retries
-
-    environ = session.env.environ
-    mode, attempts = environ.get("AWS_RETRY_MODE"), environ.get("AWS_MAX_ATTEMPTS")
-    if not (mode and attempts):
-        files = session.shared_files()
-        if files is not None:
-            from sigcurl.credentials.chain import pick_profile
-
-            keys = files.profile(pick_profile(spec.signing.credentials.profile, environ)[0])
-            mode, attempts = mode or keys.get("retry_mode"), attempts or keys.get("max_attempts")
-    try:
-        found = aws_retries(mode, attempts)
-    except ValueError as exc:
-        raise UsageError(str(exc), "set AWS_RETRY_MODE/retry_mode and AWS_MAX_ATTEMPTS/max_attempts as the AWS CLI reads them") from None
-    if found is None:
-        return spec
-    options = spec.transport._replace(retry=retry._replace(retries=found[1], aws_mode=found[0]))
-    return spec._replace(transport=options)
-
-
-def _ca_bundle(spec: TransferSpec, session: Session) -> TransferSpec:
-    """``--cacert``, else ``AWS_CA_BUNDLE``, else the profile's ``ca_bundle`` (as the AWS CLI):
-    the CA bundle of the request and of the credential calls (they take the request's options)."""
-    t = spec.transport
-    if t.cacert or t.insecure or spec.signing.mode != SEND:
-        return spec
-    bundle = session.env.environ.get("AWS_CA_BUNDLE")
-    if not bundle:
-        from sigcurl.credentials.chain import pick_profile
-
-        files = session.shared_files()
-        name, _ = pick_profile(spec.signing.credentials.profile, session.env.environ)
-        bundle = files.profile(name).get("ca_bundle") if files is not None else None
-    if not bundle:
-        return spec
-    import os
-
-    bundle = os.path.expanduser(bundle)
-    if not os.path.isfile(bundle):
-        from sigcurl.errors import ExitCode
-
-        raise SigcurlError(f"cannot read the CA bundle {bundle}", "check AWS_CA_BUNDLE or the profile's ca_bundle",
-                           exit_code=ExitCode.CA_CERT)
-    return spec._replace(transport=t._replace(cacert=bundle))
-
-
-def _configured_endpoint(spec: TransferSpec, session: Session, scope: Scope, req: HttpRequest, err: Stderr) -> HttpRequest:
-    """The AWS CLI's configured endpoint URL (``AWS_ENDPOINT_URL*``, the profile's ``endpoint_url``,
-    ``services`` sections) for the request's service: sent there, signed for the inferred scope.
-
-    Applies to AWS hosts sigcurl recognises (not S3-compatible stores, not with
-    ``--sign-host``).  The endpoint's scheme, host, port and base path replace
-    the URL's; the URL's path and query are kept, so the Host signed is the
-    endpoint's (what the server checks).  An S3 virtual-hosted bucket moves
-    into the path (path-style: what LocalStack, moto and MinIO all accept).
-    """
-    endpoint = scope.endpoint
-    if endpoint is None or endpoint.s3_compatible or spec.signing.sign_host:
-        return req
-    from sigcurl.endpoints import service_id
-
-    found = session.configured_endpoint(spec.signing.credentials.profile, service_id(scope.service))
-    if found is None:
-        return req
-    from urllib.parse import urlsplit
-
-    from sigcurl.curlopts import wire_url
-
-    base = urlsplit(wire_url(found.url))
-    url = urlsplit(req.url)
-    path = url.path or "/"
-    if endpoint.s3:
-        bucket = _s3_bucket(url.hostname or "")
-        if bucket:
-            path = f"/{bucket}{path}"
-    new = f"{base.scheme}://{base.netloc}{base.path.rstrip('/')}{path}" + (f"?{url.query}" if url.query else "")
-    if spec.output.verbose:
-        err.write(f"* sending to {found.url} ({found.source}): {new}\n")
-    return req._replace(url=new)
-
-
-def _s3_bucket(host: str) -> str | None:
-    """The bucket of an S3 virtual-hosted host (``b.s3.us-east-1.amazonaws.com``), else None."""
-    for marker in (".s3.", ".s3-", ".s3express-"):
-        at = host.find(marker)
-        if at > 0:
-            return host[:at]
-    return None
-
-
-def _say_how(scope: Scope, given: bool, err: Stderr) -> None:
-    """``-v``: one line saying how the host's service was told (a guess says how to override it)."""
-    from sigcurl.endpoints import HOW_GENERIC_UNKNOWN
-
-    endpoint = scope.endpoint
-    assert endpoint is not None
-    if given:
-        err.write(f"* service {scope.service} from --service (the host says: {endpoint.how})\n")
-    elif endpoint.how == HOW_GENERIC_UNKNOWN:
-        err.write(f"* service {scope.service}: {endpoint.how}; a guess, pass --service NAME if it is wrong\n")
-    else:
-        err.write(f"* service {scope.service}: {endpoint.how}\n")
 
 
 def _json_protocol(spec: TransferSpec, scope: Scope, req: HttpRequest) -> HttpRequest:
