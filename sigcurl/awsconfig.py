@@ -189,8 +189,9 @@ def say_how(scope: Scope, given: bool, err: Stderr) -> None:
     from sigcurl.endpoints import HOW_GENERIC_UNKNOWN
 
     endpoint = scope.endpoint
-    assert endpoint is not None
-    if given:
+    if endpoint is None:
+        err.write(f"* service {scope.service} from --service (the host is not one sigcurl knows)\n")
+    elif given:
         err.write(f"* service {scope.service} from --service (the host says: {endpoint.how})\n")
     elif endpoint.how == HOW_GENERIC_UNKNOWN:
         err.write(f"* service {scope.service}: {endpoint.how}; a guess, pass --service NAME if it is wrong\n")

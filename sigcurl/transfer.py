@@ -214,7 +214,7 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
         configured_region=session.configured_region(s.credentials.profile),
         configured_region_set=session.configured_region_set(s.credentials.profile),
     )
-    if spec.output.verbose and scope.endpoint is not None:
+    if spec.output.verbose:
         say_how(scope, bool(s.service), err)
     if scope.assumed_region and scope.endpoint is None and spec.output.verbose:
         # the host says nothing either: say what is assumed

@@ -403,3 +403,10 @@ def test_unknown_region_or_service_is_a_warning(tmp_path: Path, args: list[str],
         assert warnings == []
     else:
         assert len(warnings) == 1 and warning in warnings[0], result.stderr
+
+
+def test_verbose_says_service_from_flag_for_an_unknown_host(tmp_path: Path) -> None:
+    result = run(["--sign-only", "-v", "--service", "execute-api", "--region", "us-east-1", "https://api.example.com/"], base_env(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("* service ")]
+    assert lines == ["* service execute-api from --service (the host is not one sigcurl knows)"]
