@@ -75,9 +75,9 @@ _sigcurl_options="--url -X --request -H --header -d --data --data-ascii --data-b
 --remove-on-error -# --progress-bar --no-progress-meter --trace --trace-ascii --trace-time --stderr
 --pretty --raw -N --no-buffer --color --no-color --region --service --sigv4a --region-set
 --unsigned-payload --checksum --aws-chunked --no-aws-chunked --part-size --presign --expires
---sign-only --sign-format --aws-sigv4 --sign-host --date --debug-signature -u --user --profile
---access-key --secret-key --session-token --role-arn --role-session-name --external-id --duration
---whoami -V --version --completion -M --manual -h --help"
+--sign-only --sign-format --aws-sigv4 --no-sign-request --sign-host --date --debug-signature -u
+--user --profile --access-key --secret-key --session-token --role-arn --role-session-name
+--external-id --duration --whoami -V --version --completion -M --manual -h --help"
 
 # Profile names from the shared config and credentials files (read at TAB time).
 _sigcurl_profiles() {

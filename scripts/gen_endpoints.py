@@ -26,6 +26,8 @@ What it derives:
 - ``JSON_VERSIONS``: signing name -> the version of the AWS JSON protocol its
   service speaks (``application/x-amz-json-1.0`` or ``-1.1``), for ``--json``
   requests with ``X-Amz-Target``.
+- ``SERVICE_IDS``: signing name -> the service ID in snake case, the name the
+  AWS CLI's ``AWS_ENDPOINT_URL_<SERVICE>`` and ``services`` sections use.
 """
 
 from __future__ import annotations
@@ -82,6 +84,24 @@ def json_versions(metadata: dict[str, Any]) -> dict[str, str]:
         if "json" in protocols and meta.get("jsonVersion"):
             seen[meta.get("signingName") or meta["endpointPrefix"]].add(meta["jsonVersion"])
     return {name: next(iter(v)) for name, v in seen.items() if len(v) == 1}
+
+
+def service_ids(metadata: dict[str, Any]) -> dict[str, str]:
+    """Signing name -> the service ID in snake case (``AWS_ENDPOINT_URL_<ID>`` upper-cased, the
+    ``services`` section's key), as botocore's ``ConfiguredEndpointProvider`` spells it
+    (``serviceId`` with spaces as hyphens, lower case, hyphens as underscores).
+
+    A signing name several services share keeps the service whose endpoint prefix
+    (else whose name) is that signing name, else the first by name.
+    """
+    ranked: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for name, meta in sorted(metadata.items()):
+        prefix = meta["endpointPrefix"]
+        signing = meta.get("signingName", prefix)
+        snake = meta["serviceId"].replace(" ", "-").lower().replace("-", "_")
+        rank = 0 if prefix == signing else 1 if name == signing else 2
+        ranked[signing].append((rank, name, snake))
+    return {signing: min(options)[2] for signing, options in ranked.items()}
 
 
 def prefix_table(metadata: dict[str, Any], endpoints: dict[str, Any]) -> dict[str, str]:
@@ -299,6 +319,7 @@ def main() -> int:
         "PREFIXES": ("dict[str, str]", prefixes),
         "HOSTS": ("dict[str, tuple[str, str | None, bool]]", {}),
         "JSON_VERSIONS": ("dict[str, str]", json_versions(metadata)),
+        "SERVICE_IDS": ("dict[str, str]", service_ids(metadata)),
     }
     # Pass 1, the shape rules alone: learn the prefixes that rule sets spell
     # differently from endpointPrefix (aos -> es, efs -> elasticfilesystem).

@@ -51,6 +51,8 @@ __all__ = [
     "SIGNING_NAMES",
     "Endpoint",
     "closest",
+    "known_services",
+    "service_id",
     "infer_endpoint",
     "is_known_region",
     "is_known_service",
@@ -350,6 +352,21 @@ def is_known_region(region: str) -> bool:
 def is_known_service(service: str) -> bool:
     """True if ``service`` is a signing name from botocore's data or the data-plane table."""
     return service in _SIGNING_SET or service in _EXTRA_SIGNING_NAMES or service in _planes.signing_names()
+
+
+def service_id(signing_name: str) -> str:
+    """The service ID in snake case for a signing name, as ``AWS_ENDPOINT_URL_<SERVICE>`` and the
+    config's ``services`` sections name it (``dynamodb``, ``api_gateway``); unknown names as given."""
+    known = _data.SERVICE_IDS.get(signing_name)
+    if signing_name in _S3_SIGNING_NAMES and signing_name != "s3-outposts":
+        known = "s3"
+    return known or signing_name.replace("-", "_")
+
+
+def known_services() -> list[str]:
+    """Every signing name :func:`is_known_service` accepts, botocore's first (for :func:`closest`)."""
+    extra = sorted((set(_EXTRA_SIGNING_NAMES) | set(_planes.signing_names())) - _SIGNING_SET)
+    return [*SIGNING_NAMES, *extra]
 
 
 def closest(value: str, known: Iterable[str], n: int = 3) -> list[str]:

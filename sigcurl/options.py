@@ -34,11 +34,13 @@ through here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, NamedTuple
 
 from sigcurl import options_curl as curl
+from sigcurl.awsconfig import warn_unknown_names
 from sigcurl.errors import ExitCode, SigcurlError, UsageError
 from sigcurl.signer.canonical import TOKEN_CHARS
 from sigcurl.spec import (
@@ -152,6 +154,7 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
     if len(outputs) > len(urls) and warn is not None and not o["silent"]:
         warn(f"sigcurl: warning: {len(outputs) - len(urls)} more -o/--output than URLs; the extra ones are ignored")
     signing = _signing(o)
+    warn_unknown_names(signing.region, signing.service, None if o["silent"] else warn)
     request = _request(o, warn)
     _check_body_options(o, request, signing)
     query: tuple[str, ...] = ()
@@ -175,17 +178,11 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
         etag_save=o.get("etag_save"), remove_on_error=bool(o.get("remove_on_error")), resume=request.resume_from not in (None, 0),
         trace=o.get("trace_ascii") or o.get("trace"), trace_ascii=bool(o.get("trace_ascii")), trace_time=bool(o.get("trace_time")),
     ), flags, stdout_isatty)
-    if o["cacert"] and signing.mode == SEND:
-        import os
-
-        if not os.path.isfile(o["cacert"]):
-            raise SigcurlError(f"cannot read --cacert {o['cacert']}", "give a PEM CA bundle file", exit_code=ExitCode.CA_CERT)
+    if o["cacert"] and signing.mode == SEND and not os.path.isfile(o["cacert"]):
+        raise SigcurlError(f"cannot read --cacert {o['cacert']}", "give a PEM CA bundle file", exit_code=ExitCode.CA_CERT)
     capath = o.get("capath")
-    if capath and signing.mode == SEND:
-        import os
-
-        if not os.path.isdir(capath):
-            raise SigcurlError(f"cannot read --capath {capath}", "give a directory of CA certificates", exit_code=ExitCode.CA_CERT)
+    if capath and signing.mode == SEND and not os.path.isdir(capath):
+        raise SigcurlError(f"cannot read --capath {capath}", "give a directory of CA certificates", exit_code=ExitCode.CA_CERT)
     curl.http_version(o)
     cert = curl.client_cert(o, check_files=signing.mode == SEND)
     tls_min, tls_max = curl.tls_versions(o)
@@ -197,7 +194,7 @@ def _compile_set(o: Mapping[str, Any], index: int, stdin: BinaryIO, stdout_isatt
         cert=cert.cert, key=cert.key, password=cert.password, tls_min=tls_min, tls_max=tls_max,
         resolve=resolve_table(o["resolve_"], o["connect_to"]),
         retry=RetryPolicy(
-            retries=o["retry"], delay=o["retry_delay"], max_time=o["retry_max_time"],
+            retries=o["retry"] or 0, given=o["retry"] is not None, delay=o["retry_delay"], max_time=o["retry_max_time"],
             all_errors=bool(o["retry_all_errors"]), fail=fail != FAIL_NO,
         ),
     )
@@ -278,10 +275,13 @@ def _signing(o: Mapping[str, Any]) -> SigningSpec:
     if region_set is not None and (not region_set or any(c not in _NAME_CHARS and c not in ",*" for c in region_set)):
         raise UsageError(f"bad --region-set {region_set!r}", "use '*' or a comma-separated list such as us-east-1,us-west-2")
     checksum = o.get("checksum")
+    if o.get("no_sign_request") and (bad := [f for f in ("--presign", "--aws-chunked", "--debug-signature") if o.get(f[2:].replace("-", "_"))]):
+        raise UsageError(f"--no-sign-request and {bad[0]} cannot be combined", "choose one")
     return SigningSpec(
         service=service, region=region, sigv4a=bool(o["sigv4a"]), region_set=region_set or None,
         unsigned_payload=bool(o["unsigned_payload"]), checksum=checksum.lower() if checksum else None,
-        aws_chunked=o.get("aws_chunked"), mode=PRESIGN if o["presign"] else SIGN_ONLY if sign_only else SEND,
+        aws_chunked=False if o.get("no_sign_request") else o.get("aws_chunked"), no_sign=bool(o.get("no_sign_request")),
+        mode=PRESIGN if o["presign"] else SIGN_ONLY if sign_only else SEND,
         sign_format=sign_format,
         expires=o["expires"], sign_host=o["sign_host"] or None, date=parse_date(o["date_"]) if o["date_"] else None,
         debug_signature=bool(o["debug_signature"]),

@@ -14,7 +14,10 @@ Precedence (SPEC section 3 and 4):
 * region (SigV4): ``--region``, else the host's, else the configured
   region (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's ``region``),
   else ``us-east-1`` (``assumed_region`` says so, for ``-v``);
-* region set (SigV4a): ``--region-set``, else ``--region``, else ``*``.
+* region set (SigV4a): ``--region-set``, else the configured region set
+  (``AWS_SIGV4A_SIGNING_REGION_SET``, the profile's
+  ``sigv4a_signing_region_set``: the AWS CLI's setting), else ``--region``,
+  else ``*``.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ def resolve_scope(
     sigv4a: bool = False,
     region_set: str | None = None,
     configured_region: Callable[[], str | None] = lambda: None,
+    configured_region_set: Callable[[], str | None] = lambda: None,
 ) -> Scope:
     """The scope for a request to ``host`` (``[userinfo@]host[:port]``; the signed Host).
 
@@ -66,7 +70,7 @@ def resolve_scope(
             f"cannot tell which AWS service {bare} is", "pass --service NAME (e.g. --service execute-api, --service s3)"
         )
     if sigv4a or region_set or (endpoint is not None and endpoint.sigv4a):
-        return Scope(name, region_set or region or "*", SIGV4A, endpoint)
+        return Scope(name, region_set or configured_region_set() or region or "*", SIGV4A, endpoint)
     chosen = region or (endpoint.region if endpoint is not None else None) or configured_region()
     if chosen:
         return Scope(name, chosen, SIGV4, endpoint)

@@ -20,6 +20,7 @@ from sigcurl.spec import CredentialSpec, TransportOptions
 
 if TYPE_CHECKING:
     from sigcurl.credentials import ResolvedCredentials
+    from sigcurl.credentials.config_endpoints import ConfiguredEndpoint
 
 
 class Session:
@@ -34,6 +35,7 @@ class Session:
         self._transports: dict[tuple[TransportOptions, int], Any] = {}
         self._credential_clients: dict[TransportOptions, Any] = {}
         self._regions: dict[str | None, str | None] = {}
+        self._shared: Any = None  # the shared config files, read once (SharedFiles, or False: unreadable)
         #: server clock minus ours, learnt from a clock-skew error by any transfer of the run
         self.clock_offset = timedelta()
         self._files: dict[str, BinaryIO] = {}
@@ -113,6 +115,50 @@ class Session:
                 return self._regions[profile]
 
         return region
+
+    def shared_files(self) -> Any:
+        """The shared config and credentials files (SharedFiles), read once per run; None when unreadable
+        (resolving credentials reports that)."""
+        with self.lock:
+            if self._shared is None:
+                from sigcurl.credentials.shared_files import load_shared_files
+                from sigcurl.errors import SigcurlError
+
+                try:
+                    self._shared = load_shared_files(self.env.environ)
+                except SigcurlError:
+                    self._shared = False
+            return self._shared or None
+
+    def configured_endpoint(self, profile: str | None, service_id: str) -> ConfiguredEndpoint | None:
+        """The AWS CLI's configured endpoint URL for a service (``AWS_ENDPOINT_URL*``, the profile's
+        ``endpoint_url`` and ``services`` section), or None."""
+        from sigcurl.credentials.chain import pick_profile
+        from sigcurl.credentials.config_endpoints import configured_endpoint
+
+        environ = self.env.environ
+        name, _ = pick_profile(profile, environ)
+        files = self.shared_files()
+        keys = files.profile(name) if files is not None else {}
+        services = files.services if files is not None else {}
+        shown = files.display_config if files is not None else "the config file"
+        return configured_endpoint(service_id, environ, keys, services, name, shown)
+
+    def configured_region_set(self, profile: str | None) -> Callable[[], str | None]:
+        """The SigV4a region set the AWS CLI's configuration gives (``AWS_SIGV4A_SIGNING_REGION_SET``,
+        then the profile's ``sigv4a_signing_region_set``), commas without spaces; None when unset."""
+
+        def region_set() -> str | None:
+            value = self.env.environ.get("AWS_SIGV4A_SIGNING_REGION_SET")
+            if not value:
+                from sigcurl.credentials.chain import pick_profile
+
+                files = self.shared_files()
+                name, _ = pick_profile(profile, self.env.environ)
+                value = files.profile(name).get("sigv4a_signing_region_set") if files is not None else None
+            return ",".join(part.strip() for part in value.split(",") if part.strip()) or None if value else None
+
+        return region_set
 
     def transport(self, options: TransportOptions) -> Any:
         """The transport (connection pool) for ``options`` on this thread."""

@@ -96,6 +96,7 @@ class SigningSpec(NamedTuple):
     debug_signature: bool = False
     credentials: CredentialSpec = CredentialSpec()
     sign_format: str = FORMAT_HTTP  # --sign-format (SIGN_ONLY)
+    no_sign: bool = False  # --no-sign-request: sent unsigned, no credentials looked up
 
 
 #: OutputSpec.fail values: no -f, -f (no body), --fail-with-body.
@@ -151,6 +152,8 @@ class RetryPolicy(NamedTuple):
     max_time: float | None = None  # --retry-max-time: no retry starts after this long
     all_errors: bool = False
     fail: bool = False  # -f or --fail-with-body: with all_errors, HTTP >= 400 is retried too
+    given: bool = False  # --retry was given (else the AWS CLI's max_attempts/retry_mode may apply)
+    aws_mode: str | None = None  # the AWS CLI's retry_mode (legacy, standard, adaptive) when it decides
 
 
 class TransportOptions(NamedTuple):

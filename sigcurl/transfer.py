@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from sigcurl.awsconfig import aws_retry, ca_bundle, configured_endpoint, required_headers, say_how, unsigned_scope
 from sigcurl.curlopts import HttpRequest, build_request
 from sigcurl.environment import Env
 from sigcurl.errors import OutputClosedError, SigcurlError, UsageError
@@ -68,13 +69,20 @@ class Signing:
     def sign(self, req: HttpRequest, *, presign: bool = False) -> SignedRequest:
         from sigcurl.signer import presign as presign_fn
         from sigcurl.signer import sign as sign_fn
-        from sigcurl.signer.types import UNSIGNED_PAYLOAD
+        from sigcurl.signer.types import UNSIGNED_PAYLOAD, SignedRequest
 
         signing, scope = self.spec.signing, self.scope
         headers = req.headers
         if signing.sign_host:
             headers = [(n, v) for n, v in headers if n.lower() != "host"]
             headers.insert(0, ("Host", signing.sign_host))
+        headers, sha256_header = required_headers(headers, scope)
+        if signing.no_sign:  # --no-sign-request: as built, no credentials looked up
+            if not any(n.lower() == "host" for n, _ in headers):
+                from sigcurl.signer.request import split_url
+
+                headers = [("Host", split_url(req.url)[1]), *headers]
+            return SignedRequest(req.method, req.url, list(headers), "", "", "")
         creds = self.credentials().credentials
         payload_hash = UNSIGNED_PAYLOAD if signing.unsigned_payload else None
         try:
@@ -83,6 +91,7 @@ class Signing:
                     req.method, req.url, headers, credentials=creds, region=scope.region, service=scope.service,
                     time=self.now(), expires=signing.expires, payload_hash=payload_hash, algorithm=scope.algorithm,
                     body=b"" if req.body is None else (req.body.in_memory() or b""),
+                    content_sha256_header=sha256_header,
                 )
             else:
                 if req.body is not None:
@@ -91,6 +100,7 @@ class Signing:
                 signed = sign_fn(
                     req.method, req.url, headers, b"", credentials=creds, region=scope.region,
                     service=scope.service, time=self.now(), payload_hash=payload_hash, algorithm=scope.algorithm,
+                    content_sha256_header=sha256_header,
                 )
                 if req.body is not None:
                     req.body.bind(signed, creds, scope.region, scope.service, scope.algorithm)
@@ -120,6 +130,7 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
 
 
 def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
+    spec = aws_retry(ca_bundle(spec, session), session)
     r, mode = spec.request, spec.signing.mode
     byte_range, resumed_from = _range(spec)
     req = build_request(
@@ -128,6 +139,7 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
         default_headers=mode != PRESIGN, referer=r.referer, byte_range=byte_range, if_none_match=r.etag_compare,
     )
     signing = Signing(spec, _scope(spec, req.url, session, err), session, err)
+    req = configured_endpoint(spec, session, signing.scope, req, err)
     req = _json_protocol(spec, signing.scope, req)
     if mode == PRESIGN:
         # the user's -H headers are signed (the URL's user must send them); -d alone does not make it a POST
@@ -197,10 +209,15 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
     from sigcurl.signer.request import split_url
 
     netloc = split_url(url)[1]
+    if s.no_sign:  # nothing is signed: the host's service only shapes the request (S3, JSON protocol)
+        return unsigned_scope(s.sign_host or netloc, s.service, s.region)
     scope = resolve_scope(
         s.sign_host or netloc, service=s.service, region=s.region, sigv4a=s.sigv4a, region_set=s.region_set,
         configured_region=session.configured_region(s.credentials.profile),
+        configured_region_set=session.configured_region_set(s.credentials.profile),
     )
+    if spec.output.verbose:
+        say_how(scope, bool(s.service), err)
     if scope.assumed_region and scope.endpoint is None and spec.output.verbose:
         # the host says nothing either: say what is assumed
         err.write(f"* no region for {url_host(url)}: signing for us-east-1 (pass --region, or set AWS_REGION)\n")
@@ -271,7 +288,10 @@ def _signer(spec: TransferSpec, signing: Signing, exchange: Exchange, err: Stder
             return hop.url, headers
         signed = signing.sign(hop)
         exchange.signed = signed
-        if out.verbose:
+        if out.verbose and spec.signing.no_sign:
+            err.write("* not signing: --no-sign-request\n")
+            verbose_request(err, signed.method, signed.url, signed.headers)
+        elif out.verbose:
             scope = signing.scope
             alg = "AWS4-ECDSA-P256-SHA256" if scope.algorithm == SIGV4A else "AWS4-HMAC-SHA256"
             err.write(f"* signing {alg} for service {scope.service} in {scope.region} with {signing.credentials().source}\n")

@@ -6,6 +6,7 @@ missing-colon URL and a few runs of the real command."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,7 +29,8 @@ from sigcurl.endpoints import (
     is_known_service,
 )
 from sigcurl.errors import BadURLError
-from tests.cli_helpers import ACCESS_KEY, SECRET_KEY, base_env, run_process
+from tests.cli_helpers import ACCESS_KEY, SECRET_KEY, base_env, run, run_process
+from tests.support.server import VerifyingServer
 
 SHA = (("x-amz-content-sha256", PAYLOAD_SHA256),)
 UNSIGNED = (("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),)
@@ -339,3 +341,69 @@ def test_missing_colon_exits_3(tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert "missing the ':' after https" in result.stderr
     assert "cannot tell which AWS service" not in result.stderr
+
+
+# --- required headers and how the service was told, through the command ------------
+
+AOSS_HOST = "abc123xyz.us-east-1.aoss.amazonaws.com"
+
+
+def test_aoss_sign_only_shows_the_payload_sha256(tmp_path: Path) -> None:
+    body = b'{"query": {"match_all": {}}}'
+    result = run_process(
+        ["--sign-only", "--date", "20150830T123600Z", "-d", body.decode(), f"https://{AOSS_HOST}/idx/_search"],
+        base_env(tmp_path),
+    )
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout.decode()
+    assert f"X-Amz-Content-SHA256: {hashlib.sha256(body).hexdigest()}".lower() in out.lower()
+    assert "x-amz-content-sha256" in out.split("SignedHeaders=")[1].split(",")[0].split(";")
+
+
+def test_aoss_request_carries_the_signed_payload_sha256(server: VerifyingServer, tmp_path: Path) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    body = b'{"size": 1}'
+    url = f"http://{AOSS_HOST}:{port}/idx/_search"
+    result = run(["--resolve", f"{AOSS_HOST}:{port}:127.0.0.1", "-d", body.decode(), url], base_env(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    r = server.last
+    assert r.ok, r
+    assert r.header("x-amz-content-sha256") == hashlib.sha256(body).hexdigest()
+    assert "/us-east-1/aoss/aws4_request" in (r.header("Authorization") or "")
+    assert "x-amz-content-sha256" in (r.header("Authorization") or "")
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("https://sqs.us-east-1.amazonaws.com/", "known signing name"),
+    ("https://madeupthing.us-east-1.amazonaws.com/", "pass --service NAME if it is wrong"),
+    (f"https://{AOSS_HOST}/", "data plane"),
+])
+def test_verbose_says_how_the_service_was_told(tmp_path: Path, url: str, said: str) -> None:
+    result = run(["--sign-only", "-v", url], base_env(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("* service ")]
+    assert len(lines) == 1 and said in lines[0], result.stderr
+
+
+@pytest.mark.parametrize(("args", "warning"), [
+    (["--region", "us-eats-1"], "--region us-eats-1 is not a region sigcurl knows; did you mean us-east-1, us-east-2"),
+    (["--service", "dynamdb"], "--service dynamdb is not a signing name sigcurl knows; did you mean dynamodb?"),
+    (["--region", "xx-none-9"], "--region xx-none-9 is not a region sigcurl knows; it is signed as given"),
+    (["--region", "us-east-1", "--service", "aoss"], None),
+    (["-s", "--region", "us-eats-1", "--service", "dynamdb"], None),
+])
+def test_unknown_region_or_service_is_a_warning(tmp_path: Path, args: list[str], warning: str | None) -> None:
+    result = run(["--sign-only", *args, "https://sqs.us-east-1.amazonaws.com/"], base_env(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    if warning is None:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and warning in warnings[0], result.stderr
+
+
+def test_verbose_says_service_from_flag_for_an_unknown_host(tmp_path: Path) -> None:
+    result = run(["--sign-only", "-v", "--service", "execute-api", "--region", "us-east-1", "https://api.example.com/"], base_env(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("* service ")]
+    assert lines == ["* service execute-api from --service (the host is not one sigcurl knows)"]

@@ -41,7 +41,7 @@ def run(*argv: str, env: dict[str, str] | None = None, input: bytes | None = Non
 
 
 def error_lines(result: Result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.startswith("sigcurl:")]
+    return [line for line in result.stderr.splitlines() if line.startswith("sigcurl:") and not line.startswith("sigcurl: warning:")]
 
 
 def assert_one_clear_line(result: Result, code: int, *fragments: str) -> None:

@@ -58,10 +58,6 @@ class StsCredentials:
     assumed_arn: str | None = None
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() == "true"
-
-
 def configured_endpoint_url(
     service_id: str, files: SharedFiles | None, profile: str | None, environ: Mapping[str, str]
 ) -> str | None:
@@ -70,30 +66,13 @@ def configured_endpoint_url(
     Order (the AWS SDKs'): ``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_ENDPOINT_URL``,
     the profile's ``[services]`` section, the profile's ``endpoint_url``.
     """
+    from sigcurl.credentials.config_endpoints import configured_endpoint
+
     prof = files.profile(profile) if files is not None and profile else {}
-    if _truthy(environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) or (
-        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" not in environ and _truthy(prof.get("ignore_configured_endpoint_urls"))
-    ):
-        return None
-    url = environ.get(f"AWS_ENDPOINT_URL_{service_id.upper()}") or environ.get("AWS_ENDPOINT_URL")
-    if url:
-        return url
-    if files is not None and profile:
-        services_name = prof.get("services")
-        if services_name:
-            section = files.services.get(services_name)
-            if not section:
-                raise CredentialSourceError(
-                    f'profile "{profile}" names services section "{services_name}", which does not exist '
-                    f"in {files.display_config}",
-                    f"add [services {services_name}] to {files.display_config} or remove services = from the profile",
-                )
-            block = section.get(service_id.lower())
-            if isinstance(block, dict) and block.get("endpoint_url"):
-                return block["endpoint_url"]
-        if prof.get("endpoint_url"):
-            return prof["endpoint_url"]
-    return None
+    services = files.services if files is not None and profile else {}
+    found = configured_endpoint(service_id, environ, prof, services, profile or "default",
+                                files.display_config if files is not None else "the config file")
+    return found.url if found is not None else None
 
 
 def sts_endpoint(

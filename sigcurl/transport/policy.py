@@ -175,6 +175,30 @@ def decide(
 # -- retries ------------------------------------------------------------------------
 
 
+#: The AWS CLI's retry modes and their default total attempts (botocore's retryhandler and retries/standard.py).
+AWS_RETRY_MODES = {"legacy": 5, "standard": 3, "adaptive": 3}
+
+
+def aws_retries(mode: str | None, max_attempts: str | None) -> tuple[str, int] | None:
+    """(mode, retries) from the AWS CLI's ``retry_mode`` and ``max_attempts`` (total attempts), or
+    None when neither is set (no retries, as curl).  The mode defaults to ``standard`` (the AWS CLI v2's).
+    Raises ValueError naming the bad value."""
+    if not mode and not max_attempts:
+        return None
+    chosen = (mode or "standard").strip().lower()
+    if chosen not in AWS_RETRY_MODES:
+        raise ValueError(f"retry_mode {mode!r} is not legacy, standard or adaptive")
+    if not max_attempts:
+        return chosen, AWS_RETRY_MODES[chosen] - 1
+    try:
+        attempts = int(max_attempts)
+    except ValueError:
+        attempts = 0
+    if attempts < 1:
+        raise ValueError(f"max_attempts {max_attempts!r} is not a whole number of attempts >= 1")
+    return chosen, attempts - 1
+
+
 def failure_retry_reason(failure: Failure, method: str, policy: RetryPolicy) -> str | None:
     """Why a network failure may be retried, or None (curl's rules; never a replayed POST)."""
     if policy.retries <= 0:
@@ -185,7 +209,8 @@ def failure_retry_reason(failure: Failure, method: str, policy: RetryPolicy) -> 
         return f"connection failed: {failure.what}"
     if policy.all_errors:
         return failure.what
-    if failure.sent and method.upper() in IDEMPOTENT_METHODS and failure.exit_code in _RESENDABLE:
+    if failure.sent and (method.upper() in IDEMPOTENT_METHODS or policy.aws_mode) and failure.exit_code in _RESENDABLE:
+        # the AWS CLI's modes resend a broken connection whatever the method, as the SDKs do
         return failure.what
     return None
 
