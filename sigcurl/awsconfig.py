@@ -6,13 +6,11 @@ precedence is :mod:`sigcurl.credentials.config_endpoints`), the CA bundle
 (``AWS_CA_BUNDLE``, ``ca_bundle``), the retry settings (``AWS_MAX_ATTEMPTS``,
 ``AWS_RETRY_MODE``; decided by :func:`sigcurl.transport.policy.aws_retries`);
 the headers a host's service requires (:attr:`Endpoint.required_headers`), how
-the service was told (``-v``) and the warnings for unknown ``--region`` and
-``--service`` names.  Imports nothing heavy at module level (``--sign-only``).
+the service was told (``-v``).  Imports nothing heavy at module level (``--sign-only``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sigcurl.errors import SigcurlError, UsageError
@@ -24,35 +22,6 @@ if TYPE_CHECKING:
     from sigcurl.scope import Scope
     from sigcurl.session import Session
     from sigcurl.spec import TransferSpec
-
-
-def warn_unknown_names(region: str | None, service: str | None, warn: Callable[[str], None] | None) -> None:
-    """Pass each line of :func:`unknown_names` to ``warn`` (None: ``-s`` or no warnings wanted)."""
-    if warn is not None:
-        for line in unknown_names(region, service):
-            warn(f"sigcurl: warning: {line}")
-
-
-def unknown_names(region: str | None, service: str | None) -> list[str]:
-    """Warnings for a ``--region`` or ``--service`` botocore's data does not know, with the closest
-    known names (not errors: a name newer than the data is signed as given)."""
-    if region is None and service is None:
-        return []
-    from sigcurl import endpoints  # host inference imports it anyway
-
-    lines = []
-    for flag, value, known, names in (
-        ("--region", region, endpoints.is_known_region, endpoints.KNOWN_REGIONS),
-        ("--service", service, endpoints.is_known_service, endpoints.known_services()),
-    ):
-        if value is None or known(value):
-            continue
-        near = endpoints.closest(value, names)
-        what = "region" if flag == "--region" else "signing name"
-        hint = "it is signed as given" if not near else "did you mean " + (
-            near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}") + "?"
-        lines.append(f"{flag} {value} is not a {what} sigcurl knows; {hint}")
-    return lines
 
 
 def unsigned_scope(host: str, service: str | None, region: str | None) -> Scope:

@@ -40,8 +40,8 @@ from datetime import datetime, timezone
 from typing import Any, BinaryIO, NamedTuple
 
 from sigcurl import options_curl as curl
-from sigcurl.awsconfig import warn_unknown_names
 from sigcurl.errors import ExitCode, SigcurlError, UsageError
+from sigcurl.names import warn_unknown_names
 from sigcurl.signer.canonical import TOKEN_CHARS
 from sigcurl.spec import (
     EVENTS_LINES,
