@@ -457,3 +457,20 @@ def _run_in_pty(args: list[str], env: dict[str, str]) -> tuple[int, bytes]:
     finally:
         os.close(master)
     return proc.wait(timeout=60), out
+
+
+def test_max_time_bounds_a_dripped_head(hostile: HostileServer, env: dict[str, str]) -> None:
+    # the status line and headers one byte every 0.5 s: every recv is in time, the whole head is not
+    hostile.queue(reply(200, b"ok", [("X-Pad", "p" * 40)], drip=(1, 0.5)))
+    result = run(["-m", "2", "--service", "s3", hostile.url_for("/k")], env)
+    one_line(result, 28, "timed out")
+    assert hostile.dropped.wait(10), "the server saw the connection closed early"
+
+
+def test_max_time_bounds_the_credential_fetch(hostile: HostileServer, tmp_path: Path) -> None:
+    hostile.default = reply(200, b'{"AccessKeyId": "A", "SecretAccessKey": "s"}', content_type="application/json",
+                            drip=(1, 0.5))
+    env = base_env(tmp_path, AWS_ACCESS_KEY_ID="", AWS_CONTAINER_CREDENTIALS_FULL_URI=hostile.url_for("/creds"))
+    result = run(["-m", "2", "--sign-only", "--service", "s3", "http://127.0.0.1:9/k"], env)
+    assert result.exit_code != 0 and "container" in result.stderr, result.stderr
+    assert hostile.dropped.wait(10), "the server saw the connection closed early"

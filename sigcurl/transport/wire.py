@@ -62,6 +62,7 @@ class Probe(threading.local):
 
     timings: Timings | None = None
     target: str | None = None  # the request-target exactly as signed (urllib3 would escape [ and ])
+    deadline: float | None = None  # -m: the attempt's end, on ``monotonic`` (the head must arrive before it)
 
     def __init__(self, monotonic: Callable[[], float]) -> None:
         self.monotonic = monotonic
@@ -161,6 +162,37 @@ class _Measured:
         super().request(*args, **kwargs)  # type: ignore[misc]
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = self.probe.deadline
+        if deadline is None or self.sock is None:
+            return self._getresponse(*args, **kwargs)
+        # A socket timeout restarts at every byte: a server dripping its head would outlast -m.
+        # A watchdog shuts the socket at the deadline; the read then ends, reported as a timeout.
+        fired = threading.Event()
+        sock = self.sock
+
+        def expire() -> None:
+            fired.set()
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+        watchdog = threading.Timer(max(deadline - self.probe.monotonic(), 0.0), expire)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            response = self._getresponse(*args, **kwargs)
+        except Exception:
+            if fired.is_set():
+                raise TimeoutError("timed out reading the response head (-m)") from None  # urllib3: a read timeout
+            raise
+        finally:
+            watchdog.cancel()
+        if fired.is_set():
+            raise TimeoutError("timed out reading the response head (-m)")
+        return response
+
+    def _getresponse(self, *args: Any, **kwargs: Any) -> Any:
         timings = self.probe.timings
         if timings is not None and self.sock is not None:
             try:
@@ -382,6 +414,7 @@ class Wire:
             prepared.headers["Content-Length"] = "0"
         self.probe.timings = timings
         self.probe.target = _target(url)
+        self.probe.deadline = deadline
         try:
             # The adapter itself, not Session.send: that reads a 3xx body to look for the next hop,
             # and the body of a redirect that is not followed is written, as curl does.
@@ -395,7 +428,7 @@ class Wire:
             mapped.request_sent = not before_sending(exc)  # type: ignore[attr-defined]
             raise mapped from None
         finally:
-            self.probe.timings = self.probe.target = None
+            self.probe.timings = self.probe.target = self.probe.deadline = None
         raw = resp.raw
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
         return Response(
