@@ -72,6 +72,7 @@ class Failure(NamedTuple):
     exit_code: ExitCode
     what: str
     sent: bool = True
+    stale: bool = False  # a reused keep-alive connection the server had closed: nothing was answered
 
 
 class Attempt(NamedTuple):
@@ -82,9 +83,16 @@ class Attempt(NamedTuple):
     clock_corrected: bool = False  # done already, or the caller cannot (no hook)
     region_corrected: bool = False  # done already, or the caller cannot (no hook)
     elapsed: float = 0.0  # seconds since the transfer started
+    resent: bool = False  # resent once already after a stale keep-alive connection
 
 
 # -- decisions ----------------------------------------------------------------------
+
+
+class Resend(NamedTuple):
+    """Send again at once on a fresh connection: the reused one was closed by the server while idle."""
+
+    reason: str = "the server had closed the kept-alive connection"
 
 
 class Deliver(NamedTuple):
@@ -131,7 +139,7 @@ class FixRegion(NamedTuple):
         return self.request.url if moved == netloc else parts._replace(netloc=moved).geturl()
 
 
-Decision = Deliver | Retry | Follow | FixClock | FixRegion
+Decision = Deliver | Resend | Retry | Follow | FixClock | FixRegion
 
 
 def decide(
@@ -147,6 +155,8 @@ def decide(
     """The one thing to do after this attempt (see the module docstring for the rules)."""
     policy = options.retry
     if isinstance(outcome, Failure):
+        if outcome.stale and not state.resent:
+            return Resend()  # curl and urllib3: once, any method, not counted as a --retry
         reason = failure_retry_reason(outcome, request.method, policy)
         wait = retry_wait(reason, state, None, policy, jitter)
         return Deliver() if reason is None or wait is None else Retry(wait, reason)

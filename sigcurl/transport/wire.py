@@ -40,7 +40,7 @@ from urllib3.util import connection as u3_connection
 from sigcurl.body import Body
 from sigcurl.environment import SYSTEM_CLOCK, Clock
 from sigcurl.errors import ExitCode, SigcurlError
-from sigcurl.transport.errors import before_sending, map_exception
+from sigcurl.transport.errors import before_sending, closed_unanswered, map_exception
 from sigcurl.transport.options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ResolveTable, TransportOptions
 from sigcurl.transport.response import Response, Timings
 
@@ -415,6 +415,7 @@ class Wire:
         self.probe.timings = timings
         self.probe.target = _target(url)
         self.probe.deadline = deadline
+        connects = timings.connects
         try:
             # The adapter itself, not Session.send: that reads a 3xx body to look for the next hop,
             # and the body of a redirect that is not followed is written, as curl does.
@@ -426,6 +427,8 @@ class Wire:
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
             mapped = map_exception(exc, url)
             mapped.request_sent = not before_sending(exc)  # type: ignore[attr-defined]
+            # a kept-alive connection (nothing connected for this attempt) closed before any answer
+            mapped.stale = timings.connects == connects and closed_unanswered(exc)  # type: ignore[attr-defined]
             raise mapped from None
         finally:
             self.probe.timings = self.probe.target = self.probe.deadline = None
