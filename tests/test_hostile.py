@@ -492,3 +492,19 @@ def test_a_connection_closed_twice_unanswered_is_not_resent_forever(hostile: Hos
     hostile.queue(reply(200, b"ok", content_type="text/plain"), close_idle(), close_idle())
     result = run(["--service", "s3", hostile.url_for("/a"), hostile.url_for("/b")], env)
     assert result.exit_code == 52 and result.stdout == b"ok", result.stderr
+
+
+def test_write_out_for_transfers_that_fail_before_a_response_lines_up(hostile: HostileServer, env: dict[str, str]) -> None:
+    import shutil
+    import subprocess
+
+    hostile.queue(close_idle(), reply(200, b"", content_type="text/plain"))
+    urls = [hostile.url_for("/a"), hostile.url_for("/b"), "http://127.0.0.1:9/c"]
+    fmt = "%{http_code} %{exitcode}\\n"
+    result = run(["-s", "--service", "s3", "-w", fmt, *urls], env)
+    assert result.stdout.decode().splitlines() == ["000 52", "200 0", "000 7"], result.stderr
+    curl = shutil.which("curl")
+    if curl is not None:  # the reference: the system's curl against the same script
+        hostile.queue(close_idle(), reply(200, b"", content_type="text/plain"))
+        ref = subprocess.run([curl, "-s", "-w", fmt.replace("\\n", "\n"), *urls], capture_output=True, timeout=30)
+        assert ref.stdout.decode().splitlines() == ["000 52", "200 0", "000 7"]
