@@ -508,3 +508,16 @@ def test_write_out_for_transfers_that_fail_before_a_response_lines_up(hostile: H
         hostile.queue(close_idle(), reply(200, b"", content_type="text/plain"))
         ref = subprocess.run([curl, "-s", "-w", fmt.replace("\\n", "\n"), *urls], capture_output=True, timeout=30)
         assert ref.stdout.decode().splitlines() == ["000 52", "200 0", "000 7"]
+
+
+@pytest.mark.parametrize("count", [101, 1000])
+def test_many_response_headers_are_accepted_as_curl_does(hostile: HostileServer, env: dict[str, str], count: int) -> None:
+    hostile.queue(reply(200, b"ok", [(f"X-H{i}", "v" * 20) for i in range(count)], content_type="text/plain"))
+    result = run(["-s", "-i", "--service", "s3", hostile.url_for("/k")], env)
+    assert result.exit_code == 0 and result.stdout.endswith(b"ok"), result.stderr
+    assert result.stdout.count(b"X-H") == count
+
+
+def test_a_response_head_over_300_kib_is_exit_56(hostile: HostileServer, env: dict[str, str]) -> None:
+    hostile.queue(reply(200, b"ok", [(f"X-H{i}", "v" * 1000) for i in range(400)], content_type="text/plain"))
+    one_line(run(["--service", "s3", hostile.url_for("/k")], env), 56)
