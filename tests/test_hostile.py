@@ -19,6 +19,7 @@ import re
 import sys
 import tracemalloc
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -521,3 +522,21 @@ def test_many_response_headers_are_accepted_as_curl_does(hostile: HostileServer,
 def test_a_response_head_over_300_kib_is_exit_56(hostile: HostileServer, env: dict[str, str]) -> None:
     hostile.queue(reply(200, b"ok", [(f"X-H{i}", "v" * 1000) for i in range(400)], content_type="text/plain"))
     one_line(run(["--service", "s3", hostile.url_for("/k")], env), 56)
+
+
+def test_a_non_ascii_header_value_is_sent_as_the_utf8_bytes_signed(server: Any, env: dict[str, str]) -> None:
+    # the loopback server verifies the signature with botocore over the bytes received
+    result = run(["--service", "s3", "-H", "x-amz-meta-price: 5 €", server.url + "/bucket/k"], env)
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("flag", ["-A", "--sign-host", "-e"])
+@pytest.mark.parametrize("value", ["a\n b", "a\r\nX-Evil: 1", "a\nb"])
+def test_a_line_break_in_a_header_option_is_a_usage_error(env: dict[str, str], flag: str, value: str) -> None:
+    one_line(run([flag, value, "--service", "s3", "http://127.0.0.1:9/k"], env), 2, "line break")
+
+
+def test_a_folded_user_agent_from_a_config_file_is_refused(env: dict[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "k.conf"
+    config.write_text('user-agent = "agent\\n folded"\n')
+    one_line(run(["-K", str(config), "--service", "s3", "http://127.0.0.1:9/k"], env), 2, "line break")

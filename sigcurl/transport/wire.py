@@ -465,7 +465,11 @@ class Wire:
         prepared = requests.Request(method=method, url="http://sigcurl.invalid/").prepare()
         prepared.url = url
         # Repeated names were joined before signing (curlopts.merge_repeated): one value each.
-        prepared.headers = requests.structures.CaseInsensitiveDict(headers)
+        # Values are signed as UTF-8; http.client would send them as latin-1: send the signed bytes (as curl
+        # sends the bytes given), each UTF-8 byte as the latin-1 character http.client encodes back to it.
+        prepared.headers = requests.structures.CaseInsensitiveDict(
+            (n, v if v.isascii() else v.encode("utf-8").decode("latin-1")) for n, v in headers
+        )
         for name in ("User-Agent", "Accept-Encoding"):  # nothing unsigned that -v does not show (curl sends neither)
             if name not in prepared.headers:
                 prepared.headers[name] = urllib3.util.SKIP_HEADER
