@@ -19,8 +19,8 @@ import re
 import sys
 import tracemalloc
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_helpers import ACCESS_KEY, SECRET_KEY, Result, base_env, run, run_process
