@@ -27,6 +27,7 @@ arguments, so every rule is tested as a table (``tests/test_policy.py``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import NamedTuple
@@ -321,7 +322,7 @@ def region_hop(
     netloc = parts.netloc.lower()
     endpoint = endpoint_netloc(err.endpoint) if err is not None and err.endpoint else None
     if endpoint and endpoint != netloc:
-        if not (same_s3_bucket(parts.hostname or "", endpoint) or options.location_trusted):
+        if not (same_s3_bucket(netloc, endpoint, region) or options.location_trusted):
             return None, (
                 f"the bucket is served from {endpoint}, a host you did not name: not sending credentials "
                 "there (put that host in the URL, or add --location-trusted)",
@@ -361,18 +362,26 @@ def swap_region(netloc: str, old: str, new: str) -> str:
     return ".".join(out) + (colon + port if colon else "")
 
 
-def same_s3_bucket(old_host: str, new_netloc: str) -> bool:
-    """Whether ``new_netloc`` is an AWS S3 endpoint for the same bucket as ``old_host`` (the user's host)."""
-    new_host = new_netloc.split(":", 1)[0]
-    aws = (".amazonaws.com", ".amazonaws.com.cn")
-    if not (old_host.endswith(aws) and new_host.endswith(aws)):
+_S3_HOST = re.compile(
+    r"^(?:(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.)?(?P<s3>s3(?:-accelerate)?)(?P<dualstack>\.dualstack)?"
+    r"(?:[.-](?P<region>[a-z0-9-]+))?\.(?P<suffix>amazonaws\.com(?:\.cn)?)$"
+)
+
+
+def _s3_parts(netloc: str) -> tuple[str, str, str, str, str, str] | None:
+    """(bucket, s3 label, dualstack, suffix, port, region) of an AWS S3 host[:port], or None."""
+    host, _, port = netloc.lower().partition(":") if netloc.count(":") <= 1 else (netloc, "", "")
+    found = _S3_HOST.match(host)
+    if found is None or (port and not port.isdigit()):
+        return None
+    g = found.groupdict()
+    return g["bucket"] or "", g["s3"], g["dualstack"] or "", g["suffix"], port, g["region"] or ""
+
+
+def same_s3_bucket(old_netloc: str, new_netloc: str, region: str | None = None) -> bool:
+    """Whether ``new_netloc`` is the same bucket on the same S3 endpoint form and port as ``old_netloc``
+    (the user's), only in another region (``region``, when given): never another bucket, host or port."""
+    old, new = _s3_parts(old_netloc), _s3_parts(new_netloc)
+    if old is None or new is None or old[:5] != new[:5]:
         return False
-
-    def bucket(host: str) -> str | None:
-        if host.startswith(("s3.", "s3-")):
-            return ""
-        head, sep, _ = host.partition(".s3")
-        return head if sep else None
-
-    old_bucket, new_bucket = bucket(old_host.lower()), bucket(new_host)
-    return old_bucket is not None and old_bucket == new_bucket
+    return region is None or new[5] == region
