@@ -540,3 +540,32 @@ def test_a_folded_user_agent_from_a_config_file_is_refused(env: dict[str, str], 
     config = tmp_path / "k.conf"
     config.write_text('user-agent = "agent\\n folded"\n')
     one_line(run(["-K", str(config), "--service", "s3", "http://127.0.0.1:9/k"], env), 2, "line break")
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_stops_parallel_transfers_against_a_dripping_server(
+    hostile: HostileServer, tmp_path: Path, sig: str
+) -> None:
+    import signal
+    import subprocess
+
+    hostile.default = reply(200, b"x" * 10_000, content_type="text/plain", drip=(1, 0.5))  # ~2 hours each
+    env = {**os.environ, **base_env(tmp_path), "PYTHONPATH": os.getcwd()}
+    urls = [hostile.url_for(f"/k{i}") for i in range(3)]
+    proc = subprocess.Popen([sys.executable, "-m", "sigcurl", "-Z", "-s", "--service", "s3", *urls],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        for _ in range(200):  # bounded: until the server has the three requests
+            if len(hostile.requests) >= 3:
+                break
+            hostile.stopping.wait(0.05)
+        proc.send_signal(getattr(signal, sig))
+        _, err = proc.communicate(timeout=20)  # before the fix: waits for the dripped answers
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == (130 if sig == "SIGINT" else 143), err
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sigcurl: "), err
+    assert b"Traceback" not in err
