@@ -19,7 +19,6 @@ transfers share a session).
 
 from __future__ import annotations
 
-import http.client
 import os
 import select
 import socket
@@ -42,6 +41,7 @@ from sigcurl.body import Body
 from sigcurl.environment import SYSTEM_CLOCK, Clock
 from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.transport.errors import before_sending, closed_unanswered, map_exception
+from sigcurl.transport.head import Response as _Response
 from sigcurl.transport.options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ResolveTable, TransportOptions
 from sigcurl.transport.response import Response, Timings
 
@@ -126,67 +126,6 @@ def _readable(sock: socket.socket, timeout: float | None) -> bool:
         poller.register(sock, select.POLLIN | select.POLLPRI)
         return bool(poller.poll(None if timeout is None else max(timeout, 0.0) * 1000))
     return bool(select.select([sock], [], [], timeout)[0])
-
-
-#: The most response-header bytes accepted (curl's bound, instead of http.client's 100 header lines).
-MAX_HEADER_BYTES = 300 * 1024
-
-
-class _HeadReader:
-    """The response's file during ``begin()``: after the status line, header lines are returned several
-    per ``readline`` (http.client joins them anyway), so its count of 100 lines does not apply; the
-    head's total size is bounded by :data:`MAX_HEADER_BYTES` instead.  Nothing past the blank line is read."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-        self.pending: bytes | None = None
-        self.at_status = True  # the next line is a status line (the first, or after a 1xx head)
-        self.total = 0
-
-    def readline(self, limit: int = -1) -> bytes:
-        if self.pending is not None:
-            line, self.pending = self.pending, None
-        elif self.at_status:
-            self.at_status = False
-            return bytes(self.raw.readline(limit))
-        else:
-            line = bytes(self.raw.readline(limit))
-        batch = b""
-        while True:
-            self.total += len(line)
-            if self.total > MAX_HEADER_BYTES:
-                raise http.client.HTTPException(f"response headers larger than {MAX_HEADER_BYTES} bytes")
-            if line in (b"\r\n", b"\n", b""):
-                if batch:
-                    self.total -= len(line)
-                    self.pending = line
-                    return batch
-                self.at_status = True
-                return line
-            if batch and limit > 0 and len(batch) + len(line) >= limit:
-                self.total -= len(line)
-                self.pending = line
-                return batch
-            batch += line
-            if limit > 0 and len(batch) >= limit:
-                return batch  # one line too long: http.client reports it
-            line = bytes(self.raw.readline(limit))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.raw, name)
-
-
-class _Response(http.client.HTTPResponse):
-    """http.client's response with curl's bound on the head (a total size, not a count of lines)."""
-
-    def begin(self) -> None:
-        raw = self.fp
-        self.fp = _HeadReader(raw)  # type: ignore[assignment]
-        try:
-            super().begin()
-        finally:
-            if self.fp is not None:
-                self.fp = raw
 
 
 class _Measured:
