@@ -216,21 +216,8 @@ def _upload(o: Mapping[str, Any]) -> UploadSpec:
     return UploadSpec(size, parallel_max(given) if given is not None else None)
 
 
-#: Options whose values become header values (-H has its own rule, in curlopts.parse_header).
-_HEADER_VALUES = (("user_agent", "-A/--user-agent", "User-Agent"), ("referer", "-e/--referer", "Referer"),
-                  ("sign_host", "--sign-host", "Host"))
-
-
-def _check_header_values(o: Mapping[str, Any]) -> None:
-    """No line break (CR, LF or NUL) in any value that becomes a header: a folded line would reach the wire."""
-    for key, flag, header in _HEADER_VALUES:
-        value = o.get(key)
-        if isinstance(value, str) and any(c in value for c in "\r\n\x00"):
-            raise UsageError(f"the {header} header ({flag}) contains a line break", f"give {flag} a value on one line")
-
-
 def _request(o: Mapping[str, Any], warn: Callable[[str], None] | None = None) -> RequestSpec:
-    _check_header_values(o)
+    curl.check_header_values(o)
     method = o["method"]
     if method is not None and (not method or not TOKEN_CHARS.issuperset(method)):
         raise UsageError(f"bad -X method {method!r}", "use a method name such as GET, PUT, POST or DELETE")

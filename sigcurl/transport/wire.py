@@ -20,7 +20,6 @@ transfers share a session).
 from __future__ import annotations
 
 import os
-import select
 import socket
 import ssl
 import sys
@@ -42,6 +41,7 @@ from sigcurl.environment import SYSTEM_CLOCK, Clock
 from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.transport.errors import before_sending, closed_unanswered, map_exception
 from sigcurl.transport.head import Response as _Response
+from sigcurl.transport.head import readable, received_headers, within
 from sigcurl.transport.options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ResolveTable, TransportOptions
 from sigcurl.transport.response import Response, Timings
 
@@ -119,15 +119,6 @@ def _target(url: str) -> str:
     return target if target.startswith("/") else "/" + target
 
 
-def _readable(sock: socket.socket, timeout: float | None) -> bool:
-    """Wait until ``sock`` has data to read (the first byte of an answer); False on timeout."""
-    if hasattr(select, "poll"):
-        poller = select.poll()
-        poller.register(sock, select.POLLIN | select.POLLPRI)
-        return bool(poller.poll(None if timeout is None else max(timeout, 0.0) * 1000))
-    return bool(select.select([sock], [], [], timeout)[0])
-
-
 class _Measured:
     """What the session's connections do besides urllib3's: map the address, measure (a mixin)."""
 
@@ -167,39 +158,14 @@ class _Measured:
         deadline = self.probe.deadline
         if deadline is None or self.sock is None:
             return self._getresponse(*args, **kwargs)
-        # A socket timeout restarts at every byte: a server dripping its head would outlast -m.
-        # A watchdog shuts the socket at the deadline; the read then ends, reported as a timeout.
-        fired = threading.Event()
-        sock = self.sock
-
-        def expire() -> None:
-            fired.set()
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-        watchdog = threading.Timer(max(deadline - self.probe.monotonic(), 0.0), expire)
-        watchdog.daemon = True
-        watchdog.start()
-        try:
-            response = self._getresponse(*args, **kwargs)
-        except Exception:
-            if fired.is_set():
-                raise TimeoutError("timed out reading the response head (-m)") from None  # urllib3: a read timeout
-            raise
-        finally:
-            watchdog.cancel()
-        if fired.is_set():
-            raise TimeoutError("timed out reading the response head (-m)")
-        return response
+        return within(deadline, self.probe.monotonic, self.sock, lambda: self._getresponse(*args, **kwargs))
 
     def _getresponse(self, *args: Any, **kwargs: Any) -> Any:
         timings = self.probe.timings
         if timings is not None and self.sock is not None:
             try:
                 ready = self.sock.pending() > 0 if hasattr(self.sock, "pending") else False
-                ready = ready or _readable(self.sock, self.sock.gettimeout())
+                ready = ready or readable(self.sock, self.sock.gettimeout())
             except (OSError, ValueError):
                 ready = True  # let the read itself report it
             if not ready:
@@ -348,14 +314,6 @@ def connection_settings(options: TransportOptions, url: str, session: requests.S
     return merged
 
 
-def _received_headers(raw: Any) -> list[tuple[str, str]]:
-    """The response's header lines as received: order, repeats and the case of each name kept."""
-    message = getattr(getattr(raw, "_original_response", None), "msg", None)
-    if message is not None:
-        return [(str(n), str(v)) for n, v in message.items()]
-    return list(raw.headers.items())
-
-
 class Wire:
     """One session for one option set: settings per origin, timeouts, one exact attempt at a time."""
 
@@ -444,7 +402,7 @@ class Wire:
             status=resp.status_code,
             reason=resp.reason or "",
             http_version=version,
-            headers=_received_headers(raw),
+            headers=received_headers(raw),
             url=url,
             redirects=0,
             started=0.0,
