@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
 from sigcurl.environment import Env
-from sigcurl.errors import OutputClosedError
+from sigcurl.errors import Interrupted, OutputClosedError
 from sigcurl.output.stderr import Stderr
 from sigcurl.session import Session
 from sigcurl.spec import RunSpec, TransferSpec, WhoamiSpec
@@ -215,6 +215,7 @@ def _run_parallel(spec: RunSpec, env: Env, session: Session, make_stdin: Callabl
         while len(pending) < window and not stop.is_set() and (t := next(queued, None)) is not None:
             pending.append(pool.submit(work, t))
 
+    interrupted = False
     try:
         fill()
         while pending:  # written whole, in the order given
@@ -226,11 +227,17 @@ def _run_parallel(spec: RunSpec, env: Env, session: Session, make_stdin: Callabl
                 flush(out, spool.getvalue(), env.stdout, env.stderr, env.stdout_isatty, progress)
             finally:
                 out.close()
+    except (KeyboardInterrupt, Interrupted):
+        # Ctrl-C, SIGTERM: start nothing more and do not wait for running transfers (a server dripping
+        # its answer would hold the exit); the CLI ends the process once its line is written.
+        stop.set()
+        interrupted = True
+        raise
     except BaseException:
-        stop.set()  # Ctrl-C, a closed stdout: start nothing more
+        stop.set()  # a closed stdout: start nothing more
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
         if progress is not None:
             progress.stop()
 

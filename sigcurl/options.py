@@ -214,6 +214,7 @@ def _upload(o: Mapping[str, Any]) -> UploadSpec:
 
 
 def _request(o: Mapping[str, Any], warn: Callable[[str], None] | None = None) -> RequestSpec:
+    curl.check_header_values(o)
     method = o["method"]
     if method is not None and (not method or not TOKEN_CHARS.issuperset(method)):
         raise UsageError(f"bad -X method {method!r}", "use a method name such as GET, PUT, POST or DELETE")

@@ -240,3 +240,16 @@ def http_version(o: Mapping[str, Any]) -> None:
         if o.get(name):
             raise UsageError(f"{flag} is not supported: sigcurl speaks HTTP/1.1",
                              "drop it: every AWS endpoint answers HTTP/1.1 (--http1.1 is accepted)")
+
+
+#: Options whose values become header values (-H has its own rule, in curlopts.parse_header).
+_HEADER_VALUES = (("user_agent", "-A/--user-agent", "User-Agent"), ("referer", "-e/--referer", "Referer"),
+                  ("sign_host", "--sign-host", "Host"))
+
+
+def check_header_values(o: Mapping[str, Any]) -> None:
+    """No line break (CR, LF or NUL) in any value that becomes a header: a folded line would reach the wire."""
+    for key, flag, header in _HEADER_VALUES:
+        value = o.get(key)
+        if isinstance(value, str) and any(c in value for c in "\r\n\x00"):
+            raise UsageError(f"the {header} header ({flag}) contains a line break", f"give {flag} a value on one line")

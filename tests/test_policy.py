@@ -390,3 +390,36 @@ def test_policy_imports_no_http_stack() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('requests', 'urllib3')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# S3's region correction: only ever the region of the same bucket, on the same endpoint form and port.
+SAME_BUCKET_TABLE = [
+    ("b.s3.amazonaws.com", "b.s3.eu-west-1.amazonaws.com", "eu-west-1", True),
+    ("b.s3.us-east-1.amazonaws.com", "b.s3.eu-west-1.amazonaws.com", "eu-west-1", True),
+    ("b.s3-us-west-2.amazonaws.com", "b.s3.eu-west-1.amazonaws.com", "eu-west-1", True),
+    ("my.dotted.bucket.s3.us-east-1.amazonaws.com", "my.dotted.bucket.s3.eu-west-1.amazonaws.com", "eu-west-1", True),
+    ("s3.us-east-1.amazonaws.com", "s3.eu-west-1.amazonaws.com", "eu-west-1", True),
+    ("b.s3.dualstack.us-east-1.amazonaws.com", "b.s3.dualstack.eu-west-1.amazonaws.com", "eu-west-1", True),
+    ("b.s3.cn-north-1.amazonaws.com.cn", "b.s3.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1", True),
+    ("mybucket.s3.amazonaws.com", "mybucket.s3.attacker.s3.amazonaws.com", "eu-west-1", False),
+    ("mybucket.s3.amazonaws.com", "mybucket.s3.attacker.s3.amazonaws.com:4443", "attacker", False),
+    ("mybucket.s3.amazonaws.com", "mybucket.s3.eu-west-1.amazonaws.com:4443", "eu-west-1", False),
+    ("mybucket.s3.amazonaws.com:443", "mybucket.s3.eu-west-1.amazonaws.com:8443", "eu-west-1", False),
+    ("mybucket.s3.amazonaws.com", "other.s3.eu-west-1.amazonaws.com", "eu-west-1", False),
+    ("mybucket.s3.amazonaws.com", "s3.eu-west-1.amazonaws.com", "eu-west-1", False),
+    ("s3.amazonaws.com", "mybucket.s3.eu-west-1.amazonaws.com", "eu-west-1", False),
+    ("b.s3.amazonaws.com", "b.s3.eu-west-1.amazonaws.com", "us-west-2", False),
+    ("b.s3.amazonaws.com", "b.s3-accelerate.amazonaws.com", "eu-west-1", False),
+    ("b.s3.amazonaws.com", "b.s3.dualstack.eu-west-1.amazonaws.com", "eu-west-1", False),
+    ("b.s3.amazonaws.com", "b.s3.eu-west-1.amazonaws.com.cn", "eu-west-1", False),
+    ("b.s3.amazonaws.com", "b.s3.eu-west-1.amazonaws.com.evil.example", "eu-west-1", False),
+    ("b.s3.amazonaws.com", "b.s3.eu-west-1.amazonaws.com@evil.example", "eu-west-1", False),
+    ("127.0.0.1:9000", "b.s3.eu-west-1.amazonaws.com", "eu-west-1", False),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "region", "same"), SAME_BUCKET_TABLE)
+def test_region_correction_only_moves_the_same_bucket(old: str, new: str, region: str, same: bool) -> None:
+    from sigcurl.transport.policy import same_s3_bucket
+
+    assert same_s3_bucket(old, new, region) is same

@@ -92,7 +92,7 @@ class SigcurlCommand(click.Command):
             cause = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
             seen = cause if isinstance(cause, Interrupted) else Interrupted()
             sys.stderr.write(seen.line() + "\n")
-            sys.exit(seen.exit_code)
+            _exit_interrupted(seen.exit_code)
         except SigcurlError as exc:
             sys.stderr.write(_redact_secret_words(exc.line(), argv) + "\n")
             sys.exit(exc.exit_code)
@@ -278,3 +278,26 @@ def group_opts(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
 
         opts["form_args"] = [FormArg(value, literal) for literal, value in forms]
     return opts
+
+
+def _exit_interrupted(code: int) -> None:
+    """Exit after Ctrl-C or SIGTERM: at once when parallel transfers are still running (the driver no
+    longer waits for them: their cleanup ran in the main thread), and a second Ctrl-C meanwhile exits
+    at once too, without a traceback."""
+    import os
+    import signal
+    import threading
+
+    try:
+        signal.signal(signal.SIGINT, lambda *_: os._exit(code))
+    except ValueError:
+        pass  # not the main thread (an embedding program): nothing to install
+    running = [t for t in threading.enumerate() if t.name.startswith("sigcurl") and t.is_alive() and not t.daemon]
+    if running:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)

@@ -58,6 +58,23 @@ class CredentialClient:
 
     def __init__(self, options: TransportOptions, clock: Clock = SYSTEM_CLOCK) -> None:
         self.wire = Wire(options._replace(resolve=(), cert=None, key=None, password=None), clock, resolve=False)
+        self.clock = clock
+        self.max_time = options.max_time
+        self.deadline: float | None = None  # -m: the credential fetch gets the time -m gives, from its first call
+
+    def bounded(self, timeout: float | tuple[float, float], origin: str) -> tuple[float | tuple[float, float], float | None]:
+        """``timeout`` capped by what is left of ``-m`` (and the deadline for the head's watchdog)."""
+        if not self.max_time:
+            return timeout, None
+        now = self.clock.monotonic()
+        if self.deadline is None:
+            self.deadline = now + self.max_time
+        remaining = self.deadline - now
+        if remaining <= 0:
+            raise HTTPFailure("timeout", f"{origin} did not answer in time (-m {self.max_time:g})")
+        if isinstance(timeout, tuple):
+            return (min(timeout[0], remaining), min(timeout[1], remaining)), self.deadline
+        return min(timeout, remaining), self.deadline
 
     def close(self) -> None:
         self.wire.close()
@@ -87,6 +104,7 @@ class CredentialClient:
         else:
             hdrs = {**requests.utils.default_headers(), **dict(headers or {})}
         settings = self.settings(url, use_proxies=use_proxies)
+        timeout, self.wire.probe.deadline = self.bounded(timeout, origin)
         try:
             prepared = requests.Request(method=method, url=url, headers=hdrs, data=data).prepare()
             resp = self.wire.session.send(prepared, stream=True, allow_redirects=False, timeout=timeout, **settings)
@@ -103,6 +121,8 @@ class CredentialClient:
             raise
         except Exception as exc:  # noqa: BLE001 - classified by type, worded without the URL's query
             raise _failure(exc, url, origin) from None
+        finally:
+            self.wire.probe.deadline = None
 
 
 def _failure(exc: BaseException, url: str, origin: str) -> HTTPFailure:

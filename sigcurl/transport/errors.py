@@ -71,6 +71,14 @@ def before_sending(exc: BaseException) -> bool:
     return _any(causes(exc), _BEFORE_SENDING)
 
 
+def closed_unanswered(exc: BaseException) -> bool:
+    """Whether the server closed (or reset) the connection before any byte of an answer: on a reused
+    keep-alive connection, the server had closed it while idle (curl and urllib3 resend once)."""
+    chain = causes(exc)
+    return _any(chain, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)) \
+        and not _any(chain, (u3.ReadTimeoutError, TimeoutError))
+
+
 def through_proxy(exc: BaseException) -> bool:
     """Whether the failure was reaching (or resolving) the proxy."""
     return _any(causes(exc), _PROXY)

@@ -27,6 +27,7 @@ arguments, so every rule is tested as a table (``tests/test_policy.py``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import NamedTuple
@@ -72,6 +73,7 @@ class Failure(NamedTuple):
     exit_code: ExitCode
     what: str
     sent: bool = True
+    stale: bool = False  # a reused keep-alive connection the server had closed: nothing was answered
 
 
 class Attempt(NamedTuple):
@@ -82,9 +84,16 @@ class Attempt(NamedTuple):
     clock_corrected: bool = False  # done already, or the caller cannot (no hook)
     region_corrected: bool = False  # done already, or the caller cannot (no hook)
     elapsed: float = 0.0  # seconds since the transfer started
+    resent: bool = False  # resent once already after a stale keep-alive connection
 
 
 # -- decisions ----------------------------------------------------------------------
+
+
+class Resend(NamedTuple):
+    """Send again at once on a fresh connection: the reused one was closed by the server while idle."""
+
+    reason: str = "the server had closed the kept-alive connection"
 
 
 class Deliver(NamedTuple):
@@ -131,7 +140,7 @@ class FixRegion(NamedTuple):
         return self.request.url if moved == netloc else parts._replace(netloc=moved).geturl()
 
 
-Decision = Deliver | Retry | Follow | FixClock | FixRegion
+Decision = Deliver | Resend | Retry | Follow | FixClock | FixRegion
 
 
 def decide(
@@ -147,6 +156,8 @@ def decide(
     """The one thing to do after this attempt (see the module docstring for the rules)."""
     policy = options.retry
     if isinstance(outcome, Failure):
+        if outcome.stale and not state.resent:
+            return Resend()  # curl and urllib3: once, any method, not counted as a --retry
         reason = failure_retry_reason(outcome, request.method, policy)
         wait = retry_wait(reason, state, None, policy, jitter)
         return Deliver() if reason is None or wait is None else Retry(wait, reason)
@@ -336,7 +347,7 @@ def region_hop(
     netloc = parts.netloc.lower()
     endpoint = endpoint_netloc(err.endpoint) if err is not None and err.endpoint else None
     if endpoint and endpoint != netloc:
-        if not (same_s3_bucket(parts.hostname or "", endpoint) or options.location_trusted):
+        if not (same_s3_bucket(netloc, endpoint, region) or options.location_trusted):
             return None, (
                 f"the bucket is served from {endpoint}, a host you did not name: not sending credentials "
                 "there (put that host in the URL, or add --location-trusted)",
@@ -376,18 +387,26 @@ def swap_region(netloc: str, old: str, new: str) -> str:
     return ".".join(out) + (colon + port if colon else "")
 
 
-def same_s3_bucket(old_host: str, new_netloc: str) -> bool:
-    """Whether ``new_netloc`` is an AWS S3 endpoint for the same bucket as ``old_host`` (the user's host)."""
-    new_host = new_netloc.split(":", 1)[0]
-    aws = (".amazonaws.com", ".amazonaws.com.cn")
-    if not (old_host.endswith(aws) and new_host.endswith(aws)):
+_S3_HOST = re.compile(
+    r"^(?:(?P<bucket>[a-z0-9][a-z0-9.-]*?)\.)?(?P<s3>s3(?:-accelerate)?)(?P<dualstack>\.dualstack)?"
+    r"(?:[.-](?P<region>[a-z0-9-]+))?\.(?P<suffix>amazonaws\.com(?:\.cn)?)$"
+)
+
+
+def _s3_parts(netloc: str) -> tuple[str, str, str, str, str, str] | None:
+    """(bucket, s3 label, dualstack, suffix, port, region) of an AWS S3 host[:port], or None."""
+    host, _, port = netloc.lower().partition(":") if netloc.count(":") <= 1 else (netloc, "", "")
+    found = _S3_HOST.match(host)
+    if found is None or (port and not port.isdigit()):
+        return None
+    g = found.groupdict()
+    return g["bucket"] or "", g["s3"], g["dualstack"] or "", g["suffix"], port, g["region"] or ""
+
+
+def same_s3_bucket(old_netloc: str, new_netloc: str, region: str | None = None) -> bool:
+    """Whether ``new_netloc`` is the same bucket on the same S3 endpoint form and port as ``old_netloc``
+    (the user's), only in another region (``region``, when given): never another bucket, host or port."""
+    old, new = _s3_parts(old_netloc), _s3_parts(new_netloc)
+    if old is None or new is None or old[:5] != new[:5]:
         return False
-
-    def bucket(host: str) -> str | None:
-        if host.startswith(("s3.", "s3-")):
-            return ""
-        head, sep, _ = host.partition(".s3")
-        return head if sep else None
-
-    old_bucket, new_bucket = bucket(old_host.lower()), bucket(new_host)
-    return old_bucket is not None and old_bucket == new_bucket
+    return region is None or new[5] == region

@@ -62,7 +62,8 @@ class Transport:
             try:
                 resp = self.wire.send_once(current.method, url, headers, current.body, deadline, timings)
             except TransferError as exc:
-                failure = policy.Failure(exc.exit_code, exc.what, getattr(exc, "request_sent", True))
+                failure = policy.Failure(exc.exit_code, exc.what, getattr(exc, "request_sent", True),
+                                         getattr(exc, "stale", False))
                 outcome: policy.Answer | policy.Failure = failure
                 error: TransferError | None = exc
             else:
@@ -105,7 +106,10 @@ class Transport:
                 if isinstance(decision, policy.Follow) and hooks.redirected is not None:
                     hooks.redirected(resp)
                 resp.discard()
-            if isinstance(decision, policy.Retry):
+            if isinstance(decision, policy.Resend):
+                state = state._replace(resent=True)
+                hooks.say(f"sending again on a new connection: {decision.reason}")
+            elif isinstance(decision, policy.Retry):
                 state = state._replace(retries=state.retries + 1)
                 hooks.say(f"retrying in {decision.wait:.1f} s (attempt {state.retries}/{opts.retry.retries}): "
                           f"{decision.reason}")

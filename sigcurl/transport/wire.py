@@ -20,7 +20,6 @@ transfers share a session).
 from __future__ import annotations
 
 import os
-import select
 import socket
 import ssl
 import sys
@@ -40,7 +39,9 @@ from urllib3.util import connection as u3_connection
 from sigcurl.body import Body
 from sigcurl.environment import SYSTEM_CLOCK, Clock
 from sigcurl.errors import ExitCode, SigcurlError
-from sigcurl.transport.errors import before_sending, map_exception
+from sigcurl.transport.errors import before_sending, closed_unanswered, map_exception
+from sigcurl.transport.head import Response as _Response
+from sigcurl.transport.head import readable, received_headers, within
 from sigcurl.transport.options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ResolveTable, TransportOptions
 from sigcurl.transport.response import Response, Timings
 
@@ -62,6 +63,7 @@ class Probe(threading.local):
 
     timings: Timings | None = None
     target: str | None = None  # the request-target exactly as signed (urllib3 would escape [ and ])
+    deadline: float | None = None  # -m: the attempt's end, on ``monotonic`` (the head must arrive before it)
 
     def __init__(self, monotonic: Callable[[], float]) -> None:
         self.monotonic = monotonic
@@ -117,20 +119,12 @@ def _target(url: str) -> str:
     return target if target.startswith("/") else "/" + target
 
 
-def _readable(sock: socket.socket, timeout: float | None) -> bool:
-    """Wait until ``sock`` has data to read (the first byte of an answer); False on timeout."""
-    if hasattr(select, "poll"):
-        poller = select.poll()
-        poller.register(sock, select.POLLIN | select.POLLPRI)
-        return bool(poller.poll(None if timeout is None else max(timeout, 0.0) * 1000))
-    return bool(select.select([sock], [], [], timeout)[0])
-
-
 class _Measured:
     """What the session's connections do besides urllib3's: map the address, measure (a mixin)."""
 
     mapping: Mapped = {}
     probe: Probe
+    response_class: Any = _Response
     sock: Any
     timeout: Any
 
@@ -161,11 +155,17 @@ class _Measured:
         super().request(*args, **kwargs)  # type: ignore[misc]
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = self.probe.deadline
+        if deadline is None or self.sock is None:
+            return self._getresponse(*args, **kwargs)
+        return within(deadline, self.probe.monotonic, self.sock, lambda: self._getresponse(*args, **kwargs))
+
+    def _getresponse(self, *args: Any, **kwargs: Any) -> Any:
         timings = self.probe.timings
         if timings is not None and self.sock is not None:
             try:
                 ready = self.sock.pending() > 0 if hasattr(self.sock, "pending") else False
-                ready = ready or _readable(self.sock, self.sock.gettimeout())
+                ready = ready or readable(self.sock, self.sock.gettimeout())
             except (OSError, ValueError):
                 ready = True  # let the read itself report it
             if not ready:
@@ -314,14 +314,6 @@ def connection_settings(options: TransportOptions, url: str, session: requests.S
     return merged
 
 
-def _received_headers(raw: Any) -> list[tuple[str, str]]:
-    """The response's header lines as received: order, repeats and the case of each name kept."""
-    message = getattr(getattr(raw, "_original_response", None), "msg", None)
-    if message is not None:
-        return [(str(n), str(v)) for n, v in message.items()]
-    return list(raw.headers.items())
-
-
 class Wire:
     """One session for one option set: settings per origin, timeouts, one exact attempt at a time."""
 
@@ -370,7 +362,11 @@ class Wire:
         prepared = requests.Request(method=method, url="http://sigcurl.invalid/").prepare()
         prepared.url = url
         # Repeated names were joined before signing (curlopts.merge_repeated): one value each.
-        prepared.headers = requests.structures.CaseInsensitiveDict(headers)
+        # Values are signed as UTF-8; http.client would send them as latin-1: send the signed bytes (as curl
+        # sends the bytes given), each UTF-8 byte as the latin-1 character http.client encodes back to it.
+        prepared.headers = requests.structures.CaseInsensitiveDict(
+            (n, v if v.isascii() else v.encode("utf-8").decode("latin-1")) for n, v in headers
+        )
         for name in ("User-Agent", "Accept-Encoding"):  # nothing unsigned that -v does not show (curl sends neither)
             if name not in prepared.headers:
                 prepared.headers[name] = urllib3.util.SKIP_HEADER
@@ -382,6 +378,8 @@ class Wire:
             prepared.headers["Content-Length"] = "0"
         self.probe.timings = timings
         self.probe.target = _target(url)
+        self.probe.deadline = deadline
+        connects = timings.connects
         try:
             # The adapter itself, not Session.send: that reads a 3xx body to look for the next hop,
             # and the body of a redirect that is not followed is written, as curl does.
@@ -393,16 +391,18 @@ class Wire:
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
             mapped = map_exception(exc, url)
             mapped.request_sent = not before_sending(exc)  # type: ignore[attr-defined]
+            # a kept-alive connection (nothing connected for this attempt) closed before any answer
+            mapped.stale = timings.connects == connects and closed_unanswered(exc)  # type: ignore[attr-defined]
             raise mapped from None
         finally:
-            self.probe.timings = self.probe.target = None
+            self.probe.timings = self.probe.target = self.probe.deadline = None
         raw = resp.raw
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
         return Response(
             status=resp.status_code,
             reason=resp.reason or "",
             http_version=version,
-            headers=_received_headers(raw),
+            headers=received_headers(raw),
             url=url,
             redirects=0,
             started=0.0,

@@ -258,6 +258,7 @@ class HostileServer:
         self.script: deque[Act] = deque()
         self.requests: list[bytes] = []
         self.connections = 0
+        self.dropped = threading.Event()  # set when the client closed a connection before an act had finished
         self.errors: list[str] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -330,8 +331,10 @@ class HostileServer:
                     self.requests.append(head)
                 if not self._next()(conn, head):
                     return
-        except (OSError, ConnectionError):
-            pass
+        except ConnectionAbortedError:
+            pass  # the server stopping
+        except OSError:
+            self.dropped.set()
         except Exception as exc:  # a bug in the harness: keep it visible
             self.errors.append(f"{type(exc).__name__}: {exc}")
         finally:
