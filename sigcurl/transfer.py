@@ -19,7 +19,7 @@ from sigcurl.curlopts import HttpRequest, build_request
 from sigcurl.environment import Env
 from sigcurl.errors import OutputClosedError, SigcurlError, UsageError
 from sigcurl.output.stderr import Stderr
-from sigcurl.output.verbose import debug_signature, request_target, url_host, verbose_request
+from sigcurl.output.verbose import debug_signature, duration_text, request_target, url_host, verbose_request
 from sigcurl.scope import SIGV4A, Scope, resolve_scope
 from sigcurl.session import Session
 from sigcurl.spec import FORMAT_HTTP, PRESIGN, RESUME_AUTO, SEND, SIGN_ONLY, TransferSpec
@@ -393,7 +393,7 @@ def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, red
         session.clock_offset = offset  # later transfers of this run sign with the corrected clock at once
         seconds = offset.total_seconds()
         log(
-            f"local clock is {_duration(abs(seconds))} {'behind' if seconds > 0 else 'ahead of'} the server's "
+            f"local clock is {duration_text(abs(seconds))} {'behind' if seconds > 0 else 'ahead of'} the server's "
             f"(Date: {server_time.strftime('%a, %d %b %Y %H:%M:%S GMT')}): re-signing with the server's time"
         )
         return True
@@ -413,12 +413,3 @@ def _write(env: Env, data: bytes) -> None:
     from sigcurl.output.writes import write_bytes
 
     write_bytes(env.stdout, data)
-
-
-def _duration(seconds: float) -> str:
-    """``3725`` -> ``1 h 2 min 5 s``."""
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else []) + [f"{secs} s"]
-    return " ".join(parts)

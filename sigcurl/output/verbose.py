@@ -62,3 +62,12 @@ def debug_signature(canonical_request: str, string_to_sign: str, session_token: 
         for form in secret_forms(session_token):
             text = text.replace(form, "<session-token>")
     return text
+
+
+def duration_text(seconds: float) -> str:
+    """``3725`` -> ``1 h 2 min 5 s``."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else []) + [f"{secs} s"]
+    return " ".join(parts)
