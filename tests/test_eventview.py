@@ -233,8 +233,8 @@ def test_ndjson_line_is_always_one_valid_json_line(payload: bytes, content_type:
     obj = json.loads(line)
     if "payload_base64" in obj:
         assert base64.b64decode(obj["payload_base64"]) == payload
-    elif isinstance(obj["payload"], str):
-        assert obj["payload"].encode() == payload
+    elif isinstance(obj["payload"], str):  # text, or a JSON payload that is a string
+        assert obj["payload"].encode() == payload or (content_type == "application/json" and json.loads(payload) == obj["payload"])
     elif obj["payload"] is None:  # an empty payload, or a JSON payload that is null
         assert payload == b"" or (content_type == "application/json" and json.loads(payload) is None)
     else:
