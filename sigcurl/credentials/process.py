@@ -37,7 +37,7 @@ def from_process(r: Resolver, name: str, command: str) -> ResolvedCredentials:
 
     where = r.files.where(name)
     label = f"credential_process of profile {name} in {where}"
-    fix = f"run the profile's credential_process command yourself to see its error (profile {name}, {where})"
+    fix = "run the profile's credential_process command yourself to see its error"
     try:
         argv = shlex.split(command)
     except ValueError:
