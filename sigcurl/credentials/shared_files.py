@@ -12,14 +12,15 @@ needed (role, process, SSO and web-identity settings).  Paths come from
 
 from __future__ import annotations
 
-import configparser
 import os
-import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
 from sigcurl.credentials._types import expand_path, short_path
 from sigcurl.errors import CredentialSourceError
+
+if TYPE_CHECKING:
+    import configparser
 
 #: Files larger than this are refused rather than parsed (hostile input).
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -27,8 +28,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 Section = dict[str, "str | dict[str, str]"]
 
 
-@dataclass(frozen=True, slots=True)
-class SharedFiles:
+class SharedFiles(NamedTuple):
     """Both shared files, parsed.
 
     ``config_profiles`` / ``credentials_profiles`` map a profile name to its
@@ -38,10 +38,10 @@ class SharedFiles:
 
     config_path: str
     credentials_path: str
-    config_profiles: dict[str, Section] = field(default_factory=dict)
-    credentials_profiles: dict[str, Section] = field(default_factory=dict)
-    sso_sessions: dict[str, Section] = field(default_factory=dict)
-    services: dict[str, Section] = field(default_factory=dict)
+    config_profiles: dict[str, Section]
+    credentials_profiles: dict[str, Section]
+    sso_sessions: dict[str, Section]
+    services: dict[str, Section]
     display_config: str = "~/.aws/config"
     display_credentials: str = "~/.aws/credentials"
 
@@ -123,6 +123,8 @@ def load_shared_files(environ: Mapping[str, str]) -> SharedFiles:
 
 def _sub_name(section: str) -> str | None:
     """``profile dev`` -> ``dev`` (quoted names allowed); anything else -> None."""
+    import shlex
+
     try:
         parts = shlex.split(section)
     except ValueError:
@@ -150,6 +152,8 @@ def _parse_ini(path: str, environ: Mapping[str, str]) -> dict[str, Section]:
         ) from None
     except UnicodeDecodeError:
         raise CredentialSourceError(f"{shown} is not UTF-8 text", f"fix or remove {shown}") from None
+    import configparser  # only when a file exists: a run with keys in the environment parses none
+
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text, source=path)
@@ -185,6 +189,8 @@ def _parse_ini(path: str, environ: Mapping[str, str]) -> dict[str, Section]:
 
 def _describe_ini_error(exc: configparser.Error) -> str:
     """Name the kind of INI error and its line, without echoing file content (it may hold secrets)."""
+    import configparser
+
     lineno = getattr(exc, "lineno", None)
     kind = {
         "MissingSectionHeaderError": "text before the first [section]",
