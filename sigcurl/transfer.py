@@ -344,6 +344,7 @@ def _trace(spec: TransferSpec, env: Env, session: Session) -> Trace | None:
 def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest,
                     source: PartSource, err: Stderr) -> None:
     """An S3 object PUT as a multipart upload (:mod:`sigcurl.s3.multipart`); the answer shown is CompleteMultipartUpload's."""
+    from sigcurl.interrupts import UNDO_SECONDS
     from sigcurl.output.response import write_response
     from sigcurl.s3.multipart import PART_RETRIES, Calls, Settings, upload
     from sigcurl.s3.plan import DEFAULT_CONCURRENCY
@@ -359,6 +360,13 @@ def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Sig
     def send(r: HttpRequest) -> Any:
         return session.transport(options).send(r, sign_hop, hooks)  # each worker thread: its own connection
 
+    # The abort of an interrupted upload: one attempt, answered within UNDO_SECONDS (the exit stays prompt).
+    bound = min(spec.transport.max_time or UNDO_SECONDS, UNDO_SECONDS)
+    at_once = spec.transport._replace(max_time=bound, retry=retry._replace(retries=0))
+
+    def send_now(r: HttpRequest) -> Any:
+        return session.transport(at_once).send(r, sign_hop, hooks)
+
     def prepare(r: HttpRequest, checksum: str | None, aws_chunked: bool | None) -> HttpRequest:
         scope = signing.scope
         return plan_upload(r, service=scope.service, algorithm=scope.algorithm, unsigned=s.unsigned_payload,
@@ -366,7 +374,7 @@ def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Sig
 
     checksum = DEFAULT_CHECKSUM if s.checksum is None else None if s.checksum == "none" else s.checksum
     settings = Settings(spec.upload.concurrency or DEFAULT_CONCURRENCY, checksum, s.aws_chunked)
-    answer, summary = upload(req, source, settings, Calls(send, prepare, hooks.say))
+    answer, summary = upload(req, source, settings, Calls(send, prepare, hooks.say, send_now))
     exchange.upload = summary
     try:
         write_response(exchange, answer, req)

@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
+from sigcurl import interrupts
 from sigcurl.body import Body, BytesBody
 from sigcurl.curlopts import HttpRequest
 from sigcurl.errors import ExitCode, Interrupted, SigcurlError, TransferError
@@ -90,6 +91,8 @@ class Calls(NamedTuple):
     prepare: Callable[[HttpRequest, str | None, bool | None], HttpRequest]
     #: one -v line
     log: Callable[[str], None]
+    #: send one request once, bounded by a short timeout (the abort of an interrupted upload); None: ``send``
+    send_now: Callable[[HttpRequest], Response] | None = None
 
 
 def split_headers(headers: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
@@ -134,6 +137,13 @@ def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Call
         + (f"checksum {algorithm} ({kind})" if algorithm else "no checksum")
     )
     cancel = threading.Event()
+
+    def abort_now() -> str:  # an interrupt on another thread (-Z): stop the parts, abort at once
+        cancel.set()
+        return _abort(base, query, part_headers, calls, now=True)
+
+    undo = interrupts.on_interrupt(abort_now, f"AbortMultipartUpload not confirmed: delete the upload yourself (DELETE {base}?{query})",
+                                   "multipart upload")
     try:
         done = _send_parts(source, base, query, part_headers, settings, calls, cancel)
         object_checksum = _object_checksum(algorithm, done)
@@ -142,9 +152,14 @@ def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Call
         final = _complete(base, query, complete_headers, done, algorithm, calls)
     except BaseException as exc:
         cancel.set()
-        aborted = _abort(base, query, part_headers, calls)
+        if undo.claim():
+            # on an interrupt: one attempt, bounded by a short timeout (the exit must stay prompt)
+            aborted = undo.run(None if isinstance(exc, KeyboardInterrupt) else lambda: _abort(base, query, part_headers, calls))
+        else:
+            aborted = undo.result or "the upload is being aborted (AbortMultipartUpload sent)"
         raise _failure(exc, aborted) from None
     finally:
+        undo.forget()
         source.close()
     size = sum(p.size for p in done)
     summary = Summary(upload_id, len(done), source.part_size, size, algorithm, object_checksum, kind)
@@ -189,9 +204,9 @@ def _send_parts(source: PartSource, base: str, query: str, headers: list[tuple[s
             del job  # the part is the worker's now
         while pool.busy:
             done.append(pool.next_result())
-    except BaseException:
+    except BaseException as exc:
         cancel.set()
-        pool.drain(STOP_WAIT)
+        pool.drain(interrupts.STOP_SECONDS if isinstance(exc, KeyboardInterrupt) or interrupts.STOPPING.is_set() else STOP_WAIT)
         raise
     finally:
         pool.close()
@@ -219,10 +234,11 @@ def _complete(base: str, query: str, headers: list[tuple[str, str]], done: list[
     raise AssertionError("unreachable")
 
 
-def _abort(base: str, query: str, headers: list[tuple[str, str]], calls: Calls) -> str:
-    """Send AbortMultipartUpload; what happened, for the error line."""
+def _abort(base: str, query: str, headers: list[tuple[str, str]], calls: Calls, *, now: bool = False) -> str:
+    """Send AbortMultipartUpload (``now``: once, bounded by a short timeout); what happened, for the error line."""
+    send = calls.send_now if now and calls.send_now is not None else calls.send
     try:
-        answer = calls.send(HttpRequest("DELETE", f"{base}?{query}", list(headers), None))
+        answer = send(HttpRequest("DELETE", f"{base}?{query}", list(headers), None))
     except BaseException as exc:  # noqa: BLE001 - reported in the error line
         what = exc.what if isinstance(exc, SigcurlError) else type(exc).__name__
         calls.log(f"AbortMultipartUpload failed: {what}")
