@@ -9,7 +9,6 @@ signals it with ``os.kill``; every wait is a bounded loop, every process has a t
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -259,3 +258,19 @@ def test_z_interrupt_with_stdin_spools_leaves_no_file(hostile: HostileServer, tm
     assert proc.returncode == 130, err
     _one_line(err)
     assert out == b"" and list(tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_removes_the_partial_output_file_of_a_serial_transfer(hostile: HostileServer, tmp_path: Path,
+                                                                           sig: int, code: int) -> None:
+    hostile.default = reply(200, b"x" * 100_000, content_type="application/octet-stream", drip=(1000, 0.05))
+    env, _ = _env(tmp_path)
+    kept, removed = tmp_path / "kept.bin", tmp_path / "removed.bin"
+    for out, flags in ((kept, []), (removed, ["--remove-on-error"])):
+        proc = _start(["-sS", "-N", *flags, "--service", "s3", "-o", str(out), hostile.url_for("/k")], env)
+        _until(lambda: out.exists() and out.stat().st_size > 0, proc)  # noqa: B023 - waited for here
+        proc.send_signal(sig)
+        _, err = _finish(proc)
+        assert proc.returncode == code, err
+        _one_line(err)
+    assert kept.exists() and not removed.exists()  # as curl: a partial file stays unless --remove-on-error

@@ -242,13 +242,13 @@ def _abort(base: str, query: str, headers: list[tuple[str, str]], calls: Calls, 
     except BaseException as exc:  # noqa: BLE001 - reported in the error line
         what = exc.what if isinstance(exc, SigcurlError) else type(exc).__name__
         calls.log(f"AbortMultipartUpload failed: {what}")
-        return f"AbortMultipartUpload failed ({what}): delete the upload yourself (DELETE ?{query})"
+        return f"AbortMultipartUpload failed ({what}): delete the upload yourself (DELETE {base}?{query})"
     status = answer.status
     answer.close()
     calls.log(f"AbortMultipartUpload: HTTP {status}")
     if status in (200, 204, 404):
         return "the upload was aborted (AbortMultipartUpload sent), so nothing is stored"
-    return f"AbortMultipartUpload answered HTTP {status}: delete the upload yourself (DELETE ?{query})"
+    return f"AbortMultipartUpload answered HTTP {status}: delete the upload yourself (DELETE {base}?{query})"
 
 
 def _failure(exc: BaseException, aborted: str) -> BaseException:
