@@ -274,3 +274,29 @@ def test_an_interrupt_removes_the_partial_output_file_of_a_serial_transfer(hosti
         assert proc.returncode == code, err
         _one_line(err)
     assert kept.exists() and not removed.exists()  # as curl: a partial file stays unless --remove-on-error
+
+
+def test_ctrl_c_while_a_failed_upload_is_being_aborted(emu: S3Emulator, tmp_path: Path) -> None:
+    """A part fails, the abort that follows gets no answer, Ctrl-C: the abort is sent once more at once
+    (answered this time), and the run ends as interrupted (130), not as the part's failure."""
+    emu.fault = lambda _r, n: Response.aws_error("InternalError", "We encountered an internal error.", status=500) if n == 2 else None
+    handle, deletes = emu.handle, []
+
+    def handler(r: RecordedRequest) -> Response:
+        answer = handle(r)
+        if r.method == "DELETE":
+            deletes.append(answer.status)
+            if len(deletes) == 1:
+                return Response(answer.status, body=b"", delay=120.0)
+        return answer
+
+    emu.server.handler = handler
+    env, _ = _env(tmp_path)
+    (path,) = _files(tmp_path, 1)
+    proc = _start([*S3, "-sS", "--retry-delay", "0", "--part-size", "5M", "-T", str(path), emu.url_for("/bucket/k")], env)
+    _until(lambda: len(deletes) >= 1, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = _finish(proc)
+    assert proc.returncode == 130, err
+    assert _one_line(err) == f"sigcurl: interrupted — {ABORTED}; run the command again to retry"
+    assert deletes == [204, 404] and len(emu.aborted) == 1 and not emu.uploads and not emu.objects

@@ -152,11 +152,13 @@ def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Call
         final = _complete(base, query, complete_headers, done, algorithm, calls)
     except BaseException as exc:
         cancel.set()
-        if undo.claim():
+        if not undo.claim():  # an interrupt on the main thread is aborting it (-Z)
+            raise _failure(exc, undo.result or "the upload is being aborted (AbortMultipartUpload sent)") from None
+        try:
             # on an interrupt: one attempt, bounded by a short timeout (the exit must stay prompt)
             aborted = undo.run(None if isinstance(exc, KeyboardInterrupt) else lambda: _abort(base, query, part_headers, calls))
-        else:
-            aborted = undo.result or "the upload is being aborted (AbortMultipartUpload sent)"
+        except KeyboardInterrupt as interrupt:  # Ctrl-C while a failed upload was being aborted: once more, at once
+            exc, aborted = interrupt, undo.run()
         raise _failure(exc, aborted) from None
     finally:
         undo.forget()
@@ -239,7 +241,7 @@ def _abort(base: str, query: str, headers: list[tuple[str, str]], calls: Calls, 
     send = calls.send_now if now and calls.send_now is not None else calls.send
     try:
         answer = send(HttpRequest("DELETE", f"{base}?{query}", list(headers), None))
-    except BaseException as exc:  # noqa: BLE001 - reported in the error line
+    except Exception as exc:  # noqa: BLE001 - reported in the error line (an interrupt goes on: the caller's)
         what = exc.what if isinstance(exc, SigcurlError) else type(exc).__name__
         calls.log(f"AbortMultipartUpload failed: {what}")
         return f"AbortMultipartUpload failed ({what}): delete the upload yourself (DELETE {base}?{query})"
