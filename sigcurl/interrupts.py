@@ -139,14 +139,15 @@ def stopping(code: ExitCode) -> None:
             signal.signal(s, _second)
 
 
-def _second(_signum: int, _frame: Any) -> None:
+def _second(signum: int, _frame: Any) -> None:
     """A second Ctrl-C or SIGTERM: remove the files, say what is left undone (once), exit now."""
     code = _state.code or ExitCode.INTERRUPTED
     _remove_files()
     if not _state.said:
         _state.said = True
         left = [u.left for u in list(_state.undos) if u.result is None]
-        done = "stopped at once (second signal)" + "".join(f"; {text}" for text in left)
+        again = "Ctrl-C" if _code(signum) == ExitCode.INTERRUPTED else "SIGTERM"
+        done = f"stopped at once on a second {again}" + "".join(f"; {text}" for text in left)
         try:
             os.write(2, (Interrupted(code, done).line() + "\n").encode("utf-8", "replace"))
         except OSError:

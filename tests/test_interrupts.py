@@ -9,6 +9,7 @@ signals it with ``os.kill``; every wait is a bounded loop, every process has a t
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -68,7 +69,7 @@ def _finish(proc: subprocess.Popen[bytes], timeout: float = 30) -> tuple[bytes, 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    return out, err.decode("utf-8", "replace")
+    return out, (err or b"").decode("utf-8", "replace")
 
 
 def _one_line(err: str) -> str:
@@ -183,7 +184,7 @@ def test_a_second_ctrl_c_during_a_stalled_abort_exits_at_once(emu: S3Emulator, t
         line = _one_line(err)
         assert line.startswith("sigcurl: interrupted — ") and line.endswith("; run the command again to retry")
         seen.append(line)
-        if alive and "stopped at once (second signal)" in line:
+        if alive and "stopped at once on a second Ctrl-C" in line:
             # the abort was under way: the line names the upload(s) to delete
             assert line.count("AbortMultipartUpload not confirmed: delete the upload yourself (DELETE http") == count, line
             return
@@ -300,3 +301,37 @@ def test_ctrl_c_while_a_failed_upload_is_being_aborted(emu: S3Emulator, tmp_path
     assert proc.returncode == 130, err
     assert _one_line(err) == f"sigcurl: interrupted — {ABORTED}; run the command again to retry"
     assert deletes == [204, 404] and len(emu.aborted) == 1 and not emu.uploads and not emu.objects
+
+
+def test_on_a_terminal_the_line_starts_a_line_of_its_own(hostile: HostileServer, tmp_path: Path) -> None:
+    """stderr on a terminal (a pty): after the echoed ^C, the one line starts on a line of its own."""
+    import pty
+    import select
+
+    hostile.default = reply(200, b"x" * 10_000, content_type="text/plain", drip=(1, 0.5))
+    env, _ = _env(tmp_path)
+    master, slave = pty.openpty()
+    try:
+        proc = start_process(["--service", "s3", hostile.url_for("/k")], env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        _until(lambda: len(hostile.requests) >= 1, proc)
+        proc.send_signal(signal.SIGINT)
+        seen = b""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # bounded: until the child closed the terminal
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                continue
+            try:
+                piece = os.read(master, 4096)
+            except OSError:  # EIO: the child is gone
+                break
+            if not piece:
+                break
+            seen += piece
+        _finish(proc)
+    finally:
+        os.close(master)
+    assert proc.returncode == 130
+    assert seen == "\r\nsigcurl: interrupted — nothing more was sent; run the command again to retry\r\n".encode()
