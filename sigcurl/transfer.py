@@ -357,15 +357,11 @@ def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Sig
     retry = spec.transport.retry
     options = spec.transport._replace(retry=retry._replace(retries=max(retry.retries, PART_RETRIES)))
 
-    def send(r: HttpRequest) -> Any:
-        return session.transport(options).send(r, sign_hop, hooks)  # each worker thread: its own connection
+    bounded = spec.transport._replace(max_time=UNDO_SECONDS, retry=retry._replace(retries=0))
 
-    # The abort of an interrupted upload: one attempt, answered within UNDO_SECONDS (the exit stays prompt).
-    bound = min(spec.transport.max_time or UNDO_SECONDS, UNDO_SECONDS)
-    at_once = spec.transport._replace(max_time=bound, retry=retry._replace(retries=0))
-
-    def send_now(r: HttpRequest) -> Any:
-        return session.transport(at_once).send(r, sign_hop, hooks)
+    def send(r: HttpRequest, at_once: bool = False) -> Any:  # each worker thread: its own connection
+        # at_once: an interrupted upload's abort, one attempt answered within UNDO_SECONDS (the exit stays prompt)
+        return session.transport(bounded if at_once else options).send(r, sign_hop, hooks)
 
     def prepare(r: HttpRequest, checksum: str | None, aws_chunked: bool | None) -> HttpRequest:
         scope = signing.scope
@@ -374,7 +370,7 @@ def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Sig
 
     checksum = DEFAULT_CHECKSUM if s.checksum is None else None if s.checksum == "none" else s.checksum
     settings = Settings(spec.upload.concurrency or DEFAULT_CONCURRENCY, checksum, s.aws_chunked)
-    answer, summary = upload(req, source, settings, Calls(send, prepare, hooks.say, send_now))
+    answer, summary = upload(req, source, settings, Calls(send, prepare, hooks.say))
     exchange.upload = summary
     try:
         write_response(exchange, answer, req)

@@ -29,7 +29,7 @@ import base64
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import quote
 
 from sigcurl import interrupts
@@ -82,17 +82,22 @@ class Summary(NamedTuple):
     checksum_type: str  # FULL_OBJECT, COMPOSITE or ""
 
 
+class Send(Protocol):
+    """How the upload sends a request: ``send(request)``, or ``send(request, True)`` for one bounded attempt."""
+
+    def __call__(self, request: HttpRequest, at_once: bool = False, /) -> Response: ...
+
+
 class Calls(NamedTuple):
     """What the upload is given by its transfer."""
 
-    #: send one request (signed afresh on every attempt, retried) and return the answer
-    send: Callable[[HttpRequest], Response]
+    #: send one request (signed afresh on every attempt, retried) and return the answer; ``at_once``:
+    #: one attempt, bounded by a short timeout (the abort of an interrupted upload)
+    send: Send
     #: a part's or CompleteMultipartUpload's request framed and checksummed for signing
     prepare: Callable[[HttpRequest, str | None, bool | None], HttpRequest]
     #: one -v line
     log: Callable[[str], None]
-    #: send one request once, bounded by a short timeout (the abort of an interrupted upload); None: ``send``
-    send_now: Callable[[HttpRequest], Response] | None = None
 
 
 def split_headers(headers: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
@@ -238,9 +243,8 @@ def _complete(base: str, query: str, headers: list[tuple[str, str]], done: list[
 
 def _abort(base: str, query: str, headers: list[tuple[str, str]], calls: Calls, *, now: bool = False) -> str:
     """Send AbortMultipartUpload (``now``: once, bounded by a short timeout); what happened, for the error line."""
-    send = calls.send_now if now and calls.send_now is not None else calls.send
     try:
-        answer = send(HttpRequest("DELETE", f"{base}?{query}", list(headers), None))
+        answer = calls.send(HttpRequest("DELETE", f"{base}?{query}", list(headers), None), now)
     except Exception as exc:  # noqa: BLE001 - reported in the error line (an interrupt goes on: the caller's)
         what = exc.what if isinstance(exc, SigcurlError) else type(exc).__name__
         calls.log(f"AbortMultipartUpload failed: {what}")
