@@ -86,6 +86,7 @@ class _State:
         self.code: ExitCode | None = None  # the first signal's exit code
         self.said = False  # the one line was written
         self.signalled = False  # the interrupt came as a signal to this process
+        self.handled: tuple[int, ...] | None = None  # the signals whose handlers are sigcurl's (None: not installed)
 
 
 _state = _State()
@@ -103,7 +104,10 @@ def install() -> Callable[[], None]:
     STOPPING.clear()
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
-    previous = {s: signal.signal(s, _first) for s in (signal.SIGINT, signal.SIGTERM)}
+    # a signal ignored when sigcurl started (a background job of a script ignores SIGINT) stays ignored
+    handled = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN]
+    previous = {s: signal.signal(s, _first) for s in handled}
+    _state.handled = tuple(handled)
 
     def restore() -> None:
         for s, handler in previous.items():
@@ -135,7 +139,8 @@ def stopping(code: ExitCode) -> None:
         _state.code = code
     STOPPING.set()
     if threading.current_thread() is threading.main_thread():
-        for s in (signal.SIGINT, signal.SIGTERM):
+        handled = (signal.SIGINT,) if _state.handled is None else _state.handled  # not installed: a caller's Ctrl-C
+        for s in handled:
             signal.signal(s, _second)
 
 

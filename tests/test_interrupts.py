@@ -335,3 +335,24 @@ def test_on_a_terminal_the_line_starts_a_line_of_its_own(hostile: HostileServer,
         os.close(master)
     assert proc.returncode == 130
     assert seen == "\r\nsigcurl: interrupted — nothing more was sent; run the command again to retry\r\n".encode()
+
+
+def test_a_sigint_ignored_at_start_stays_ignored(tmp_path: Path) -> None:
+    """A script's background job starts with SIGINT ignored (so Ctrl-C for the script spares it): sigcurl
+    keeps ignoring it, as any program does; SIGTERM still stops it."""
+    env, _ = _env(tmp_path)
+    proc = start_process(["--service", "execute-api", "--region", "us-east-1", "-T", "-", "http://127.0.0.1:9/x"], env,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert proc.stdin is not None
+    proc.stdin.write(b"i" * MiB)  # read while it is spooled: sigcurl is running
+    proc.stdin.flush()
+    proc.send_signal(signal.SIGINT)
+    with pytest.raises(subprocess.TimeoutExpired):
+        proc.wait(timeout=1)  # still running
+    proc.send_signal(signal.SIGTERM)
+    proc.stdin.close()
+    proc.stdin = None
+    _, err = _finish(proc)
+    assert proc.returncode == 143, err
+    assert _one_line(err) == "sigcurl: terminated (SIGTERM) — nothing more was sent; run the command again to retry"
