@@ -59,12 +59,31 @@ def run(spec: RunSpec, env: Env, secrets: list[str | None] | None = None) -> int
                 return int(exc.exit_code)
         else:
             _run_serial(spec, env, session, make_stdin, outcomes)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM: undo what the transfers left, before the session closes
+        raise _interrupted(exc) from None
     finally:
         session.close()
     code, summary = exit_status(outcomes, spec.total, fail_early=spec.fail_early)
     if summary:
         err.error("\n".join(summary))
     return code
+
+
+def _interrupted(exc: KeyboardInterrupt) -> Interrupted:
+    """The interrupt to raise once what the run left is undone (:func:`sigcurl.interrupts.undo_all`).
+
+    A serial transfer undid its own on the way out and says so in ``exc``; the transfers of ``-Z``
+    run on threads that never see the interrupt: their files are removed and their multipart uploads
+    aborted here (each abort bounded by a short timeout), without waiting for the transfers to end.
+    """
+    from sigcurl import interrupts
+
+    code = exc.exit_code if isinstance(exc, Interrupted) else interrupts.code()
+    interrupts.stopping(code)
+    own = exc.done if isinstance(exc, Interrupted) and exc.done != Interrupted().done else None
+    left = interrupts.undo_all()
+    done = "; ".join(text for text in (own, left) if text)
+    return Interrupted(code, done) if done else Interrupted(code)
 
 
 def _with_stderr(spec: RunSpec, env: Env, secrets: list[str | None] | None) -> int:
@@ -227,9 +246,10 @@ def _run_parallel(spec: RunSpec, env: Env, session: Session, make_stdin: Callabl
                 flush(out, spool.getvalue(), env.stdout, env.stderr, env.stdout_isatty, progress)
             finally:
                 out.close()
-    except (KeyboardInterrupt, Interrupted):
+    except KeyboardInterrupt:
         # Ctrl-C, SIGTERM: start nothing more and do not wait for running transfers (a server dripping
-        # its answer would hold the exit); the CLI ends the process once its line is written.
+        # its answer would hold the exit); `run` undoes what they left, the CLI ends the process once
+        # its line is written.
         stop.set()
         interrupted = True
         raise

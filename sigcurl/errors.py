@@ -148,14 +148,14 @@ class HTTPFailure(Exception):
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C (SIGINT, exit 130) or SIGTERM (exit 143), and what was done about the work under way.
 
-    The mechanism, in one place: the command (:mod:`sigcurl.cli`) raises
-    ``Interrupted(ExitCode.TERMINATED)`` from its SIGTERM handler in the main
-    thread, and Python raises a plain :class:`KeyboardInterrupt` on Ctrl-C;
-    both unwind like Ctrl-C (spools closed, parallel transfers stopped).
-    Code that must clean up on the way (an S3 multipart upload sends
-    AbortMultipartUpload) catches ``KeyboardInterrupt`` and raises
-    ``Interrupted(code, done)`` saying what it did; the command prints one
-    line with ``done`` and exits with ``exit_code``.
+    The mechanism (:mod:`sigcurl.interrupts`): the command's handlers raise
+    ``Interrupted(ExitCode.INTERRUPTED)`` on Ctrl-C and
+    ``Interrupted(ExitCode.TERMINATED)`` on SIGTERM in the main thread; both
+    unwind alike (spools closed, parallel transfers stopped).  Code that must
+    clean up on the way (an S3 multipart upload sends AbortMultipartUpload)
+    catches ``KeyboardInterrupt`` and raises ``Interrupted(code, done)``
+    saying what it did; the driver adds what it undid for the transfers of
+    ``-Z``; the command prints one line with ``done`` and exits with ``exit_code``.
     """
 
     def __init__(self, exit_code: ExitCode = ExitCode.INTERRUPTED, done: str = "nothing more was sent") -> None:

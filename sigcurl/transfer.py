@@ -344,6 +344,7 @@ def _trace(spec: TransferSpec, env: Env, session: Session) -> Trace | None:
 def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest,
                     source: PartSource, err: Stderr) -> None:
     """An S3 object PUT as a multipart upload (:mod:`sigcurl.s3.multipart`); the answer shown is CompleteMultipartUpload's."""
+    from sigcurl.interrupts import UNDO_SECONDS
     from sigcurl.output.response import write_response
     from sigcurl.s3.multipart import PART_RETRIES, Calls, Settings, upload
     from sigcurl.s3.plan import DEFAULT_CONCURRENCY
@@ -356,8 +357,11 @@ def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Sig
     retry = spec.transport.retry
     options = spec.transport._replace(retry=retry._replace(retries=max(retry.retries, PART_RETRIES)))
 
-    def send(r: HttpRequest) -> Any:
-        return session.transport(options).send(r, sign_hop, hooks)  # each worker thread: its own connection
+    bounded = spec.transport._replace(max_time=UNDO_SECONDS, retry=retry._replace(retries=0))
+
+    def send(r: HttpRequest, at_once: bool = False) -> Any:  # each worker thread: its own connection
+        # at_once: an interrupted upload's abort, one attempt answered within UNDO_SECONDS (the exit stays prompt)
+        return session.transport(bounded if at_once else options).send(r, sign_hop, hooks)
 
     def prepare(r: HttpRequest, checksum: str | None, aws_chunked: bool | None) -> HttpRequest:
         scope = signing.scope

@@ -75,7 +75,9 @@ class SigcurlCommand(click.Command):
             )
             sys.exit(ExitCode.USAGE)
         args = argv
-        restore = _on_sigterm()
+        from sigcurl import interrupts
+
+        restore = interrupts.install()
         try:
             rv = super().main(args=args, prog_name=prog_name or "sigcurl", standalone_mode=False, **extra)
             sys.exit(rv if isinstance(rv, int) else 0)
@@ -88,10 +90,12 @@ class SigcurlCommand(click.Command):
             sys.exit(ExitCode.USAGE)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
-        except (click.Abort, KeyboardInterrupt) as exc:  # click turns KeyboardInterrupt into Abort, from it
-            cause = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
-            seen = cause if isinstance(cause, Interrupted) else Interrupted()
-            sys.stderr.write(seen.line() + "\n")
+        except (_Interruption, click.Abort, KeyboardInterrupt) as exc:  # click turns KeyboardInterrupt into Abort, from it
+            cause = exc.args[0] if isinstance(exc, _Interruption) else exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
+            seen = cause if isinstance(cause, Interrupted) else Interrupted(interrupts.code())
+            interrupts.said()
+            # on a terminal the line starts on a line of its own (after the ^C echoed); on a pipe it is the only line
+            sys.stderr.write(("\n" if _isatty(sys.stderr) and not isinstance(exc, click.Abort) else "") + seen.line() + "\n")
             _exit_interrupted(seen.exit_code)
         except SigcurlError as exc:
             sys.stderr.write(_redact_secret_words(exc.line(), argv) + "\n")
@@ -101,6 +105,14 @@ class SigcurlCommand(click.Command):
             sys.exit(ExitCode.USAGE)
         finally:
             restore()
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """The command, with Ctrl-C and SIGTERM handed to :meth:`main` as they are (click would write
+        an empty line to stderr and raise Abort)."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise _Interruption(exc) from None
 
     def make_parser(self, ctx: click.Context) -> Any:
         """click's parser, recording the order of every option occurrence in ``ctx.meta["sigcurl.order"]``.
@@ -161,22 +173,6 @@ def _redact_secret_words(message: str, argv: Sequence[str]) -> str:
             if len(value) >= 4:
                 message = message.replace(value, "<redacted>")
     return message
-
-
-def _on_sigterm() -> Any:
-    """SIGTERM raises :class:`~sigcurl.errors.Interrupted` (exit 143) in the main thread, so work under
-    way is cleaned up as on Ctrl-C (an S3 multipart upload is aborted); returns what restores the handler."""
-    import _signal as signal  # type: ignore[import-not-found]  # the C module: `signal` builds enums at import
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-
-    def terminated(_signum: int, _frame: Any) -> None:
-        raise Interrupted(ExitCode.TERMINATED)
-
-    previous = signal.signal(signal.SIGTERM, terminated)
-    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def option_table(command: click.Command) -> dict[str, bool]:
@@ -280,20 +276,33 @@ def group_opts(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
+class _Interruption(Exception):
+    """A ``KeyboardInterrupt`` (or :class:`~sigcurl.errors.Interrupted`) on its way out of the command, past click."""
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def _exit_interrupted(code: int) -> None:
-    """Exit after Ctrl-C or SIGTERM: at once when parallel transfers are still running (the driver no
-    longer waits for them: their cleanup ran in the main thread), and a second Ctrl-C meanwhile exits
-    at once too, without a traceback."""
+    """Exit after Ctrl-C or SIGTERM, with the one line written.
+
+    At once (``os._exit``, once stdout and stderr are flushed) when the interrupt came as a signal or
+    any of sigcurl's threads is still alive: a parallel transfer the driver no longer waits for, or a
+    reader blocked on a pipe (stdin being spooled), whose lock would make the interpreter's shutdown
+    abort ("Fatal Python error: _enter_buffered_busy"). A second Ctrl-C meanwhile exits at once too.
+    """
     import os
-    import signal
     import threading
 
-    try:
-        signal.signal(signal.SIGINT, lambda *_: os._exit(code))
-    except ValueError:
-        pass  # not the main thread (an embedding program): nothing to install
-    running = [t for t in threading.enumerate() if t.name.startswith("sigcurl") and t.is_alive() and not t.daemon]
-    if running:
+    from sigcurl import interrupts
+
+    interrupts.stopping(interrupts.code())  # a second Ctrl-C from now on exits at once (also without a signal)
+    running = any(t.name.startswith("sigcurl") and t.is_alive() for t in threading.enumerate())
+    if running or interrupts.signalled():
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from typing import BinaryIO, cast
 
+from sigcurl import interrupts
 from sigcurl.errors import WriteError
 from sigcurl.spec import REMOTE_NAME, OutputSpec
 
@@ -48,25 +49,41 @@ def resume_offset(out: OutputSpec, url: str) -> int:
 
 class _LazyFile:
     """The ``-o`` file, opened at the first byte written, as curl does: a transfer that fails
-    before its body (``-f``, a 304) leaves the file as it was."""
+    before its body (``-f``, a 304) leaves the file as it was.
 
-    __slots__ = ("path", "append", "file")
+    Once the run is interrupted (Ctrl-C, SIGTERM) it is neither created nor written to; with
+    ``--remove-on-error`` (``removable``) an interrupt removes it until it is closed whole
+    (:mod:`sigcurl.interrupts`).
+    """
 
-    def __init__(self, path: str, append: bool) -> None:
-        self.path, self.append = path, append
+    __slots__ = ("path", "append", "file", "removable", "forget")
+
+    def __init__(self, path: str, append: bool, removable: bool = False) -> None:
+        self.path, self.append, self.removable = path, append, removable
         self.file: BinaryIO | None = None
+        self.forget: Callable[[], None] | None = None
 
     def open(self) -> BinaryIO:
         if self.file is None:
             try:
-                self.file = open(self.path, "ab" if self.append else "wb")  # noqa: SIM115 - closed by close()
+                if self.removable:
+                    file, self.forget = interrupts.create_removable(self.path, self._open)
+                else:
+                    interrupts.check()
+                    file = self._open()
+                self.file = file
             except OSError as exc:
                 missing = not os.path.isdir(os.path.dirname(os.path.abspath(self.path)))
                 fix = "add --create-dirs, or check the path" if missing else "check the path and its permissions"
                 raise WriteError(f"cannot write {self.path}: {exc.strerror or exc}", fix) from None
+            return file
         return self.file
 
+    def _open(self) -> BinaryIO:
+        return open(self.path, "ab" if self.append else "wb")  # noqa: SIM115 - closed by close()
+
     def write(self, data: bytes) -> int:
+        interrupts.check()  # a -Z transfer's thread writes nothing once the run is interrupted
         return self.open().write(data) if data else 0
 
     def flush(self) -> None:
@@ -80,6 +97,8 @@ class _LazyFile:
         if self.file is None:
             return False
         self.file.close()
+        if self.forget is not None and not interrupts.STOPPING.is_set():  # interrupted: left for the removal
+            self.forget()
         return True
 
 
@@ -95,7 +114,7 @@ def open_sink(out: OutputSpec, url: str, stdout: BinaryIO) -> tuple[BinaryIO, Ca
         return stdout, lambda create: False
     if out.create_dirs:  # at once, as curl does
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    sink = _LazyFile(path, out.resume)
+    sink = _LazyFile(path, out.resume, out.remove_on_error)
     if out.resume:
         sink.open()
     return cast(BinaryIO, sink), sink.close

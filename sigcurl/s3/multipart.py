@@ -29,9 +29,10 @@ import base64
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import quote
 
+from sigcurl import interrupts
 from sigcurl.body import Body, BytesBody
 from sigcurl.curlopts import HttpRequest
 from sigcurl.errors import ExitCode, Interrupted, SigcurlError, TransferError
@@ -81,11 +82,18 @@ class Summary(NamedTuple):
     checksum_type: str  # FULL_OBJECT, COMPOSITE or ""
 
 
+class Send(Protocol):
+    """How the upload sends a request: ``send(request)``, or ``send(request, True)`` for one bounded attempt."""
+
+    def __call__(self, request: HttpRequest, at_once: bool = False, /) -> Response: ...
+
+
 class Calls(NamedTuple):
     """What the upload is given by its transfer."""
 
-    #: send one request (signed afresh on every attempt, retried) and return the answer
-    send: Callable[[HttpRequest], Response]
+    #: send one request (signed afresh on every attempt, retried) and return the answer; ``at_once``:
+    #: one attempt, bounded by a short timeout (the abort of an interrupted upload)
+    send: Send
     #: a part's or CompleteMultipartUpload's request framed and checksummed for signing
     prepare: Callable[[HttpRequest, str | None, bool | None], HttpRequest]
     #: one -v line
@@ -134,6 +142,13 @@ def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Call
         + (f"checksum {algorithm} ({kind})" if algorithm else "no checksum")
     )
     cancel = threading.Event()
+
+    def abort_now() -> str:  # an interrupt on another thread (-Z): stop the parts, abort at once
+        cancel.set()
+        return _abort(base, query, part_headers, calls, now=True)
+
+    undo = interrupts.on_interrupt(abort_now, f"AbortMultipartUpload not confirmed: delete the upload yourself (DELETE {base}?{query})",
+                                   "multipart upload")
     try:
         done = _send_parts(source, base, query, part_headers, settings, calls, cancel)
         object_checksum = _object_checksum(algorithm, done)
@@ -142,9 +157,16 @@ def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Call
         final = _complete(base, query, complete_headers, done, algorithm, calls)
     except BaseException as exc:
         cancel.set()
-        aborted = _abort(base, query, part_headers, calls)
+        if not undo.claim():  # an interrupt on the main thread is aborting it (-Z)
+            raise _failure(exc, undo.result or "the upload is being aborted (AbortMultipartUpload sent)") from None
+        try:
+            # on an interrupt: one attempt, bounded by a short timeout (the exit must stay prompt)
+            aborted = undo.run(None if isinstance(exc, KeyboardInterrupt) else lambda: _abort(base, query, part_headers, calls))
+        except KeyboardInterrupt as interrupt:  # Ctrl-C while a failed upload was being aborted: once more, at once
+            exc, aborted = interrupt, undo.run()
         raise _failure(exc, aborted) from None
     finally:
+        undo.forget()
         source.close()
     size = sum(p.size for p in done)
     summary = Summary(upload_id, len(done), source.part_size, size, algorithm, object_checksum, kind)
@@ -189,9 +211,9 @@ def _send_parts(source: PartSource, base: str, query: str, headers: list[tuple[s
             del job  # the part is the worker's now
         while pool.busy:
             done.append(pool.next_result())
-    except BaseException:
+    except BaseException as exc:
         cancel.set()
-        pool.drain(STOP_WAIT)
+        pool.drain(interrupts.STOP_SECONDS if isinstance(exc, KeyboardInterrupt) or interrupts.STOPPING.is_set() else STOP_WAIT)
         raise
     finally:
         pool.close()
@@ -219,20 +241,20 @@ def _complete(base: str, query: str, headers: list[tuple[str, str]], done: list[
     raise AssertionError("unreachable")
 
 
-def _abort(base: str, query: str, headers: list[tuple[str, str]], calls: Calls) -> str:
-    """Send AbortMultipartUpload; what happened, for the error line."""
+def _abort(base: str, query: str, headers: list[tuple[str, str]], calls: Calls, *, now: bool = False) -> str:
+    """Send AbortMultipartUpload (``now``: once, bounded by a short timeout); what happened, for the error line."""
     try:
-        answer = calls.send(HttpRequest("DELETE", f"{base}?{query}", list(headers), None))
-    except BaseException as exc:  # noqa: BLE001 - reported in the error line
+        answer = calls.send(HttpRequest("DELETE", f"{base}?{query}", list(headers), None), now)
+    except Exception as exc:  # noqa: BLE001 - reported in the error line (an interrupt goes on: the caller's)
         what = exc.what if isinstance(exc, SigcurlError) else type(exc).__name__
         calls.log(f"AbortMultipartUpload failed: {what}")
-        return f"AbortMultipartUpload failed ({what}): delete the upload yourself (DELETE ?{query})"
+        return f"AbortMultipartUpload failed ({what}): delete the upload yourself (DELETE {base}?{query})"
     status = answer.status
     answer.close()
     calls.log(f"AbortMultipartUpload: HTTP {status}")
     if status in (200, 204, 404):
         return "the upload was aborted (AbortMultipartUpload sent), so nothing is stored"
-    return f"AbortMultipartUpload answered HTTP {status}: delete the upload yourself (DELETE ?{query})"
+    return f"AbortMultipartUpload answered HTTP {status}: delete the upload yourself (DELETE {base}?{query})"
 
 
 def _failure(exc: BaseException, aborted: str) -> BaseException:
