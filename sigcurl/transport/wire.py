@@ -409,6 +409,7 @@ class Wire:
             raw=raw,
             compressed=self.options.compressed,
             monotonic=self.clock.monotonic,
+            deadline=deadline,
             method=method,
             size_upload=body.length if body is not None else 0,
             timings=timings,
