@@ -38,7 +38,7 @@ from urllib3.util import connection as u3_connection
 
 from sigcurl.body import Body
 from sigcurl.environment import SYSTEM_CLOCK, Clock
-from sigcurl.errors import ExitCode, SigcurlError
+from sigcurl.errors import ExitCode, SigcurlError, TransferError
 from sigcurl.transport.errors import before_sending, closed_unanswered, map_exception
 from sigcurl.transport.head import Response as _Response
 from sigcurl.transport.head import readable, received_headers, within
@@ -64,6 +64,7 @@ class Probe(threading.local):
     timings: Timings | None = None
     target: str | None = None  # the request-target exactly as signed (urllib3 would escape [ and ])
     deadline: float | None = None  # -m: the attempt's end, on ``monotonic`` (the head must arrive before it)
+    send_failed: bool = False  # sending the request broke (the peer closed or reset the connection)
 
     def __init__(self, monotonic: Callable[[], float]) -> None:
         self.monotonic = monotonic
@@ -135,7 +136,12 @@ class _Measured:
         timings = self.probe.timings
         if timings is not None and isinstance(data, (bytes, bytearray, memoryview)):
             timings.sent += memoryview(data).nbytes
-        super().send(data)  # type: ignore[misc]
+        try:
+            super().send(data)  # type: ignore[misc]
+        except (BrokenPipeError, ConnectionResetError):
+            # urllib3 swallows these to read an early answer (a 413); without one, the failure is the sending
+            self.probe.send_failed = True
+            raise
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         target = self.probe.target
@@ -379,6 +385,7 @@ class Wire:
         self.probe.timings = timings
         self.probe.target = _target(url)
         self.probe.deadline = deadline
+        self.probe.send_failed = False
         connects = timings.connects
         try:
             # The adapter itself, not Session.send: that reads a 3xx body to look for the next hop,
@@ -390,12 +397,18 @@ class Wire:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
             mapped = map_exception(exc, url)
+            if self.probe.send_failed and mapped.exit_code in (ExitCode.EMPTY_REPLY, ExitCode.RECV_ERROR):
+                mapped = TransferError(f"failed sending the request to {urlsplit(url).hostname or url}: the server "
+                                       "closed the connection while it was being sent",
+                                       "the server refused the request (often its size); check its limits, or retry",
+                                       exit_code=ExitCode.SEND_ERROR)
             mapped.request_sent = not before_sending(exc)  # type: ignore[attr-defined]
             # a kept-alive connection (nothing connected for this attempt) closed before any answer
             mapped.stale = timings.connects == connects and closed_unanswered(exc)  # type: ignore[attr-defined]
             raise mapped from None
         finally:
             self.probe.timings = self.probe.target = self.probe.deadline = None
+            self.probe.send_failed = False
         raw = resp.raw
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
         return Response(
