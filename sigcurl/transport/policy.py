@@ -179,8 +179,30 @@ def decide(
     location = outcome.header("Location")
     if not (options.follow and outcome.status in REDIRECT_CODES and location):
         return Deliver(notes)
-    hop_request = redirect_request(request, outcome.status, urljoin(outcome.url or request.url, location))
+    target, bad = hop_url(outcome.url or request.url, location)
+    if bad is not None:
+        return Follow(request, bad, notes)  # the redirect is shown, then its error (curl: 1 or 3)
+    hop_request = redirect_request(request, outcome.status, target)
     return Follow(hop_request, redirect_error(state.redirects, options.max_redirs), notes)
+
+
+def hop_url(base: str, location: str) -> tuple[str, TransferError | None]:
+    """The absolute URL a ``Location`` names, or the error of following it: a URL that cannot be parsed
+    (exit 3) or a scheme other than http/https (exit 1), as curl reports them."""
+    try:
+        target = urljoin(base, location.strip())
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        return "", TransferError(f"the redirect's Location is not a valid URL ({exc})", "the server sent a broken redirect",
+                                 exit_code=ExitCode.BAD_URL)
+    if parts.scheme.lower() not in ("http", "https"):
+        return "", TransferError(f"not following the redirect to {parts.scheme or '(no scheme)'}: (only http and https)",
+                                 "fetch that URL with a tool for its protocol", exit_code=ExitCode.UNSUPPORTED_PROTOCOL)
+    if not parts.hostname or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return "", TransferError("the redirect's Location is not a valid URL (no host, or control characters)",
+                                 "the server sent a broken redirect", exit_code=ExitCode.BAD_URL)
+    return target, None
 
 
 # -- retries ------------------------------------------------------------------------

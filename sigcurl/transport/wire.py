@@ -411,11 +411,19 @@ class Wire:
             self.probe.send_failed = False
         raw = resp.raw
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
+        received = received_headers(raw)
+        lengths = {v.strip() for n, v in received if n.lower() == "content-length"}
+        if lengths and (len(lengths) > 1 or not next(iter(lengths)).isdigit()):
+            # http.client would read such a body to the connection's end; curl refuses the reply (exit 8)
+            resp.close()
+            raise TransferError(f"invalid Content-Length from {urlsplit(url).hostname or url}: "
+                                f"{' / '.join(sorted(lengths))[:80]!r}", "the server's reply is broken",
+                                exit_code=ExitCode.WEIRD_REPLY)
         return Response(
             status=resp.status_code,
             reason=resp.reason or "",
             http_version=version,
-            headers=received_headers(raw),
+            headers=received,
             url=url,
             redirects=0,
             started=0.0,
