@@ -31,7 +31,7 @@ from typing import NamedTuple
 import pytest
 from cli_helpers import Result, base_env, run, run_process, start_process
 from test_event_streams_cli import BEDROCK, EVENTSTREAM, exception
-from test_hostile_more import closing_listener
+from test_hostile_more import closing_listener, drip_body
 
 from support.hostile import Conn, HostileServer, close_idle, redirect, reply
 from support.server import VerifyingServer
@@ -218,7 +218,7 @@ MORE_PATHS: dict[str, tuple[int, Case]] = {
     "crlf-in-host": (3, lambda c: run([*SIGN, "http://exa%0d%0ample.invalid/"], c.env)),
     "two-lengths": (8, lambda c: (c.hostile.queue(reply(200, b"hello", [("Content-Length", "3")])),
                                   run([*SIGN, c.hostile.url_for("/")], c.env))[1]),
-    "dripped-body": (28, lambda c: (c.hostile.queue(reply(200, b"x" * 50, drip=(1, 1.0))),
+    "dripped-body": (28, lambda c: (c.hostile.queue(drip_body()),
                                     run_process(["-m", "2", *SIGN, c.hostile.url_for("/")], c.env, timeout=60))[1]),
 }
 

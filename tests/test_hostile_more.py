@@ -26,7 +26,7 @@ from urllib.parse import quote
 import pytest
 from cli_helpers import SECRET_KEY, base_env, process_env, run, run_process
 
-from support.hostile import Conn, HostileServer, encodings, reply
+from support.hostile import Act, Conn, HostileServer, encodings, reply
 from support.server import VerifyingServer
 
 TOKEN = "IQoJb3JpZ2luX2VjEHostileSessionToken/with+plus=and/slash"
@@ -47,7 +47,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 # --- -m bounds the body, not only the head ----------------------------------------------
 
 
-def drip_body(length: int = 100) -> object:
+def drip_body(length: int = 100) -> Act:
     """Headers at once, then the body a byte a second (never a whole read's worth between checks)."""
 
     def act(conn: Conn, head: bytes) -> bool:
