@@ -79,6 +79,16 @@ def closed_unanswered(exc: BaseException) -> bool:
         and not _any(chain, (u3.ReadTimeoutError, TimeoutError))
 
 
+def send_failure(mapped: SigcurlError, url: str) -> SigcurlError:
+    """``mapped`` when sending the request broke (the peer closed or reset the connection) and no answer
+    came: curl's "failed sending data" (55) instead of an empty reply or a receive failure."""
+    if mapped.exit_code not in (ExitCode.EMPTY_REPLY, ExitCode.RECV_ERROR):
+        return mapped
+    return TransferError(f"failed sending the request to {urlsplit(url).hostname or url}: the server closed the "
+                         "connection while it was being sent", "the server refused the request (often its size); "
+                         "check its limits, or retry", exit_code=ExitCode.SEND_ERROR)
+
+
 def through_proxy(exc: BaseException) -> bool:
     """Whether the failure was reaching (or resolving) the proxy."""
     return _any(causes(exc), _PROXY)

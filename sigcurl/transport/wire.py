@@ -38,12 +38,13 @@ from urllib3.util import connection as u3_connection
 
 from sigcurl.body import Body
 from sigcurl.environment import SYSTEM_CLOCK, Clock
-from sigcurl.errors import ExitCode, SigcurlError, TransferError
-from sigcurl.transport.errors import before_sending, closed_unanswered, map_exception
+from sigcurl.errors import SigcurlError
+from sigcurl.transport.errors import before_sending, closed_unanswered, map_exception, send_failure
 from sigcurl.transport.head import Response as _Response
-from sigcurl.transport.head import readable, received_headers, within
+from sigcurl.transport.head import invalid_length, readable, received_headers, within
 from sigcurl.transport.options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ResolveTable, TransportOptions
 from sigcurl.transport.response import Response, Timings
+from sigcurl.transport.tls import tls_context
 
 Mapped = Mapping[tuple[str, int], tuple[str, int]]
 
@@ -207,39 +208,6 @@ def _pool_classes(table: ResolveTable, probe: Probe) -> dict[str, type[HTTPConne
     return {"http": SessionHTTPPool, "https": SessionHTTPSPool}
 
 
-def tls_context(options: TransportOptions) -> ssl.SSLContext | None:
-    """The TLS context of ``--cert``/``--key``/``--pass``, ``--capath`` and the TLS versions; None without them.
-
-    The CA bundle is still given per request (``verify``), as without a
-    context; ``--capath`` adds its directory.  A client certificate that
-    cannot be used is curl's exit 58, before anything is sent.
-    """
-    o = options
-    if not (o.cert or o.capath or o.tls_min or o.tls_max):
-        return None
-    from urllib3.util.ssl_ import create_urllib3_context
-
-    versions = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
-    ctx = create_urllib3_context(
-        ssl_minimum_version=versions.get(o.tls_min or "", ssl.TLSVersion.TLSv1_2),
-        ssl_maximum_version=versions.get(o.tls_max or "", ssl.TLSVersion.MAXIMUM_SUPPORTED),
-    )
-    if o.capath:
-        ctx.load_verify_locations(capath=o.capath)
-    if o.cert:
-        password = o.password
-        try:
-            # never OpenSSL's own prompt on the terminal: no --pass means an empty password
-            ctx.load_cert_chain(o.cert, o.key, password=lambda: password or "")
-        except (OSError, ssl.SSLError) as exc:
-            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
-            fix = "give the key's password with --pass" if "decrypt" in str(reason).lower() or "bad" in str(reason).lower() \
-                else "check that --cert (and --key) are the PEM certificate and its private key"
-            raise SigcurlError(f"cannot use the client certificate {o.cert}: {reason}", fix,
-                               exit_code=ExitCode.CLIENT_CERT) from None
-    return ctx
-
-
 class ResolvingAdapter(HTTPAdapter):
     """An adapter whose pools (direct and through an HTTP proxy) connect through a --resolve table, measure,
     and use this session's TLS context (client certificate, ``--capath``, TLS versions)."""
@@ -397,11 +365,8 @@ class Wire:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
             mapped = map_exception(exc, url)
-            if self.probe.send_failed and mapped.exit_code in (ExitCode.EMPTY_REPLY, ExitCode.RECV_ERROR):
-                mapped = TransferError(f"failed sending the request to {urlsplit(url).hostname or url}: the server "
-                                       "closed the connection while it was being sent",
-                                       "the server refused the request (often its size); check its limits, or retry",
-                                       exit_code=ExitCode.SEND_ERROR)
+            if self.probe.send_failed:
+                mapped = send_failure(mapped, url)
             mapped.request_sent = not before_sending(exc)  # type: ignore[attr-defined]
             # a kept-alive connection (nothing connected for this attempt) closed before any answer
             mapped.stale = timings.connects == connects and closed_unanswered(exc)  # type: ignore[attr-defined]
@@ -412,13 +377,10 @@ class Wire:
         raw = resp.raw
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
         received = received_headers(raw)
-        lengths = {v.strip() for n, v in received if n.lower() == "content-length"}
-        if lengths and (len(lengths) > 1 or not next(iter(lengths)).isdigit()):
-            # http.client would read such a body to the connection's end; curl refuses the reply (exit 8)
+        bad_length = invalid_length(received, url)
+        if bad_length is not None:
             resp.close()
-            raise TransferError(f"invalid Content-Length from {urlsplit(url).hostname or url}: "
-                                f"{' / '.join(sorted(lengths))[:80]!r}", "the server's reply is broken",
-                                exit_code=ExitCode.WEIRD_REPLY)
+            raise bad_length
         return Response(
             status=resp.status_code,
             reason=resp.reason or "",
