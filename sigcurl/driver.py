@@ -10,7 +10,8 @@ from the :class:`~sigcurl.spec.RunSpec` as they are needed, so a pattern of
   threads; each one's stdout and stderr go to its own spool, written out
   whole and in the order given (:mod:`sigcurl.output.parallel`).
 * ``-d @-``/``-T -`` with several transfers: standard input is read once
-  and replayed to each, as curl does.
+  and replayed to each, as curl does (from a temporary file: bounded
+  memory, :mod:`sigcurl.replay`).
 
 The exit status is decided in :func:`exit_status`: the last failing
 transfer's code in the order given (curl's ``--parallel`` rule; curl's
@@ -48,7 +49,7 @@ def run(spec: RunSpec, env: Env, secrets: list[str | None] | None = None) -> int
     err = Stderr(env.stderr, silent=spec.silent, show_error=spec.show_error, secrets=session.secrets)
     if spec.whoami is not None:
         return _whoami(spec.whoami, session, err)
-    make_stdin = _stdin_for(env, spec.total)
+    make_stdin, release_stdin = _stdin_for(env, spec.total)
     outcomes: list[Outcome] = []
     try:
         if spec.parallel and spec.total > 1:
@@ -63,6 +64,7 @@ def run(spec: RunSpec, env: Env, secrets: list[str | None] | None = None) -> int
         raise _interrupted(exc) from None
     finally:
         session.close()
+        release_stdin()
     code, summary = exit_status(outcomes, spec.total, fail_early=spec.fail_early)
     if summary:
         err.error("\n".join(summary))
@@ -173,12 +175,15 @@ def _whoami(spec: WhoamiSpec, session: Session, err: Stderr) -> int:
     return 0
 
 
-def _stdin_for(env: Env, count: int) -> Callable[[], BinaryIO]:
-    """Standard input for each transfer: as is for one, read once and replayed for several."""
+def _stdin_for(env: Env, count: int) -> tuple[Callable[[], BinaryIO], Callable[[], None]]:
+    """Standard input for each transfer: as is for one, read once (spooled to disk) and replayed for several;
+    and what releases the spool at the end."""
     if count <= 1:
-        return lambda: env.stdin
-    lock, cache = threading.Lock(), cast(list[bytes], [])
-    return lambda: cast(BinaryIO, _ReplayStdin(env.stdin, lock, cache))
+        return (lambda: env.stdin), (lambda: None)
+    from sigcurl.replay import SharedInput
+
+    shared = SharedInput(env.stdin)
+    return shared.reader, shared.close
 
 
 def _run_serial(spec: RunSpec, env: Env, session: Session, make_stdin: Callable[[], BinaryIO],
@@ -260,34 +265,4 @@ def _run_parallel(spec: RunSpec, env: Env, session: Session, make_stdin: Callabl
         pool.shutdown(wait=not interrupted, cancel_futures=True)
         if progress is not None:
             progress.stop()
-
-
-class _ReplayStdin(io.RawIOBase):
-    """Standard input read once, replayed to every transfer that reads it (curl reads ``@-`` once)."""
-
-    def __init__(self, source: BinaryIO, lock: threading.Lock, cache: list[bytes]) -> None:
-        super().__init__()
-        self._source = source
-        self._lock = lock
-        self._cache = cache
-        self._pos = 0
-
-    def _data(self) -> bytes:
-        with self._lock:
-            if not self._cache:
-                self._cache.append(self._source.read())
-            return self._cache[0]
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._data()
-        chunk = data[self._pos : self._pos + len(buffer)]
-        buffer[: len(chunk)] = chunk
-        self._pos += len(chunk)
-        return len(chunk)
-
-    def isatty(self) -> bool:
-        return False
 

@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     PROXY_RESOLVE = 5  # cannot resolve proxy
     RESOLVE = 6  # cannot resolve host
     CONNECT = 7  # cannot connect
+    WEIRD_REPLY = 8  # the server's reply cannot be understood (an invalid Content-Length)
     PARTIAL_FILE = 18  # the response ended before its announced length
     HTTP_ERROR = 22  # HTTP status >= 400 with -f / --fail-with-body
     WRITE_ERROR = 23  # cannot write output

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 _SIG_RE = re.compile(r"(Signature=)[0-9a-fA-F]+")
 _QUERY_SECRET_RE = re.compile(r"((?:X-Amz-Signature|X-Amz-Security-Token)=)[^&\s]+", re.IGNORECASE)
+_QUERY_TOKEN_RE = re.compile(r"((?:^|[?&])X-Amz-Security-Token=)[^&#\s]*", re.IGNORECASE)
 _SECRET_HEADERS = frozenset({"x-amz-security-token", "x-amz-sso_bearer_token", "x-aws-ec2-metadata-token"})
 #: What a secret is replaced with.
 REDACTED = "<redacted>"
@@ -40,6 +41,15 @@ def redact_header(name: str, value: str) -> str:
 def redact_url(url: str) -> str:
     """A URL safe to show: the signature and session token in its query redacted."""
     return _QUERY_SECRET_RE.sub(r"\1<redacted>", url)
+
+
+def redact_token_in_url(url: str, scrub: Scrubber) -> str:
+    """A URL as ``-w`` shows it: as given, but its ``X-Amz-Security-Token`` value and any secret redacted.
+
+    The signature and credential scope stay (curl shows the URL as is); the
+    session token and the secret key are never written.
+    """
+    return scrub.in_text(_QUERY_TOKEN_RE.sub(r"\1<redacted>", url))
 
 
 def _percent_forms(secret: str) -> set[str]:

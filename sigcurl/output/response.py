@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError
 from sigcurl.output.body import DOCUMENT, ERROR_BODY_LIMIT, body_shape, write_body, write_bytes
-from sigcurl.output.redact import scrubber
+from sigcurl.output.redact import redact_token_in_url, scrubber
 from sigcurl.output.sink import open_sink, remove_output, sink_path
 from sigcurl.output.stderr import Stderr
 from sigcurl.output.verbose import ResponseHead, head_block, url_host, verbose_response
@@ -207,7 +207,8 @@ def write_failure(x: Exchange, req: HttpRequest, started: float, now: float, err
     from sigcurl.output.writeout import TransferInfo
 
     info = TransferInfo(
-        http_code=0, method=req.method, url=x.spec.request.url, url_effective=req.url, time_total=now - started,
+        http_code=0, method=req.method, url=_shown(x, x.spec.request.url), url_effective=_shown(x, req.url),
+        time_total=now - started,
         exitcode=int(error.exit_code), errormsg=" ".join(error.what.split()), urlnum=x.spec.urlnum, version=_version(),
     )
     _write_out(x, info, b"")
@@ -229,7 +230,7 @@ def transfer_info(x: Exchange, resp: Received, req: HttpRequest, error: SigcurlE
     location = resp.header("Location")
     version = resp.http_version.partition("/")[2] or "1.1"
     return TransferInfo(
-        http_code=resp.status, method=resp.method, url=x.spec.request.url, url_effective=resp.url,
+        http_code=resp.status, method=resp.method, url=_shown(x, x.spec.request.url), url_effective=_shown(x, resp.url),
         content_type=resp.header("Content-Type"), headers=[(n, scrub.in_text(v)) for n, v in resp.headers],
         size_download=resp.size_download,
         size_upload=x.upload.size if x.upload else resp.size_upload, size_header=sum(map(len, x.hops)) + len(head_block(resp)),
@@ -241,13 +242,18 @@ def transfer_info(x: Exchange, resp: Received, req: HttpRequest, error: SigcurlE
         num_redirects=resp.redirects, num_connects=t.connects, http_version=version,
         scheme=resp.url.partition("://")[0].upper(), remote_ip=t.remote[0], remote_port=t.remote[1],
         local_ip=t.local[0], local_port=t.local[1],
-        redirect_url=urljoin(resp.url, location) if location and 300 <= resp.status < 400 else None,
+        redirect_url=_shown(x, urljoin(resp.url, location)) if location and 300 <= resp.status < 400 else None,
         filename_effective=sink_path(x.spec.output, req.url), urlnum=x.spec.urlnum,
         num_certs=1 if resp.url.lower().startswith("https:") else 0,
         exitcode=int(error.exit_code) if error else 0, errormsg=" ".join(error.what.split()) if error else None,
         referer=next((v for n, v in req.headers if n.lower() == "referer"), None), version=_version(),
         **_upload_fields(x.upload),
     )
+
+
+def _shown(x: Exchange, url: str) -> str:
+    """A URL for -w: the session token (a query's ``X-Amz-Security-Token``) and secrets redacted, the rest as given."""
+    return redact_token_in_url(url, scrubber(x.secrets))
 
 
 def _upload_fields(up: Summary | None) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from sigcurl.transport.options import (
     SignFn,
     TransportOptions,
 )
-from sigcurl.transport.policy import redirect_request
+from sigcurl.transport.redirects import redirect_request
 
 if TYPE_CHECKING:
     from sigcurl.transport.credential_http import credential_client

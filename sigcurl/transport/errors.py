@@ -79,6 +79,16 @@ def closed_unanswered(exc: BaseException) -> bool:
         and not _any(chain, (u3.ReadTimeoutError, TimeoutError))
 
 
+def send_failure(mapped: SigcurlError, url: str) -> SigcurlError:
+    """``mapped`` when sending the request broke (the peer closed or reset the connection) and no answer
+    came: curl's "failed sending data" (55) instead of an empty reply or a receive failure."""
+    if mapped.exit_code not in (ExitCode.EMPTY_REPLY, ExitCode.RECV_ERROR):
+        return mapped
+    return TransferError(f"failed sending the request to {urlsplit(url).hostname or url}: the server closed the "
+                         "connection while it was being sent", "the server refused the request (often its size); "
+                         "check its limits, or retry", exit_code=ExitCode.SEND_ERROR)
+
+
 def through_proxy(exc: BaseException) -> bool:
     """Whether the failure was reaching (or resolving) the proxy."""
     return _any(causes(exc), _PROXY)
@@ -132,6 +142,15 @@ def map_exception(exc: BaseException, url: str) -> SigcurlError:
             port = ""
         return TransferError(f"could not connect to {host} port {port}",
                              "check the host, the port and that the server is up", exit_code=ExitCode.CONNECT)
+    if _any(chain, (u3.InvalidHeader,)):  # urllib3 raises it for a response's conflicting Content-Length values
+        return TransferError(f"invalid Content-Length from {host}", "the server's reply is broken",
+                             exit_code=ExitCode.WEIRD_REPLY)
+    if _any(chain, (requests.exceptions.InvalidURL, u3.LocationParseError)):
+        return TransferError(f"malformed URL for host {host!r}", "check the URL (a host cannot hold control characters)",
+                             exit_code=ExitCode.BAD_URL)
+    if _any(chain, (requests.exceptions.InvalidSchema,)):
+        return TransferError(f"unsupported protocol in {url[:100]!r}", "use an http:// or https:// URL",
+                             exit_code=ExitCode.UNSUPPORTED_PROTOCOL)
     if isinstance(exc, OSError) and exc.errno is not None:
         return TransferError(f"network failure talking to {host}: {exc.strerror}", "retry, or check the network",
                              exit_code=ExitCode.RECV_ERROR)

@@ -1,5 +1,6 @@
 """Reading a response head as curl bounds it: by total size (300 KiB), not by http.client's 100 lines,
-and within -m (:func:`within`: a watchdog, for a head dripped a byte at a time).
+and within -m (:func:`within`: a watchdog, for a head dripped a byte at a time); a ``Content-Length``
+that is not one number is refused (:func:`invalid_length`, curl's exit 8).
 
 :class:`Response` is the response class of the wire session's connections
 only (nothing process-wide is patched): during ``begin()`` its file hands
@@ -15,6 +16,9 @@ import socket
 import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
+
+from sigcurl.errors import ExitCode, TransferError
 
 #: The most response-header bytes accepted (curl's bound, instead of http.client's 100 header lines).
 MAX_HEADER_BYTES = 300 * 1024
@@ -113,6 +117,17 @@ def readable(sock: socket.socket, timeout: float | None) -> bool:
         poller.register(sock, select.POLLIN | select.POLLPRI)
         return bool(poller.poll(None if timeout is None else max(timeout, 0.0) * 1000))
     return bool(select.select([sock], [], [], timeout)[0])
+
+
+def invalid_length(headers: list[tuple[str, str]], url: str) -> TransferError | None:
+    """curl's exit 8 for a ``Content-Length`` that is not a number, or two that differ (http.client would
+    read such a body to the connection's end), else None."""
+    lengths = {v.strip() for n, v in headers if n.lower() == "content-length"}
+    if lengths and (len(lengths) > 1 or not next(iter(lengths)).isdigit()):
+        shown = " / ".join(sorted(lengths))[:80]
+        return TransferError(f"invalid Content-Length from {urlsplit(url).hostname or url}: {shown!r}",
+                             "the server's reply is broken", exit_code=ExitCode.WEIRD_REPLY)
+    return None
 
 
 def received_headers(raw: Any) -> list[tuple[str, str]]:

@@ -7,7 +7,8 @@ options, and returns ONE decision.  The rules, in order:
 1. a failure (no response) is retried when ``--retry`` allows it: a timeout,
    a connection that could not be made (nothing sent: any method), with
    ``--retry-all-errors`` anything, else only an idempotent method whose
-   connection broke after sending (a POST is never sent twice);
+   connection broke after sending (a POST is not resent then; a timeout is
+   retried for every method, as curl does);
 2. a clock-skew error on a trusted hop re-signs once as of the server's
    ``Date`` (:class:`FixClock`), even without ``--retry``;
 3. an S3 bucket in another region re-signs once for that region
@@ -18,7 +19,8 @@ options, and returns ONE decision.  The rules, in order:
    backoff, ``--retry-delay`` or the server's ``Retry-After`` (capped at
    :data:`RETRY_AFTER_CAP`), unless that would pass ``--retry-max-time``;
 5. with ``-L`` a redirect is followed with curl's method rules
-   (:class:`Follow`), at most ``--max-redirs`` times (-1: no limit);
+   (:class:`Follow`), at most ``--max-redirs`` times (-1: no limit); a
+   ``Location`` that is not an http(s) URL is an error (exit 1 or 3);
 6. anything else is delivered.
 
 No I/O, no clock, no randomness of its own: ``now`` and ``jitter`` are
@@ -31,12 +33,13 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from sigcurl.awserror import REGION_CODES, AwsError, is_skew, is_throttling, is_transient, region_from_message
 from sigcurl.curlopts import HttpRequest
 from sigcurl.errors import ExitCode, TransferError
 from sigcurl.transport.options import RetryPolicy, TransportOptions, find_header
+from sigcurl.transport.redirects import hop_url, redirect_error, redirect_request
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 #: HTTP statuses curl's ``--retry`` treats as transient, for any method.
@@ -179,7 +182,10 @@ def decide(
     location = outcome.header("Location")
     if not (options.follow and outcome.status in REDIRECT_CODES and location):
         return Deliver(notes)
-    hop_request = redirect_request(request, outcome.status, urljoin(outcome.url or request.url, location))
+    target, bad = hop_url(outcome.url or request.url, location)
+    if bad is not None:
+        return Follow(request, bad, notes)  # the redirect is shown, then its error (curl: 1 or 3)
+    hop_request = redirect_request(request, outcome.status, target)
     return Follow(hop_request, redirect_error(state.redirects, options.max_redirs), notes)
 
 
@@ -293,26 +299,6 @@ def parse_http_date(value: str | None) -> datetime | None:
 
 
 # -- redirects ----------------------------------------------------------------------
-
-
-def redirect_error(redirects: int, limit: int) -> TransferError | None:
-    """curl's error 47 when one more redirect is more than ``limit`` (-1: no limit), else None."""
-    if 0 <= limit < redirects + 1:
-        return TransferError(
-            f"maximum ({limit}) redirects followed", "raise --max-redirs, or check the redirect loop",
-            exit_code=ExitCode.TOO_MANY_REDIRECTS,
-        )
-    return None
-
-
-def redirect_request(request: HttpRequest, status: int, url: str) -> HttpRequest:
-    """The next hop of a redirect, with curl's method rules (POST becomes GET on 301/302/303)."""
-    method, body, headers = request.method, request.body, request.headers
-    if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":
-        method = "GET"
-        body = None
-        headers = [(n, v) for n, v in headers if n.lower() not in ("content-type", "content-length")]
-    return HttpRequest(method=method, url=url, headers=list(headers), body=body)
 
 
 def origin(url: str) -> str:

@@ -4,12 +4,16 @@ The transport may read the start of an error body ahead (:meth:`Response.peek`)
 to classify it; :meth:`Response.iter_body` hands that prefix out first, so the
 caller sees the whole body once.  Read failures become curl's exit codes
 (:func:`sigcurl.transport.errors.map_exception`); ``-m`` is enforced while
-the body streams, on the transport's clock.
+the body streams, on the transport's clock: a watchdog (:class:`BodyWatchdog`)
+shuts the connection at the deadline, since a server dripping the body a
+byte at a time never lets a blocked read return to a check between chunks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -55,12 +59,53 @@ class Timings:
         self.namelookup = self.connect = self.appconnect = self.pretransfer = self.starttransfer = 0.0
 
 
+class BodyWatchdog:
+    """Shuts ``sock`` at ``deadline`` (-m) unless :meth:`cancel` came first; :attr:`fired` says whether it did.
+
+    The socket's timeout restarts at every byte received, so a body dripped
+    a byte at a time would outlast ``-m``; the shut read fails (or ends) and
+    the reader reports a timeout instead (curl's exit 28).  A body read to
+    its end cancels the watchdog first, so a connection back in the pool is
+    never shut.
+    """
+
+    __slots__ = ("fired", "_done", "_lock", "_sock", "_timer")
+
+    def __init__(self, deadline: float, monotonic: Callable[[], float], sock: socket.socket) -> None:
+        self.fired = False
+        self._done = False
+        self._lock = threading.Lock()
+        self._sock = sock
+        self._timer = threading.Timer(max(deadline - monotonic(), 0.0), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = self._done = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+
+
+def _socket_of(raw: Any) -> socket.socket | None:
+    """The socket under urllib3's response (None when it is not there: a test double, a released body)."""
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
 class Response:
     """A response whose body has not been read yet (mutable: the transport fills it in)."""
 
     __slots__ = ("status", "reason", "http_version", "headers", "url", "redirects", "started", "raw",
                  "compressed", "deadline", "size_download", "prefix", "prefix_complete", "prefix_error", "_stream",
-                 "monotonic", "method", "size_upload", "timings")
+                 "monotonic", "method", "size_upload", "timings", "_watchdog")
 
     def __init__(
         self, *, status: int, reason: str, http_version: str, headers: list[tuple[str, str]], url: str,
@@ -88,6 +133,7 @@ class Response:
         self.prefix_complete = False  # the prefix is the whole body
         self.prefix_error: SigcurlError | None = None  # reading stopped with this
         self._stream: Iterator[bytes] | None = None
+        self._watchdog: BodyWatchdog | None = None
 
     def __repr__(self) -> str:
         return f"Response(status={self.status}, url={self.url!r}, redirects={self.redirects})"
@@ -105,6 +151,9 @@ class Response:
         """
         if self._stream is None:
             raw = self.raw
+            sock = _socket_of(raw)
+            if self.deadline is not None and sock is not None:
+                self._watchdog = BodyWatchdog(self.deadline, self.monotonic, sock)
             if live and not getattr(raw, "chunked", False) and hasattr(raw, "read1"):
                 self._stream = iter(lambda: raw.read1(size, decode_content=self.compressed), b"")
             else:
@@ -122,9 +171,10 @@ class Response:
                 if len(out) >= limit:
                     break
             else:
+                self._finished()
                 self.prefix_complete = True
         except Exception as exc:  # noqa: BLE001 - raised again when the body is read
-            self.prefix_error = exc if isinstance(exc, SigcurlError) else map_exception(exc, self.url)
+            self.prefix_error = self._timed_out() or (exc if isinstance(exc, SigcurlError) else map_exception(exc, self.url))
         self.prefix = bytes(out)
         return self.prefix
 
@@ -146,15 +196,26 @@ class Response:
         try:
             for chunk in self._chunks(size, live):
                 if self.deadline is not None and self.monotonic() > self.deadline:
-                    raise TransferError("operation timed out while receiving the response", "raise -m/--max-time",
-                                        exit_code=ExitCode.TIMEOUT)
+                    raise _timeout()
                 # curl counts the bytes received: with --compressed, before decoding
                 self.size_download = self.raw.tell() if self.compressed else self.size_download + len(chunk)
                 yield chunk
         except SigcurlError:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
-            raise map_exception(exc, self.url) from None
+            raise self._timed_out() or map_exception(exc, self.url) from None
+        self._finished()
+        timed_out = self._timed_out()  # a body delimited by closing ends quietly when the watchdog shut it
+        if timed_out is not None:
+            raise timed_out
+
+    def _finished(self) -> None:
+        """The body was read to its end: the watchdog must not shut the connection (it may be reused)."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+
+    def _timed_out(self) -> TransferError | None:
+        return _timeout() if self._watchdog is not None and self._watchdog.fired else None
 
     def read_all(self, limit: int) -> bytes:
         """Up to ``limit`` bytes of the body (for error summaries)."""
@@ -166,6 +227,7 @@ class Response:
         return bytes(out)
 
     def close(self) -> None:
+        self._finished()
         with contextlib.suppress(Exception):
             self.raw.release_conn()
 
@@ -181,3 +243,8 @@ class Response:
         except Exception:  # noqa: BLE001
             pass
         self.close()
+
+
+def _timeout() -> TransferError:
+    return TransferError("operation timed out while receiving the response", "raise -m/--max-time",
+                         exit_code=ExitCode.TIMEOUT)

@@ -38,12 +38,13 @@ from urllib3.util import connection as u3_connection
 
 from sigcurl.body import Body
 from sigcurl.environment import SYSTEM_CLOCK, Clock
-from sigcurl.errors import ExitCode, SigcurlError
-from sigcurl.transport.errors import before_sending, closed_unanswered, map_exception
+from sigcurl.errors import SigcurlError
+from sigcurl.transport.errors import before_sending, closed_unanswered, map_exception, send_failure
 from sigcurl.transport.head import Response as _Response
-from sigcurl.transport.head import readable, received_headers, within
+from sigcurl.transport.head import invalid_length, readable, received_headers, within
 from sigcurl.transport.options import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ResolveTable, TransportOptions
 from sigcurl.transport.response import Response, Timings
+from sigcurl.transport.tls import tls_context
 
 Mapped = Mapping[tuple[str, int], tuple[str, int]]
 
@@ -64,6 +65,7 @@ class Probe(threading.local):
     timings: Timings | None = None
     target: str | None = None  # the request-target exactly as signed (urllib3 would escape [ and ])
     deadline: float | None = None  # -m: the attempt's end, on ``monotonic`` (the head must arrive before it)
+    send_failed: bool = False  # sending the request broke (the peer closed or reset the connection)
 
     def __init__(self, monotonic: Callable[[], float]) -> None:
         self.monotonic = monotonic
@@ -135,7 +137,12 @@ class _Measured:
         timings = self.probe.timings
         if timings is not None and isinstance(data, (bytes, bytearray, memoryview)):
             timings.sent += memoryview(data).nbytes
-        super().send(data)  # type: ignore[misc]
+        try:
+            super().send(data)  # type: ignore[misc]
+        except (BrokenPipeError, ConnectionResetError):
+            # urllib3 swallows these to read an early answer (a 413); without one, the failure is the sending
+            self.probe.send_failed = True
+            raise
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         target = self.probe.target
@@ -199,39 +206,6 @@ def _pool_classes(table: ResolveTable, probe: Probe) -> dict[str, type[HTTPConne
         ConnectionCls = SessionHTTPSConnection
 
     return {"http": SessionHTTPPool, "https": SessionHTTPSPool}
-
-
-def tls_context(options: TransportOptions) -> ssl.SSLContext | None:
-    """The TLS context of ``--cert``/``--key``/``--pass``, ``--capath`` and the TLS versions; None without them.
-
-    The CA bundle is still given per request (``verify``), as without a
-    context; ``--capath`` adds its directory.  A client certificate that
-    cannot be used is curl's exit 58, before anything is sent.
-    """
-    o = options
-    if not (o.cert or o.capath or o.tls_min or o.tls_max):
-        return None
-    from urllib3.util.ssl_ import create_urllib3_context
-
-    versions = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
-    ctx = create_urllib3_context(
-        ssl_minimum_version=versions.get(o.tls_min or "", ssl.TLSVersion.TLSv1_2),
-        ssl_maximum_version=versions.get(o.tls_max or "", ssl.TLSVersion.MAXIMUM_SUPPORTED),
-    )
-    if o.capath:
-        ctx.load_verify_locations(capath=o.capath)
-    if o.cert:
-        password = o.password
-        try:
-            # never OpenSSL's own prompt on the terminal: no --pass means an empty password
-            ctx.load_cert_chain(o.cert, o.key, password=lambda: password or "")
-        except (OSError, ssl.SSLError) as exc:
-            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
-            fix = "give the key's password with --pass" if "decrypt" in str(reason).lower() or "bad" in str(reason).lower() \
-                else "check that --cert (and --key) are the PEM certificate and its private key"
-            raise SigcurlError(f"cannot use the client certificate {o.cert}: {reason}", fix,
-                               exit_code=ExitCode.CLIENT_CERT) from None
-    return ctx
 
 
 class ResolvingAdapter(HTTPAdapter):
@@ -379,6 +353,7 @@ class Wire:
         self.probe.timings = timings
         self.probe.target = _target(url)
         self.probe.deadline = deadline
+        self.probe.send_failed = False
         connects = timings.connects
         try:
             # The adapter itself, not Session.send: that reads a 3xx body to look for the next hop,
@@ -390,25 +365,34 @@ class Wire:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
             mapped = map_exception(exc, url)
+            if self.probe.send_failed:
+                mapped = send_failure(mapped, url)
             mapped.request_sent = not before_sending(exc)  # type: ignore[attr-defined]
             # a kept-alive connection (nothing connected for this attempt) closed before any answer
             mapped.stale = timings.connects == connects and closed_unanswered(exc)  # type: ignore[attr-defined]
             raise mapped from None
         finally:
             self.probe.timings = self.probe.target = self.probe.deadline = None
+            self.probe.send_failed = False
         raw = resp.raw
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(getattr(raw, "version", 11), "HTTP/1.1")
+        received = received_headers(raw)
+        bad_length = invalid_length(received, url)
+        if bad_length is not None:
+            resp.close()
+            raise bad_length
         return Response(
             status=resp.status_code,
             reason=resp.reason or "",
             http_version=version,
-            headers=received_headers(raw),
+            headers=received,
             url=url,
             redirects=0,
             started=0.0,
             raw=raw,
             compressed=self.options.compressed,
             monotonic=self.clock.monotonic,
+            deadline=deadline,
             method=method,
             size_upload=body.length if body is not None else 0,
             timings=timings,
