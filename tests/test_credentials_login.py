@@ -257,16 +257,27 @@ def test_signin_region_and_partition_endpoints() -> None:
 
 
 def test_endpoint_rules_match_botocore() -> None:
-    """The default sign-in URL per region is what botocore's endpoint rules give CreateOAuth2Token."""
+    """The default sign-in URL per region is where botocore's endpoint rules send CreateOAuth2Token."""
     import botocore.session
+    from botocore import UNSIGNED
+    from botocore.config import Config
 
     from sigcurl.credentials.login import signin_url
 
+    class Sent(Exception):
+        pass
+
+    def capture(request: Any, **_: Any) -> None:
+        raise Sent(request.url)
+
     session = botocore.session.Session()
     for region in ("us-east-1", "eu-central-1", "cn-north-1", "us-gov-west-1", "us-iso-east-1", "us-isob-east-1"):
-        client = session.create_client("signin", region_name=region, aws_access_key_id="a", aws_secret_access_key="b")
+        client = session.create_client("signin", region_name=region, config=Config(signature_version=UNSIGNED))
+        client.meta.events.register("before-send", capture)
         try:
-            assert client.meta.endpoint_url == signin_url(region), region
+            with pytest.raises(Sent) as sent:
+                client.create_o_auth2_token(tokenInput={"clientId": "c", "grantType": "refresh_token", "refreshToken": "r"})
+            assert str(sent.value) == signin_url(region) + "/v1/token", region
         finally:
             client.close()
 
@@ -299,6 +310,7 @@ def test_same_as_botocore(aws_home: AwsHome, signin: SignIn, monkeypatch: pytest
     theirs, error = _botocore_resolve(aws_home, monkeypatch)
     assert error is None, error
     calls = len(signin.requests)
+    assert calls == (1 if left.total_seconds() <= 300 else 0)
     aws_home.env["AWS_LOGIN_CACHE_DIRECTORY"] = str(ours)
     got = resolve(aws_home).credentials
     assert (got.access_key, got.secret_key, got.session_token) == (theirs.access_key, theirs.secret_key, theirs.token)
@@ -334,7 +346,8 @@ def test_command_signs_with_the_refreshed_credentials(aws_home: AwsHome, signin:
     assert result.exit_code == 0, result.stderr
     assert signin.problems == [] and len(signin.requests) == 1
     server.assert_all_verified()
-    assert "Credential=ASIANEWLOGINEXAMPLE/" in server.last.headers_dict().get("authorization", "") or True
+    assert "Credential=ASIANEWLOGINEXAMPLE/" in (server.last.header("Authorization") or "")
+    assert server.last.header("X-Amz-Security-Token") == "new-session"
     assert_no_secret(result.stderr, NEW_SECRET, REFRESH)
 
 
