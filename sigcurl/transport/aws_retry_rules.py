@@ -19,7 +19,7 @@ or ``AWS_MAX_ATTEMPTS``/``max_attempts`` decide (no ``--retry``).
 
 ``legacy`` (``botocore/data/_retry.json``, ``retryhandler.py``):
 
-* retried: a network failure, HTTP 429/500/502/503/504/509, the codes
+* retried: a network failure, HTTP 429 (not for Organizations)/500/502/503/504/509, the codes
   Throttling, ThrottlingException, ThrottledException,
   RequestThrottledException and ProvisionedThroughputExceededException with
   HTTP 400, and each service's own (:data:`LEGACY_SERVICE_CODES`);
@@ -49,7 +49,7 @@ THROTTLING_CODES = frozenset({
 })
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 THROTTLING_STATUSES = frozenset({429})
-#: Service error codes retried in every mode (botocore's ``special`` checkers), by signing name.
+#: Service error codes standard mode also retries (botocore's ``special`` checkers), by signing name.
 SPECIAL_CODES = {"sts": frozenset({"IDPCommunicationError"})}
 MAX_BACKOFF = 20.0
 THROTTLING_BASE = 1.0
@@ -73,7 +73,9 @@ LEGACY_SERVICE_CODES = {
     "route53": frozenset({("Throttling", 400), ("PriorRequestNotComplete", 400)}),
     "sts": frozenset({("IDPCommunicationError", 400)}),
 }
-#: legacy: (base, jitter) of the exponential delay; "rand" in botocore's data is the jitter.
+#: Services whose own policy replaces a default one of the same name (Organizations' too_many_requests: 429 alone is not retried).
+LEGACY_NOT_STATUSES = {"organizations": frozenset({429})}
+#: legacy: services whose delay is a fixed base times 2**i (the default base is "rand": the jitter).
 LEGACY_DELAY = {"dynamodb": 0.05}
 
 
@@ -116,12 +118,12 @@ def is_throttling(status: int, code: str) -> bool:
 def status_retried(status: int, code: str, policy: RetryPolicy) -> bool:
     """Whether the mode retries an HTTP answer with this status and AWS error code ("" if none)."""
     service = policy.aws_service
-    if code in SPECIAL_CODES.get(service, ()):
-        return True
     if policy.aws_mode == "legacy":
         pair = (code, status)
-        return status in LEGACY_STATUSES or pair in LEGACY_CODES or pair in LEGACY_SERVICE_CODES.get(service, ())
-    return status in TRANSIENT_STATUSES or code in TRANSIENT_CODES or is_throttling(status, code)
+        statuses = LEGACY_STATUSES - LEGACY_NOT_STATUSES.get(service, frozenset())
+        return status in statuses or pair in LEGACY_CODES or pair in LEGACY_SERVICE_CODES.get(service, ())
+    return (status in TRANSIENT_STATUSES or code in TRANSIENT_CODES or is_throttling(status, code)
+            or code in SPECIAL_CODES.get(service, ()))
 
 
 def backoff(retries: int, status: int | None, code: str, retry_after_ms: str | None, policy: RetryPolicy,
