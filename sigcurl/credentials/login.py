@@ -40,6 +40,7 @@ from sigcurl.errors import CredentialSourceError, HTTPFailure
 
 if TYPE_CHECKING:
     from sigcurl.credentials.chain import Resolver
+    from sigcurl.signer.types import Credentials
 
 #: The session is refreshed when fewer seconds than this remain (botocore's ``LoginCredentialFetcher``).
 REFRESH_BEFORE_SECONDS = 5 * 60
@@ -122,7 +123,7 @@ def _load(path: str, shown: str, name: str, login: str) -> dict[str, Any]:
     return token
 
 
-def _credentials(token: Mapping[str, Any], where: str) -> Any:
+def _credentials(token: Mapping[str, Any], where: str) -> Credentials:
     from sigcurl.signer.types import Credentials
 
     access = token["accessToken"]
