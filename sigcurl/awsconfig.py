@@ -79,7 +79,7 @@ def aws_retry(spec: TransferSpec, session: Session) -> TransferSpec:
         raise UsageError(str(exc), "set AWS_RETRY_MODE/retry_mode and AWS_MAX_ATTEMPTS/max_attempts as the AWS CLI reads them") from None
     if found is None:
         return spec
-    options = spec.transport._replace(retry=retry._replace(retries=found[1], aws_mode=found[0]))
+    options = spec.transport._replace(retry=retry._replace(retries=found[1], aws_mode=found[0], aws_default_attempts=not attempts))
     return spec._replace(transport=options)
 
 

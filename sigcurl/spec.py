@@ -154,6 +154,8 @@ class RetryPolicy(NamedTuple):
     fail: bool = False  # -f or --fail-with-body: with all_errors, HTTP >= 400 is retried too
     given: bool = False  # --retry was given (else the AWS CLI's max_attempts/retry_mode may apply)
     aws_mode: str | None = None  # the AWS CLI's retry_mode (legacy, standard, adaptive) when it decides
+    aws_default_attempts: bool = False  # no max_attempts: the mode's default for the service (DynamoDB's differ)
+    aws_service: str = ""  # the signing name the AWS CLI's rules apply to (set once the scope is known)
 
 
 class TransportOptions(NamedTuple):

@@ -139,6 +139,10 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
         default_headers=mode != PRESIGN, referer=r.referer, byte_range=byte_range, if_none_match=r.etag_compare,
     )
     signing = Signing(spec, _scope(spec, req.url, session, err), session, err)
+    if spec.transport.retry.aws_mode:  # botocore's retry rules depend on the service (DynamoDB's backoff, legacy codes)
+        from sigcurl.transport.aws_retry_rules import for_service
+
+        spec = spec._replace(transport=spec.transport._replace(retry=for_service(spec.transport.retry, signing.scope.service)))
     req = configured_endpoint(spec, session, signing.scope, req, err)
     req = _json_protocol(spec, signing.scope, req)
     if mode == PRESIGN:

@@ -4,7 +4,8 @@ Order (botocore's ``create_credential_resolver``): command-line flags ->
 environment (skipped when a profile is passed explicitly, as with the CLI's
 ``--profile``; ``AWS_PROFILE`` does not skip it) -> an assume-role profile
 (``role_arn`` with ``source_profile`` or ``credential_source``) -> web
-identity -> SSO -> the shared credentials file -> ``credential_process`` ->
+identity -> SSO -> the shared credentials file -> ``aws login`` (``login_session``) ->
+``credential_process`` ->
 static keys in the config file -> container credentials -> EC2 instance
 metadata.  A named profile that exists in neither file is an error, never a
 silent fall-back to other keys.  Provider modules are imported only when the
@@ -190,6 +191,10 @@ def profile_credentials(
     found = _static(r, name, r.files.credentials_profiles.get(name, {}), r.files.display_credentials)
     if found is not None:
         return found
+    if "login_session" in prof:
+        from sigcurl.credentials.login import from_login
+
+        return from_login(r, name)
     if prof.get("credential_process"):
         from sigcurl.credentials.process import from_process
 

@@ -18,6 +18,8 @@ options, and returns ONE decision.  The rules, in order:
    ``--retry-all-errors -f``, every status >= 400) are retried after the
    backoff, ``--retry-delay`` or the server's ``Retry-After`` (capped at
    :data:`RETRY_AFTER_CAP`), unless that would pass ``--retry-max-time``;
+   under the AWS CLI's ``retry_mode``/``max_attempts`` (no ``--retry``) the
+   statuses, codes and waits are botocore's (:mod:`~sigcurl.transport.aws_retry_rules`);
 5. with ``-L`` a redirect is followed with curl's method rules
    (:class:`Follow`), at most ``--max-redirs`` times (-1: no limit); a
    ``Location`` that is not an http(s) URL is an error (exit 1 or 3);
@@ -38,6 +40,7 @@ from urllib.parse import urlsplit
 from sigcurl.awserror import REGION_CODES, AwsError, is_skew, is_throttling, is_transient, region_from_message
 from sigcurl.curlopts import HttpRequest
 from sigcurl.errors import ExitCode, TransferError
+from sigcurl.transport import aws_retry_rules
 from sigcurl.transport.options import RetryPolicy, TransportOptions, find_header
 from sigcurl.transport.redirects import hop_url, redirect_error, redirect_request
 
@@ -162,7 +165,7 @@ def decide(
         if outcome.stale and not state.resent:
             return Resend()  # curl and urllib3: once, any method, not counted as a --retry
         reason = failure_retry_reason(outcome, request.method, policy)
-        wait = retry_wait(reason, state, None, policy, jitter)
+        wait = retry_wait(reason, state, None, policy, jitter, outcome)
         return Deliver() if reason is None or wait is None else Retry(wait, reason)
     err = outcome.error
     if not state.clock_corrected and trusted and err is not None and is_skew(err):
@@ -176,7 +179,7 @@ def decide(
             return hop._replace(error=redirect_error(state.redirects, options.max_redirs))
     reason = status_retry_reason(outcome, policy)
     if reason is not None:
-        wait = retry_wait(reason, state, retry_after(outcome, now), policy, jitter)
+        wait = retry_wait(reason, state, retry_after(outcome, now), policy, jitter, outcome)
         if wait is not None:
             return Retry(wait, reason, notes)
     location = outcome.header("Location")
@@ -192,28 +195,8 @@ def decide(
 # -- retries ------------------------------------------------------------------------
 
 
-#: The AWS CLI's retry modes and their default total attempts (botocore's retryhandler and retries/standard.py).
-AWS_RETRY_MODES = {"legacy": 5, "standard": 3, "adaptive": 3}
-
-
-def aws_retries(mode: str | None, max_attempts: str | None) -> tuple[str, int] | None:
-    """(mode, retries) from the AWS CLI's ``retry_mode`` and ``max_attempts`` (total attempts), or
-    None when neither is set (no retries, as curl).  The mode defaults to ``standard`` (the AWS CLI v2's).
-    Raises ValueError naming the bad value."""
-    if not mode and not max_attempts:
-        return None
-    chosen = (mode or "standard").strip().lower()
-    if chosen not in AWS_RETRY_MODES:
-        raise ValueError(f"retry_mode {mode!r} is not legacy, standard or adaptive")
-    if not max_attempts:
-        return chosen, AWS_RETRY_MODES[chosen] - 1
-    try:
-        attempts = int(max_attempts)
-    except ValueError:
-        attempts = 0
-    if attempts < 1:
-        raise ValueError(f"max_attempts {max_attempts!r} is not a whole number of attempts >= 1")
-    return chosen, attempts - 1
+AWS_RETRY_MODES = aws_retry_rules.AWS_RETRY_MODES  # the AWS CLI's modes: the rules are in aws_retry_rules
+aws_retries = aws_retry_rules.aws_retries
 
 
 def failure_retry_reason(failure: Failure, method: str, policy: RetryPolicy) -> str | None:
@@ -238,6 +221,8 @@ def status_retry_reason(answer: Answer, policy: RetryPolicy) -> str | None:
         return None
     err = answer.error
     what = f"HTTP {answer.status}" + (f" {err.code}" if err is not None and err.code else f" {answer.reason}".rstrip())
+    if policy.aws_mode:  # the AWS CLI's retry_mode/max_attempts: botocore's rules
+        return what if aws_retry_rules.status_retried(answer.status, err.code if err else "", policy) else None
     if answer.status in RETRY_STATUSES or is_transient(err) or (policy.all_errors and policy.fail):
         return what
     return None
@@ -245,12 +230,19 @@ def status_retry_reason(answer: Answer, policy: RetryPolicy) -> str | None:
 
 def retry_wait(
     reason: str | None, state: Attempt, retry_after_s: float | None, policy: RetryPolicy,
-    jitter: Callable[[float], float],
+    jitter: Callable[[float], float], outcome: Answer | Failure | None = None,
 ) -> float | None:
-    """Seconds to wait before the next attempt, or None when no retry is left."""
+    """Seconds to wait before the next attempt, or None when no retry is left.
+
+    In the AWS CLI's modes the wait is botocore's (:func:`aws_retry_rules.backoff`), not curl's."""
     if reason is None or state.retries >= policy.retries:
         return None
-    if retry_after_s is not None:
+    if policy.aws_mode and policy.delay is None:
+        answer = outcome if isinstance(outcome, Answer) else None
+        code = answer.error.code if answer is not None and answer.error is not None else ""
+        wait = aws_retry_rules.backoff(state.retries, answer.status if answer else None, code or "",
+                                       answer.header(aws_retry_rules.RETRY_AFTER_HEADER) if answer else None, policy, jitter)
+    elif retry_after_s is not None:
         wait = min(retry_after_s, RETRY_AFTER_CAP)
     elif policy.delay is not None:
         wait = policy.delay
