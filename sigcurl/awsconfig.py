@@ -56,12 +56,14 @@ def required_headers(headers: list[tuple[str, str]], scope: Scope) -> tuple[list
     return added, sha256_header
 
 
-def aws_retry(spec: TransferSpec, session: Session) -> TransferSpec:
+def aws_retry(spec: TransferSpec, session: Session, service: str) -> TransferSpec:
     """Without ``--retry``: the AWS CLI's ``AWS_MAX_ATTEMPTS``/``max_attempts`` and
-    ``AWS_RETRY_MODE``/``retry_mode`` (environment first), decided by :func:`policy.aws_retries`."""
+    ``AWS_RETRY_MODE``/``retry_mode`` (environment first), decided by :func:`policy.aws_retries`
+    and applied as botocore does for requests to *service* (a signing name)."""
     retry = spec.transport.retry
     if retry.given or spec.signing.mode != SEND:
         return spec
+    from sigcurl.transport.aws_retry_rules import for_service
     from sigcurl.transport.policy import aws_retries
 
     environ = session.env.environ
@@ -79,8 +81,8 @@ def aws_retry(spec: TransferSpec, session: Session) -> TransferSpec:
         raise UsageError(str(exc), "set AWS_RETRY_MODE/retry_mode and AWS_MAX_ATTEMPTS/max_attempts as the AWS CLI reads them") from None
     if found is None:
         return spec
-    options = spec.transport._replace(retry=retry._replace(retries=found[1], aws_mode=found[0], aws_default_attempts=not attempts))
-    return spec._replace(transport=options)
+    retry = for_service(retry._replace(retries=found[1], aws_mode=found[0], aws_default_attempts=not attempts), service)
+    return spec._replace(transport=spec.transport._replace(retry=retry))
 
 
 def ca_bundle(spec: TransferSpec, session: Session) -> TransferSpec:

@@ -130,7 +130,7 @@ def run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> Outcome:
 
 
 def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
-    spec = aws_retry(ca_bundle(spec, session), session)
+    spec = ca_bundle(spec, session)
     r, mode = spec.request, spec.signing.mode
     byte_range, resumed_from = _range(spec)
     req = build_request(
@@ -138,11 +138,9 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
         user_agent=r.user_agent, compressed=r.compressed, stdin=env.stdin, forms=r.forms,
         default_headers=mode != PRESIGN, referer=r.referer, byte_range=byte_range, if_none_match=r.etag_compare,
     )
-    signing = Signing(spec, _scope(spec, req.url, session, err), session, err)
-    if spec.transport.retry.aws_mode:  # botocore's retry rules depend on the service (DynamoDB's backoff, legacy codes)
-        from sigcurl.transport.aws_retry_rules import for_service
-
-        spec = spec._replace(transport=spec.transport._replace(retry=for_service(spec.transport.retry, signing.scope.service)))
+    scope = _scope(spec, req.url, session, err)
+    spec = aws_retry(spec, session, scope.service)  # botocore's rules depend on the service
+    signing = Signing(spec, scope, session, err)
     req = configured_endpoint(spec, session, signing.scope, req, err)
     req = _json_protocol(spec, signing.scope, req)
     if mode == PRESIGN:
@@ -222,8 +220,7 @@ def _scope(spec: TransferSpec, url: str, session: Session, err: Stderr) -> Scope
     )
     if spec.output.verbose:
         say_how(scope, bool(s.service), err)
-    if scope.assumed_region and scope.endpoint is None and spec.output.verbose:
-        # the host says nothing either: say what is assumed
+    if scope.assumed_region and scope.endpoint is None and spec.output.verbose:  # the host says nothing either
         err.write(f"* no region for {url_host(url)}: signing for us-east-1 (pass --region, or set AWS_REGION)\n")
     return scope
 
