@@ -205,7 +205,7 @@ def _send_parts(source: PartSource, base: str, query: str, headers: list[tuple[s
         part, body = job
         url = f"{base}?partNumber={part.number}&{query}"
         req = calls.prepare(HttpRequest("PUT", url, list(headers), PartBody(body, cancel)), settings.checksum, settings.aws_chunked)
-        answer = calls.send(req)
+        answer = _named(f"part {part.number}", calls.send, req)
         try:
             if answer.status != 200:
                 raise _Failed(f"part {part.number}: {_answer_error(answer)}", exit_code=ExitCode.HTTP_ERROR)
@@ -247,7 +247,7 @@ def _complete(base: str, query: str, headers: list[tuple[str, str]], done: list[
     body = complete_body(done, algorithm)
     for attempt in range(3):
         req = calls.prepare(HttpRequest("POST", f"{base}?{query}", list(headers), BytesBody(body)), None, False)
-        answer = calls.send(req)
+        answer = _named("CompleteMultipartUpload", calls.send, req)
         if answer.status != 200:
             raise _Failed(f"CompleteMultipartUpload: {_answer_error(answer)}", exit_code=ExitCode.HTTP_ERROR)
         err = parse_aws_error(answer.peek(), answer.headers)
@@ -286,6 +286,15 @@ def _failure(exc: BaseException, aborted: str) -> BaseException:
         return SigcurlError(f"multipart upload failed: {' '.join(exc.what.split())}", f"{aborted}; run the command again",
                             exit_code=exc.exit_code)
     return exc
+
+
+def _named(call: str, send: Send, req: HttpRequest) -> Response:
+    """``send(req)``; a network failure (after its retries) names the call or part it ended, as an HTTP error does."""
+    try:
+        return send(req)
+    except TransferError as exc:
+        exc.what = f"{call}: {exc.what}"
+        raise
 
 
 def _answer_error(answer: Response) -> str:
