@@ -119,9 +119,27 @@ def split_headers(headers: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, s
     return create, part, complete
 
 
+def claimed_checksum(headers: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+    """A whole-object CRC given with ``-H x-amz-checksum-crc32|crc32c|crc64nvme: VALUE``, as (algorithm, value).
+
+    As the AWS CLI does with a full-object checksum (s3transfer's
+    ``FULL_OBJECT_CHECKSUM_ARGS``): the upload uses that algorithm and
+    CompleteMultipartUpload carries the user's value (``FULL_OBJECT``), so
+    S3 checks the object against it (``BadDigest``: the upload is aborted).
+    """
+    for name, value in headers:
+        algorithm = name.lower().removeprefix("x-amz-checksum-")
+        if algorithm != name.lower() and algorithm in CRCS:
+            return algorithm, value.strip()
+    return None
+
+
 def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Calls) -> tuple[Response, Summary | None]:
     """Upload ``source`` as the object ``req`` names; the answer to show, and the summary when it completed."""
     create_headers, part_headers, complete_headers = split_headers(req.headers)
+    claimed = claimed_checksum(req.headers)
+    if claimed is not None:  # the user's whole-object CRC: its algorithm for the parts, its value checked by S3
+        settings = settings._replace(checksum=claimed[0])
     algorithm = settings.checksum
     kind = ("FULL_OBJECT" if algorithm in CRCS else "COMPOSITE") if algorithm else ""
     if algorithm:
@@ -153,7 +171,8 @@ def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Call
         done = _send_parts(source, base, query, part_headers, settings, calls, cancel)
         object_checksum = _object_checksum(algorithm, done)
         if algorithm in CRCS and object_checksum:
-            complete_headers += [(f"x-amz-checksum-{algorithm}", object_checksum), ("x-amz-checksum-type", kind)]
+            value = claimed[1] if claimed is not None else object_checksum
+            complete_headers += [(f"x-amz-checksum-{algorithm}", value), ("x-amz-checksum-type", kind)]
         final = _complete(base, query, complete_headers, done, algorithm, calls)
     except BaseException as exc:
         cancel.set()
@@ -186,7 +205,7 @@ def _send_parts(source: PartSource, base: str, query: str, headers: list[tuple[s
         part, body = job
         url = f"{base}?partNumber={part.number}&{query}"
         req = calls.prepare(HttpRequest("PUT", url, list(headers), PartBody(body, cancel)), settings.checksum, settings.aws_chunked)
-        answer = calls.send(req)
+        answer = _named(f"part {part.number}", calls.send, req)
         try:
             if answer.status != 200:
                 raise _Failed(f"part {part.number}: {_answer_error(answer)}", exit_code=ExitCode.HTTP_ERROR)
@@ -228,7 +247,7 @@ def _complete(base: str, query: str, headers: list[tuple[str, str]], done: list[
     body = complete_body(done, algorithm)
     for attempt in range(3):
         req = calls.prepare(HttpRequest("POST", f"{base}?{query}", list(headers), BytesBody(body)), None, False)
-        answer = calls.send(req)
+        answer = _named("CompleteMultipartUpload", calls.send, req)
         if answer.status != 200:
             raise _Failed(f"CompleteMultipartUpload: {_answer_error(answer)}", exit_code=ExitCode.HTTP_ERROR)
         err = parse_aws_error(answer.peek(), answer.headers)
@@ -267,6 +286,15 @@ def _failure(exc: BaseException, aborted: str) -> BaseException:
         return SigcurlError(f"multipart upload failed: {' '.join(exc.what.split())}", f"{aborted}; run the command again",
                             exit_code=exc.exit_code)
     return exc
+
+
+def _named(call: str, send: Send, req: HttpRequest) -> Response:
+    """``send(req)``; a network failure (after its retries) names the call or part it ended, as an HTTP error does."""
+    try:
+        return send(req)
+    except TransferError as exc:
+        exc.what = f"{call}: {exc.what}"
+        raise
 
 
 def _answer_error(answer: Response) -> str:

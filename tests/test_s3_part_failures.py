@@ -1,0 +1,39 @@
+"""A multipart upload's part failing on the network, not with an HTTP error: the line names the part, exit as curl.
+
+Against the verifying S3 emulator: part 2's connection is closed without an
+answer on every attempt (curl's "empty reply", exit 52); the part is retried
+(at least 3 times), AbortMultipartUpload is sent, and the one error line
+names the part, as it does for an HTTP error.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cli_helpers import base_env, run_process
+
+from support.s3emu import S3Emulator
+from support.server import RecordedRequest, Response
+
+MiB = 1 << 20
+
+
+def test_a_part_dropped_on_every_attempt_is_named_and_the_upload_aborted(tmp_path: Path) -> None:
+    attempts: list[int] = []
+
+    def fault(r: RecordedRequest, number: int) -> Response | None:
+        if number == 2:
+            attempts.append(number)
+            return Response(200, drop=True)
+        return None
+
+    with S3Emulator() as emu:
+        emu.fault = fault
+        r = run_process(["--service", "s3", "--region", "us-east-1", "-sS", "--retry-delay", "0", "--part-size", "5M",
+                         "-T", "-", emu.url_for("/bucket/k")], base_env(tmp_path), stdin=os.urandom(20 * MiB))
+        assert r.exit_code == 52  # curl's "empty reply from server"
+        [line] = r.stderr.strip().splitlines()
+        assert line.startswith("sigcurl: multipart upload failed: part 2: empty reply from 127.0.0.1")
+        assert "AbortMultipartUpload sent" in line
+        assert len(attempts) == 4 and len(emu.aborted) == 1 and not emu.uploads and not emu.objects
