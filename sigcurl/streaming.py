@@ -87,13 +87,15 @@ class UploadPlan:
 
 def choose(
     body: Body, *, service: str, scheme: str, algorithm: str, unsigned: bool,
-    checksum: str | None, aws_chunked: bool | None,
+    checksum: str | None, aws_chunked: bool | None, given: bool = False,
 ) -> UploadPlan:
     """The upload plan for ``body`` (see the module's table).
 
     ``checksum`` is the ``--checksum`` value (None when not given, ``"none"``
     to send none); ``aws_chunked`` is ``--aws-chunked`` (True), ``--no-aws-chunked``
-    (False) or neither (None).
+    (False) or neither (None); ``given``: the request already has an
+    ``x-amz-checksum-*`` header of the user's, which S3 checks, so without
+    ``--checksum`` sigcurl adds none of its own (S3 refuses two).
     """
     explicit = checksum is not None
     algo = None if checksum in (None, "none") else checksum.lower()
@@ -102,6 +104,9 @@ def choose(
         raise UsageError("--aws-chunked is for S3 uploads", "add --service s3, or drop --aws-chunked")
     if aws_chunked is None:
         aws_chunked = s3 and isinstance(body, Body) and body.streamable and body.marker is None and _known_length(body)
+    if given and not explicit:
+        mode = Mode.SIGNED_CHUNKS if aws_chunked and not unsigned else Mode.UNSIGNED if unsigned else Mode.HASHED
+        return UploadPlan(mode, None, None)
     if aws_chunked:
         if not explicit:
             algo = DEFAULT_CHECKSUM
@@ -273,8 +278,9 @@ def plan_upload(
     if body is None:  # (--checksum and --aws-chunked without a body are refused by sigcurl.options)
         return req, None
     scheme = req.url.split("://", 1)[0].lower()
+    given = any(n.lower()[15:] in VALUE_LENGTH for n, _ in req.headers if n[:15].lower() == "x-amz-checksum-")
     plan = choose(body, service=service, scheme=scheme, algorithm=algorithm, unsigned=unsigned,
-                  checksum=checksum, aws_chunked=aws_chunked)
+                  checksum=checksum, aws_chunked=aws_chunked, given=given)
     headers = list(req.headers)
     if plan.mode in (Mode.SIGNED_CHUNKS, Mode.UNSIGNED_TRAILER):
         chunked = AwsChunkedBody(body, signed=plan.mode is Mode.SIGNED_CHUNKS, algorithm=algorithm, checksum=plan.checksum)

@@ -74,3 +74,31 @@ def test_a_users_crc32c_chooses_the_parts_algorithm(emu: S3Emulator, tmp_path: P
     assert (create.header("x-amz-checksum-algorithm"), create.header("x-amz-checksum-type")) == ("CRC32C", "FULL_OBJECT")
     assert all(p.ok and "crc32c" in p.body_info.checksums for p in parts)
     assert complete.header("x-amz-checksum-crc32c") == value and complete.header("x-amz-checksum-crc32") is None
+
+
+SMALL = os.urandom(MiB)  # one PUT
+
+
+def _put(emu: S3Emulator, tmp_path: Path, source: str, header: str) -> tuple[int, str]:
+    path = tmp_path / "small"
+    path.write_bytes(SMALL)
+    r = run_process([*S3, "-f", "-H", header, "-T", str(path) if source == "file" else "-", emu.url_for("/bucket/s")],
+                    base_env(tmp_path), stdin=SMALL if source == "pipe" else None)
+    return r.exit_code, r.stderr
+
+
+@pytest.mark.parametrize("source", ["file", "pipe"])
+def test_a_users_crc32_on_one_put_is_the_only_checksum_sent(emu: S3Emulator, tmp_path: Path, source: str) -> None:
+    code, err = _put(emu, tmp_path, source, f"x-amz-checksum-crc32: {_crc32(SMALL)}")
+    assert code == 0, err
+    [put] = emu.requests
+    assert put.header("x-amz-checksum-crc32") == _crc32(SMALL) and put.header("x-amz-trailer") is None
+    assert emu.objects["/bucket/s"].crc32 == _crc32(SMALL)
+
+
+@pytest.mark.parametrize("source", ["file", "pipe"])
+def test_a_wrong_crc32_on_one_put_is_refused_by_s3(emu: S3Emulator, tmp_path: Path, source: str) -> None:
+    code, _ = _put(emu, tmp_path, source, f"x-amz-checksum-crc32: {_crc32(SMALL[1:])}")
+    assert code == 22
+    [put] = emu.requests
+    assert put.header("x-amz-checksum-crc32") == _crc32(SMALL[1:]) and not emu.objects
