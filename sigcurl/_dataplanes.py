@@ -36,20 +36,49 @@ from __future__ import annotations
 PAYLOAD_SHA256 = "<payload sha256>"
 """Stands for the hex SHA-256 of the request's payload, as the signer computes it."""
 
+# --- Pages read and checked against the row (host form and signing name) -----------------------
+# Managed Prometheus: aps-workspaces.REGION.amazonaws.com signed with --service aps.
 _AMP = "https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-compatible-APIs.html"
+# Neptune: every HTTP request to an IAM-enabled cluster is SigV4-signed (neptune-db:* actions); the
+# endpoints page lists the cluster, reader, custom and instance endpoints.
 _NEPTUNE = "https://docs.aws.amazon.com/neptune/latest/userguide/iam-auth-connecting.html"
 _NEPTUNE_EP = "https://docs.aws.amazon.com/neptune/latest/userguide/feature-overview-endpoints.html"
+# Neptune Analytics: the pages say how a graph is reached (public or private endpoint, SDK service
+# "Neptune graph") but NOT the host forms, which come from the neptune-graph model (signing name
+# neptune-graph; data operations use the host prefix {graphIdentifier}.). Host forms unverified.
 _NA = "https://docs.aws.amazon.com/neptune-analytics/latest/userguide/gettingStarted-accessing.html"
+_NA_CONNECT = "https://docs.aws.amazon.com/neptune-analytics/latest/userguide/gettingStarted-connecting.html"
+# OpenSearch Service: the OpenSearch APIs are at domain-id.region.es.amazonaws.com.
 _OS_SIGN = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-signing-service-requests.html"
-_OS_VPC = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/vpc.html"
-_OS_DUAL = (
+# OpenSearch VPC domains: 'vpc-endpoint-....us-east-1.es.amazonaws.com' and, dual stack,
+# 'vpc-endpoint-....aos.us-east-1.on.aws'.
+_OS_ENDPOINTS = (
     "https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/opensearch/"
     "aws.sdk.kotlin.services.opensearch.model/-domain-status/endpoints.html"
 )
-_AOSS_SIGN = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-clients.html#serverless-signing"
+# OpenSearch Serverless: collection-id.region.aoss.amazonaws.com (Classic), collection-id.aoss.region.on.aws
+# and account-id.aoss.region.on.aws (NextGen). The x-amz-content-sha256 requirement is in the guide's
+# "signing HTTP requests with other clients" section, whose English page did not come up in the search.
 _AOSS_EP = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-collection-endpoints.html"
-_OSIS = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/configure-client.html"
+# Lambda function URLs: https://<url-id>.lambda-url.<region>.on.aws, AWS_IAM auth.
 _LAMBDA_URL = "https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html"
+# VPC Lattice: SigV4 or SigV4A as vpc-lattice-svcs, x-amz-content-sha256: UNSIGNED-PAYLOAD required.
+_LATTICE = "https://docs.aws.amazon.com/vpc-lattice/latest/ug/sigv4-authenticated-requests.html"
+# Aurora DSQL: the English page of the token guide did not come up in the search; this one (English text)
+# gives the host form your_cluster_identifier.dsql.AWS_REGION.on.aws and the DbConnect/DbConnectAdmin actions.
+_DSQL = "https://docs.aws.amazon.com/ja_jp/aurora-dsql/latest/userguide/authentication-token-dotnet.html"
+# EventBridge global endpoints: EndpointId abcde.veo; this page spells the host "endpoints.event", the
+# events endpoint rules build {EndpointId}.endpoint.events.{dnsSuffix}, the form matched here.
+_EVENTS = "https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_AwsEventsEndpointDetails.html"
+# SES multi-region (global) endpoints: the page documents the feature; the host form is UNVERIFIED on
+# any AWS page found - it comes from the sesv2 endpoint rules ({EndpointId}.endpoints.email.{dnsSuffix}).
+_SES_MRE = "https://docs.aws.amazon.com/goto/cli2/sesv2-2019-09-27/CreateMultiRegionEndpoint"
+# S3 Tables: https://s3tables.<REGION>.amazonaws.com/iceberg, SigV4 signing name s3tables.
+_S3TABLES = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-tables-integrating-open-source.html"
+
+# --- NOT YET CHECKED: these pages were not found again when the table was last reviewed; the
+# --- rows keep them until someone reads them (see the changelog) -------------------------------
+_OSIS = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/configure-client.html"
 _APPSYNC = "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html"
 _APPSYNC_RT = "https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html"
 _IOT = "https://docs.aws.amazon.com/iot/latest/developerguide/iot-connect-devices.html"
@@ -58,21 +87,16 @@ _CLOUDSEARCH = "https://docs.aws.amazon.com/cloudsearch/latest/developerguide/co
 _MEDIASTORE = "https://docs.aws.amazon.com/mediastore/latest/ug/containers-get-endpoint.html"
 _KVS = "https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/API_GetDataEndpoint.html"
 _TIMESTREAM = "https://docs.aws.amazon.com/timestream/latest/developerguide/Using-API.endpoint-discovery.how-it-works.html"
-_LATTICE = "https://docs.aws.amazon.com/vpc-lattice/latest/ug/sigv4-authenticated-requests.html"
-_DSQL = "https://docs.aws.amazon.com/aurora-dsql/latest/userguide/SECTION_authentication-token.html"
 _RDS = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.Connecting.html"
 _MSK = "https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html"
 _ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html"
 _MEMORYDB = "https://docs.aws.amazon.com/memorydb/latest/devguide/auth-iam.html"
-_EVENTS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-global-endpoints.html"
-_SES_MRE = "https://docs.aws.amazon.com/ses/latest/dg/mre.html"
 _KVS_CF = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/kvs-with-functions-kvp.html"
 _SQS = "https://docs.aws.amazon.com/general/latest/gr/sqs-service.html"
 _PRIVATELINK = "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html"
 _APIGW = "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-call-api.html"
 _APIGW_PRIVATE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-test-invoke-url.html"
 _GLACIER = "https://docs.aws.amazon.com/amazonglacier/latest/dev/api-common-request-headers.html"
-_S3TABLES = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-tables-integrating-open-source.html"
 _BEDROCK = "https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
 _SAGEMAKER = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html"
 _FEATURESTORE = "https://docs.aws.amazon.com/general/latest/gr/sagemaker.html"
@@ -101,15 +125,15 @@ ROWS: tuple[Row, ...] = (
     ("neptune-analytics", "graph endpoint", ("neptune-graph",), r"g-{L}\.{R}\.neptune-graph\.{S}",
      "neptune-graph", None, False, (), "", _NA),
     ("neptune-analytics", "graph data API", ("neptune-graph",), r"g-{L}\.neptune-graph\.{R}\.{S}",
-     "neptune-graph", None, False, (), "", _NA),
+     "neptune-graph", None, False, (), "", _NA_CONNECT),
     # OpenSearch Service domains sign as es.
-    ("opensearch", "domain endpoint", ("es",), r"search-{L}\.{R}\.es\.{S}", "es", None, False, (), "", _OS_SIGN),
-    ("opensearch", "VPC domain endpoint", ("es",), r"vpc-{L}\.{R}\.es\.{S}", "es", None, False, (), "", _OS_VPC),
+    ("opensearch", "VPC domain endpoint", ("es",), r"vpc-{L}\.{R}\.es\.{S}", "es", None, False, (), "", _OS_ENDPOINTS),
+    ("opensearch", "domain endpoint", ("es",), r"{L}\.{R}\.es\.{S}", "es", None, False, (), "", _OS_SIGN),
     ("opensearch", "dual-stack domain endpoint", ("aos",), r"(?:search|vpc)-{L}\.aos\.{R}\.on\.aws",
-     "es", None, False, (), "", _OS_DUAL),
+     "es", None, False, (), "", _OS_ENDPOINTS),
     # OpenSearch Serverless needs x-amz-content-sha256 on every request.
     ("opensearch-serverless", "collection endpoint", ("aoss", "aoss-fips"), r"{L}\.{R}\.aoss(?:-fips)?\.{S}",
-     "aoss", None, False, _CONTENT, "", _AOSS_SIGN),
+     "aoss", None, False, _CONTENT, "", _AOSS_EP),
     ("opensearch-serverless", "NextGen collection or account endpoint", ("aoss", "aoss-fips"),
      r"{L}\.aoss(?:-fips)?\.{R}\.on\.aws", "aoss", None, False, _CONTENT, "", _AOSS_EP),
     ("opensearch-ingestion", "pipeline ingestion endpoint", ("osis",), r"{L}\.{R}\.osis\.{S}",
