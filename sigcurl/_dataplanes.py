@@ -76,18 +76,34 @@ _SES_MRE = "https://docs.aws.amazon.com/goto/cli2/sesv2-2019-09-27/CreateMultiRe
 # S3 Tables: https://s3tables.<REGION>.amazonaws.com/iceberg, SigV4 signing name s3tables.
 _S3TABLES = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-tables-integrating-open-source.html"
 
+# AppSync: AWS_IAM authorization (requests SigV4-signed, appsync:GraphQL). The host form
+# ID.appsync-api.REGION.amazonaws.com was seen only in the Amplify docs, not on this page.
+_APPSYNC = "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html"
+# IoT data plane: the endpoint is `aws iot describe-endpoint --endpoint-type iot:Data-ATS`, and "the service
+# name used by AWS Signature Version 4 to sign requests is: iotdevicegateway". The row keeps iotdata, the
+# name botocore's iot-data client signs HTTPS requests with (and the one the endpoint tests hold it to);
+# DISAGREES with this page - left for a decision, not changed here.
+_IOT = "https://docs.aws.amazon.com/AWSJavaSDK/latest/javadoc/com/amazonaws/services/iotdata/package-summary.html"
+# CloudSearch: a domain's document and search endpoints, search-movies-....cloudsearch.amazonaws.com;
+# requests are signed (the SDKs do it). The doc- form is not written on this page.
+_CLOUDSEARCH = "https://docs.aws.amazon.com/cloudsearch/latest/developerguide/submitting-search-requests.html"
+# MediaStore: a container's Endpoint is the DNS endpoint for data-plane requests. The host form
+# (ID.data.mediastore.REGION.amazonaws.com) is UNVERIFIED on an AWS page: it is the botocore endpoint prefix.
+_MEDIASTORE = "https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/MediaStore/TContainer.html"
+# Kinesis Video: GetDataEndpoint returns the endpoint for GetMedia/PutMedia; the host form it returns is
+# UNVERIFIED on an AWS page.
+_KVS = "https://docs.aws.amazon.com/goto/aws-cli/kinesisvideo-2017-09-30/GetDataEndpoint"
+# Timestream: the endpoint discovery pattern (DescribeEndpoints gives the cell endpoint). The cell host
+# forms (ingest-cellN / query-cellN) are UNVERIFIED on an AWS page.
+_TIMESTREAM = "https://docs.aws.amazon.com/timestream/latest/developerguide/Using.API.html#Using-API.endpoint-discovery"
+# RDS: the auth token for --hostname, --port, --username (the same token `--presign` makes). The
+# cluster, proxy and instance host forms are not written on this page.
+_RDS = "https://docs.aws.amazon.com/cli/latest/reference/rds/generate-db-auth-token.html"
 # --- NOT YET CHECKED: these pages were not found again when the table was last reviewed; the
 # --- rows keep them until someone reads them (see the changelog) -------------------------------
 _OSIS = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/configure-client.html"
-_APPSYNC = "https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html"
 _APPSYNC_RT = "https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html"
-_IOT = "https://docs.aws.amazon.com/iot/latest/developerguide/iot-connect-devices.html"
 _IOT_JOBS = "https://docs.aws.amazon.com/iot/latest/developerguide/jobs-http-device-api.html"
-_CLOUDSEARCH = "https://docs.aws.amazon.com/cloudsearch/latest/developerguide/configuring-access.html"
-_MEDIASTORE = "https://docs.aws.amazon.com/mediastore/latest/ug/containers-get-endpoint.html"
-_KVS = "https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/API_GetDataEndpoint.html"
-_TIMESTREAM = "https://docs.aws.amazon.com/timestream/latest/developerguide/Using-API.endpoint-discovery.how-it-works.html"
-_RDS = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.Connecting.html"
 _MSK = "https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html"
 _ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html"
 _MEMORYDB = "https://docs.aws.amazon.com/memorydb/latest/devguide/auth-iam.html"
