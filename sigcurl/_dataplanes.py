@@ -99,19 +99,27 @@ _TIMESTREAM = "https://docs.aws.amazon.com/timestream/latest/developerguide/Usin
 # RDS: the auth token for --hostname, --port, --username (the same token `--presign` makes). The
 # cluster, proxy and instance host forms are not written on this page.
 _RDS = "https://docs.aws.amazon.com/cli/latest/reference/rds/generate-db-auth-token.html"
+# ElastiCache: a short-lived IAM token (SigV4) in AUTH/HELLO, elasticache:Connect. The cache host form
+# matched here is not written in the part of the page read.
+_ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html"
+# MSK: IAM access control through SASL_OAUTHBEARER and AWS's signer libraries. The broker and serverless
+# bootstrap host forms are UNVERIFIED on an AWS page.
+_MSK = "https://docs.aws.amazon.com/msk/latest/developerguide/configure-clients-for-iam-access-control.html"
+# API Gateway private APIs: vpce-123456-abc000.execute-api.us-east-2.vpce.amazonaws.com with a Host header.
+# The API_ID-VPCE_ID.execute-api form was not in the part of the page read.
+_APIGW_PRIVATE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-test-invoke-url.html"
+# SQS: the page lists sqs.REGION.amazonaws.com (and FIPS/dual-stack) only; the legacy queue.amazonaws.com
+# and REGION.queue.amazonaws.com forms are UNVERIFIED on an AWS page (botocore still knows them).
+_SQS = "https://docs.aws.amazon.com/general/latest/gr/sqs-service.html"
 # --- NOT YET CHECKED: these pages were not found again when the table was last reviewed; the
 # --- rows keep them until someone reads them (see the changelog) -------------------------------
 _OSIS = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/configure-client.html"
 _APPSYNC_RT = "https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html"
 _IOT_JOBS = "https://docs.aws.amazon.com/iot/latest/developerguide/jobs-http-device-api.html"
-_MSK = "https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html"
-_ELASTICACHE = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html"
 _MEMORYDB = "https://docs.aws.amazon.com/memorydb/latest/devguide/auth-iam.html"
 _KVS_CF = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/kvs-with-functions-kvp.html"
-_SQS = "https://docs.aws.amazon.com/general/latest/gr/sqs-service.html"
 _PRIVATELINK = "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html"
 _APIGW = "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-call-api.html"
-_APIGW_PRIVATE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-private-api-test-invoke-url.html"
 _GLACIER = "https://docs.aws.amazon.com/amazonglacier/latest/dev/api-common-request-headers.html"
 _BEDROCK = "https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
 _SAGEMAKER = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html"
