@@ -111,13 +111,20 @@ _APIGW_PRIVATE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/a
 # SQS: the page lists sqs.REGION.amazonaws.com (and FIPS/dual-stack) only; the legacy queue.amazonaws.com
 # and REGION.queue.amazonaws.com forms are UNVERIFIED on an AWS page (botocore still knows them).
 _SQS = "https://docs.aws.amazon.com/general/latest/gr/sqs-service.html"
+# CloudFront KeyValueStore: the API that views and updates a key value store. The host form and SigV4a
+# are UNVERIFIED on an AWS page: they come from the cloudfront-keyvaluestore endpoint rules
+# ({accountId}.cloudfront-kvs.global.api.aws).
+_KVS_CF = "https://docs.aws.amazon.com/cloudfront/latest/APIReference/Welcome.html"
+# OpenSearch Ingestion: clients sign with the service name osis and send to the pipeline endpoint. The
+# pipeline host form is not written in the part of the page read.
+_OSIS = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/configure-client.html"
+# DynamoDB: account-id.ddb.REGION.amazonaws.com (and .api.aws) in the endpoint table.
+_DDB = "https://docs.aws.amazon.com/general/latest/gr/ddb.html"
 # --- NOT YET CHECKED: these pages were not found again when the table was last reviewed; the
 # --- rows keep them until someone reads them (see the changelog) -------------------------------
-_OSIS = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/configure-client.html"
 _APPSYNC_RT = "https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html"
 _IOT_JOBS = "https://docs.aws.amazon.com/iot/latest/developerguide/jobs-http-device-api.html"
 _MEMORYDB = "https://docs.aws.amazon.com/memorydb/latest/devguide/auth-iam.html"
-_KVS_CF = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/kvs-with-functions-kvp.html"
 _PRIVATELINK = "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html"
 _APIGW = "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-call-api.html"
 _GLACIER = "https://docs.aws.amazon.com/amazonglacier/latest/dev/api-common-request-headers.html"
@@ -245,7 +252,7 @@ ROWS: tuple[Row, ...] = (
      "sagemaker", None, False, (), "", _FEATURESTORE),
     # Account-based endpoints (botocore builds them only with an account ID).
     ("dynamodb", "account-based endpoint", ("ddb",), r"\d{12}\.ddb\.{R}\.{S}", "dynamodb", None, False, (), "",
-     _ACCOUNT_EP),
+     _DDB),
     ("dynamodb", "account-based streams endpoint", ("streams-ddb", "streams-ddb-fips"),
      r"\d{12}\.streams-ddb(?:-fips)?\.{R}\.{S}", "dynamodb", None, False, (), "", _ACCOUNT_EP),
     ("kinesis", "account-based endpoint", ("control-kinesis", "data-kinesis", "control-kinesis-fips",
