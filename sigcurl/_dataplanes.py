@@ -120,14 +120,18 @@ _KVS_CF = "https://docs.aws.amazon.com/cloudfront/latest/APIReference/Welcome.ht
 _OSIS = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/configure-client.html"
 # DynamoDB: account-id.ddb.REGION.amazonaws.com (and .api.aws) in the endpoint table.
 _DDB = "https://docs.aws.amazon.com/general/latest/gr/ddb.html"
+# Glacier: the headers every REST request carries (SigV4 Authorization, Host glacier.region.amazonaws.com);
+# the x-amz-glacier-version row is further down the page than the part read.
+_GLACIER = "https://docs.aws.amazon.com/amazonglacier/latest/dev/api-common-request-headers.html"
+# MemoryDB: a short-lived IAM token (SigV4) in AUTH/HELLO, memorydb:Connect. The cluster host form is
+# not written in the part of the page read.
+_MEMORYDB = "https://docs.aws.amazon.com/memorydb/latest/devguide/auth-iam.html"
 # --- NOT YET CHECKED: these pages were not found again when the table was last reviewed; the
 # --- rows keep them until someone reads them (see the changelog) -------------------------------
 _APPSYNC_RT = "https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html"
 _IOT_JOBS = "https://docs.aws.amazon.com/iot/latest/developerguide/jobs-http-device-api.html"
-_MEMORYDB = "https://docs.aws.amazon.com/memorydb/latest/devguide/auth-iam.html"
 _PRIVATELINK = "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html"
 _APIGW = "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-call-api.html"
-_GLACIER = "https://docs.aws.amazon.com/amazonglacier/latest/dev/api-common-request-headers.html"
 _BEDROCK = "https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
 _SAGEMAKER = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html"
 _FEATURESTORE = "https://docs.aws.amazon.com/general/latest/gr/sagemaker.html"
