@@ -26,7 +26,9 @@ Each row is one host form documented in a service's guide, read by
     What a user should know: for database token hosts, how the token is made.
 ``doc``
     The AWS documentation page the row comes from (a botocore rule set when
-    the form is only in an SDK's endpoint rules).
+    the form is only in an SDK's endpoint rules).  The comment above each
+    page's constant says what the page was read to say and what it does not
+    write; the pages under "NOT YET CHECKED" were not found in the last review.
 
 Order matters: within one key, the first matching row wins.
 """
@@ -126,8 +128,8 @@ _GLACIER = "https://docs.aws.amazon.com/amazonglacier/latest/dev/api-common-requ
 # MemoryDB: a short-lived IAM token (SigV4) in AUTH/HELLO, memorydb:Connect. The cluster host form is
 # not written in the part of the page read.
 _MEMORYDB = "https://docs.aws.amazon.com/memorydb/latest/devguide/auth-iam.html"
-# --- NOT YET CHECKED: these pages were not found again when the table was last reviewed; the
-# --- rows keep them until someone reads them (see the changelog) -------------------------------
+# --- NOT YET CHECKED: the last review did not find these pages, so neither the link nor the host
+# --- form is confirmed; the rows keep them until someone reads the page -------------------------
 _APPSYNC_RT = "https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html"
 _IOT_JOBS = "https://docs.aws.amazon.com/iot/latest/developerguide/jobs-http-device-api.html"
 _PRIVATELINK = "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html"
