@@ -60,13 +60,13 @@ _OS_ENDPOINTS = (
 )
 # OpenSearch Serverless: collection-id.region.aoss.amazonaws.com (Classic), collection-id.aoss.region.on.aws
 # and account-id.aoss.region.on.aws (NextGen). The x-amz-content-sha256 requirement is in the guide's
-# "signing HTTP requests with other clients" section, whose English page did not come up in the search.
+# "signing HTTP requests with other clients" section, whose English page was not found.
 _AOSS_EP = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-collection-endpoints.html"
 # Lambda function URLs: https://<url-id>.lambda-url.<region>.on.aws, AWS_IAM auth.
 _LAMBDA_URL = "https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html"
 # VPC Lattice: SigV4 or SigV4A as vpc-lattice-svcs, x-amz-content-sha256: UNSIGNED-PAYLOAD required.
 _LATTICE = "https://docs.aws.amazon.com/vpc-lattice/latest/ug/sigv4-authenticated-requests.html"
-# Aurora DSQL: the English page of the token guide did not come up in the search; this one (English text)
+# Aurora DSQL: the English page of the token guide was not found; this one (English text)
 # gives the host form your_cluster_identifier.dsql.AWS_REGION.on.aws and the DbConnect/DbConnectAdmin actions.
 _DSQL = "https://docs.aws.amazon.com/ja_jp/aurora-dsql/latest/userguide/authentication-token-dotnet.html"
 # EventBridge global endpoints: EndpointId abcde.veo; this page spells the host "endpoints.event", the
