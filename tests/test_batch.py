@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import base_env, run, run_process
+from cli_helpers import run_injected as invoke
 
 import sigcurl.credentials
 from support.server import RecordedRequest, Response, VerifyingServer
-from tests.cli_helpers import base_env, run, run_process
-from tests.cli_helpers import run_injected as invoke
 
 API = ["--service", "execute-api", "--region", "us-east-1"]
 

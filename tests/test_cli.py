@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import SECRET_KEY, SESSION_TOKEN, base_env, run, run_process, start_process
 
 from support.server import Response, VerifyingServer
-from tests.cli_helpers import SECRET_KEY, SESSION_TOKEN, base_env, run, run_process, start_process
 
 
 @pytest.fixture

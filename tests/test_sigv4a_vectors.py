@@ -34,12 +34,12 @@ from awscrt import crypto as crt_crypto
 from awscrt import http as crt_http
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vectors_io import VECTORS, load_json, parse_request, read_text
 
 import sigcurl
 from sigcurl.signer import sigv4a
 from sigcurl.signer.chunks import encode_signed, encoded_length, trailer_lines
 from sigcurl.signer.types import EMPTY_SHA256, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER
-from tests.vectors_io import VECTORS, load_json, parse_request, read_text
 
 V4A = VECTORS / "aws-c-auth-v4a"
 EXAMPLE = sigcurl.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
