@@ -10,9 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_helpers import SECRET_KEY, SESSION_TOKEN, base_env, run, run_process, start_process
+from cli_helpers import SECRET_KEY, SESSION_TOKEN, base_env, run, run_process
 
 from support.server import Response, VerifyingServer
+from support.terminal import run_in_pty
 
 
 @pytest.fixture
@@ -520,36 +521,9 @@ def test_pretty_forced_json_and_xml(server: VerifyingServer, env: dict[str, str]
     assert b"<a>\n  <b>1</b>\n</a>" in out
 
 
-def _run_in_pty(args: list[str], env: dict[str, str]) -> tuple[int, bytes]:
-    import os
-    import pty
-    import select
-    import subprocess
-
-    master, slave = pty.openpty()
-    proc = start_process(args, {**env, "TERM": "xterm-256color", "NO_COLOR": None}, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL)
-    os.close(slave)
-    out = b""
-    try:
-        while True:
-            ready, _, _ = select.select([master], [], [], 20)
-            if not ready:
-                break
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            out += data
-    finally:
-        os.close(master)
-    return proc.wait(timeout=20), out
-
-
 def test_terminal_pretty_prints_json_in_colour(server: VerifyingServer, env: dict[str, str]) -> None:
     server.queue(Response(body=b'{"name":"x","n":[1,2]}', headers=[("Content-Type", "application/json")]))
-    code, out = _run_in_pty(["--service", "execute-api", server.url], env)
+    code, out = run_in_pty(["--service", "execute-api", server.url], env)
     assert code == 0
     assert b"\x1b[" in out  # highlighted
     assert b'"name"' in out and b"\n" in out
@@ -557,7 +531,7 @@ def test_terminal_pretty_prints_json_in_colour(server: VerifyingServer, env: dic
 
 def test_terminal_refuses_binary(server: VerifyingServer, env: dict[str, str]) -> None:
     server.queue(Response(body=b"\x00\x01\x02binary", headers=[("Content-Type", "application/octet-stream")]))
-    code, out = _run_in_pty(["--service", "s3", server.url], env)
+    code, out = run_in_pty(["--service", "s3", server.url], env)
     assert code == 23
     assert b"binary output" in out and b"\x00\x01\x02" not in out
 

@@ -43,6 +43,7 @@ from support.hostile import (
     redirect,
     reply,
 )
+from support.terminal import run_in_pty
 
 TOKEN = "IQoJb3JpZ2luX2VjEHostileSessionToken/with+plus=and/slash" + "Q" * 300
 SECRETS = (SECRET_KEY, TOKEN)
@@ -149,7 +150,7 @@ def test_a_large_body_on_a_terminal_is_raw_with_a_note(hostile: HostileServer, e
 
 def test_deep_json_on_a_real_terminal(hostile: HostileServer, env: dict[str, str]) -> None:
     hostile.queue(reply(200, deep_json(100_000), content_type="application/json"))
-    code, out = _run_in_pty(["--service", "execute-api", hostile.url_for("/deep")], env)
+    code, out = run_in_pty(["--service", "execute-api", hostile.url_for("/deep")], env)
     assert code == 0, out[-500:]
     assert b"internal error" not in out and b"shown as sent" in out
 
@@ -431,33 +432,6 @@ def test_headers_stalled_then_dripped(hostile: HostileServer, env: dict[str, str
     hostile.queue(reply(200, b'{"ok": true}', content_type="application/json", stall=0.2, drip=(3, 0.001)))
     result = run(["--service", "s3", hostile.url_for("/k")], env)
     assert result.exit_code == 0 and result.stdout == b'{"ok": true}', result.stderr
-
-
-def _run_in_pty(args: list[str], env: dict[str, str]) -> tuple[int, bytes]:
-    """Run the command with stdout and stderr on a pseudo-terminal; (exit status, what it showed)."""
-    import pty
-    import select
-    import subprocess
-
-    master, slave = pty.openpty()
-    full = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    full.update(env, TERM="xterm-256color")
-    full.pop("NO_COLOR", None)
-    proc = subprocess.Popen([sys.executable, "-m", "sigcurl", *args], stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, env=full)
-    os.close(slave)
-    out = b""
-    try:
-        while select.select([master], [], [], 60)[0]:
-            try:
-                data = os.read(master, 1 << 16)
-            except OSError:
-                break
-            if not data:
-                break
-            out += data
-    finally:
-        os.close(master)
-    return proc.wait(timeout=60), out
 
 
 def test_max_time_bounds_a_dripped_head(hostile: HostileServer, env: dict[str, str]) -> None:
