@@ -8,10 +8,14 @@ at 90 and above so they never collide with curl's.
 
 No message built here may contain a secret: callers pass names, paths and
 access key ids, never secret keys or session tokens.
+
+Beside :class:`HTTPFailure`, :func:`read_capped`: the bounded read both
+credential HTTP clients share (it raises that failure).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 
@@ -144,6 +148,26 @@ class HTTPFailure(Exception):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
+
+
+#: Credential responses larger than this are refused (they are tiny): the cap of every credential HTTP client.
+MAX_CREDENTIAL_BODY = 1024 * 1024
+
+
+def read_capped(chunks: Iterable[bytes], origin: str) -> bytes:
+    """A credential response's body from ``chunks``; :class:`HTTPFailure` ``too-large`` past :data:`MAX_CREDENTIAL_BODY`.
+
+    The one bounded read of both credential clients (``credentials._http``'s
+    default and the transport's), which may not import each other.
+    """
+    body: list[bytes] = []
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > MAX_CREDENTIAL_BODY:
+            raise HTTPFailure("too-large", f"response from {origin} exceeds {MAX_CREDENTIAL_BODY} bytes")
+        body.append(chunk)
+    return b"".join(body)
 
 
 class Interrupted(KeyboardInterrupt):

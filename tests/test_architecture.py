@@ -3,7 +3,8 @@
 The layers themselves are import-linter contracts in ``pyproject.toml``,
 checked by ``lint-imports`` in ``.ci/run``; this file checks the rest:
 only the CLI exits the process, no hand-written module grows past about
-400 lines, and every module ``tests/test_imports.py`` names exists.
+400 lines (the tests, the benchmarks and the scripts included), and every
+module ``tests/test_imports.py`` names exists.
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ def test_only_the_cli_exits_the_process() -> None:
 def test_modules_stay_small(path: Path) -> None:
     lines = len(path.read_text().splitlines())
     assert lines <= MAX_LINES, f"{path.name} has {lines} lines: split it by concern"
+
+
+def test_test_benchmark_and_script_modules_stay_small() -> None:
+    paths = sorted(p for top in ("tests", "benchmarks", "scripts") for p in (ROOT / top).rglob("*.py") if ".cache" not in p.parts)
+    assert paths, "no test modules found"
+    too_big = {p.relative_to(ROOT).as_posix(): n for p in paths if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert too_big == {}, "split these by concern (shared helpers to tests/support/ or tests/cli_helpers.py)"
 
 
 def test_every_module_has_a_docstring() -> None:

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from cli_helpers import base_env, run
 
 from support.server import Response, VerifyingServer
-from tests.cli_helpers import base_env, run
 
 
 def test_no_sign_request_sends_unsigned_without_credentials(server: VerifyingServer, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from cli_helpers import ACCESS_KEY, SECRET_KEY, base_env, run, run_process
 
 from sigcurl.curlopts import wire_url
 from sigcurl.dataplanes import rows
@@ -29,8 +30,7 @@ from sigcurl.endpoints import (
     is_known_service,
 )
 from sigcurl.errors import BadURLError
-from tests.cli_helpers import ACCESS_KEY, SECRET_KEY, base_env, run, run_process
-from tests.support.server import VerifyingServer
+from support.server import VerifyingServer
 
 SHA = (("x-amz-content-sha256", PAYLOAD_SHA256),)
 UNSIGNED = (("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),)

@@ -26,9 +26,9 @@ from typing import IO
 
 import pytest
 from botocore.eventstream import EventStreamBuffer
+from cli_helpers import base_env, run, start_process
 
 from support.server import Response, VerifyingServer
-from tests.cli_helpers import base_env, run, start_process
 
 EVENTSTREAM = [("Content-Type", "application/vnd.amazon.eventstream")]
 BEDROCK = ["--service", "bedrock", "--region", "us-east-1", "--json", '{"messages":[]}']

@@ -13,16 +13,12 @@ from __future__ import annotations
 import ast
 import random
 import socket
-import struct
 import threading
-import tracemalloc
 import uuid
-import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from botocore import eventstream as boto_es
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,16 +26,13 @@ from sigcurl.eventstream import (
     MAX_FRAME_LENGTH,
     ChecksumMismatch,
     EventStreamDecoder,
-    EventStreamError,
-    FrameTooLarge,
     HeaderType,
-    MalformedFrame,
     Message,
-    TruncatedStream,
     Typed,
     decode_all,
     encode_message,
 )
+from support.eventstream_frames import botocore_messages, feed_in_pieces
 
 UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,15 +51,6 @@ ALL_TYPES = [
 ]
 
 
-def _botocore_messages(data: bytes, chunk: int = 65536) -> list[tuple[dict[str, object], bytes]]:
-    buffer = boto_es.EventStreamBuffer()
-    out = []
-    for i in range(0, len(data), chunk):
-        buffer.add_data(data[i : i + chunk])
-        out.extend((m.headers, m.payload) for m in buffer)
-    return out
-
-
 def _as_botocore(message: Message) -> tuple[dict[str, object], bytes]:
     """Our typed values in botocore's representation (timestamps in ms, uuids as bytes)."""
     headers: dict[str, object] = {}
@@ -79,35 +63,12 @@ def _as_botocore(message: Message) -> tuple[dict[str, object], bytes]:
     return headers, message.payload
 
 
-def _feed_in_pieces(data: bytes, cuts: list[int]) -> list[Message]:
-    decoder = EventStreamDecoder()
-    out: list[Message] = []
-    start = 0
-    for cut in sorted(cuts) + [len(data)]:
-        out.extend(decoder.feed(data[start:cut]))
-        start = cut
-    decoder.close()
-    return out
-
-
-def _with_prelude(total: int, headers_length: int, rest: bytes = b"") -> bytes:
-    """A prelude with a correct CRC, whatever the lengths say."""
-    lengths = struct.pack("!II", total, headers_length)
-    return lengths + struct.pack("!I", zlib.crc32(lengths)) + rest
-
-
-def _frame(raw_headers: bytes, payload: bytes = b"") -> bytes:
-    """A frame built here with correct CRCs around any headers bytes (valid or not)."""
-    head = _with_prelude(16 + len(raw_headers) + len(payload), len(raw_headers), raw_headers)
-    return head + payload + struct.pack("!I", zlib.crc32(head + payload))
-
-
 # --- independent references ------------------------------------------------
 
 
 def test_every_header_type_reads_the_same_in_botocore() -> None:
     frame = encode_message(ALL_TYPES, b'{"foo":"bar"}')
-    [(boto_headers, boto_payload)] = _botocore_messages(frame)
+    [(boto_headers, boto_payload)] = botocore_messages(frame)
     [ours] = decode_all(frame)
     assert _as_botocore(ours) == (boto_headers, boto_payload)
     assert [name for name, _ in ours.headers] == [name for name, _ in ALL_TYPES]
@@ -284,9 +245,9 @@ def test_any_chunking_gives_the_messages_botocore_reads(
 ) -> None:
     stream = b"".join(encode_message(h, p) for h, p in messages)  # type: ignore[arg-type]
     cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=12))
-    decoded = _feed_in_pieces(stream, cuts)
+    decoded = feed_in_pieces(stream, cuts)
     assert decoded == decode_all(stream)
-    assert [_as_botocore(m) for m in decoded] == _botocore_messages(stream, chunk=7)
+    assert [_as_botocore(m) for m in decoded] == botocore_messages(stream, chunk=7)
     assert [m.payload for m in decoded] == [p for _, p in messages]
 
 
@@ -311,118 +272,7 @@ def test_empty_stream_and_empty_message() -> None:
     frame = encode_message({})
     assert len(frame) == 16
     assert decode_all(frame) == [Message((), b"")]
-    assert _botocore_messages(frame) == [({}, b"")]
-
-
-# --- corrupt input -----------------------------------------------------------
-
-GOOD = encode_message({":event-type": "chunk", ":message-type": "event"}, b'{"bytes":"aGk="}')
-
-
-def _flip(data: bytes, index: int) -> bytes:
-    out = bytearray(data)
-    out[index] ^= 0x01
-    return bytes(out)
-
-
-@pytest.mark.parametrize("index", [0, 3, 5, 8, 11])
-def test_prelude_crc_mismatch(index: int) -> None:
-    bad = _flip(GOOD, index)
-    with pytest.raises(ChecksumMismatch) as info:
-        decode_all(GOOD + bad)
-    assert info.value.part == "prelude" and info.value.kind == "crc"
-    assert info.value.offset == len(GOOD)
-    with pytest.raises(boto_es.ChecksumMismatch):
-        _botocore_messages(bad)
-
-
-@pytest.mark.parametrize("index", [12, 20, len(GOOD) - 5, len(GOOD) - 1])
-def test_message_crc_mismatch(index: int) -> None:
-    bad = _flip(GOOD, index)
-    with pytest.raises(ChecksumMismatch) as info:
-        decode_all(bad)
-    assert info.value.part == "message" and "message CRC" in str(info.value)
-    with pytest.raises(boto_es.ChecksumMismatch):
-        _botocore_messages(bad)
-
-
-def test_messages_before_an_error_come_first_and_the_decoder_stays_failed() -> None:
-    decoder = EventStreamDecoder()
-    messages = decoder.feed(GOOD + GOOD + _flip(GOOD, 20))
-    assert next(messages) == next(messages)
-    with pytest.raises(ChecksumMismatch):
-        next(messages)
-    with pytest.raises(ChecksumMismatch):
-        decoder.feed(GOOD)
-    with pytest.raises(ChecksumMismatch):
-        decoder.close()
-
-
-@pytest.mark.parametrize(
-    ("frame", "words"),
-    [
-        pytest.param(_with_prelude(15, 0, b"\0" * 3), "total length 15", id="total-below-minimum"),
-        pytest.param(_with_prelude(20, 5, b"\0" * 8), "cannot hold headers", id="headers-past-payload"),
-        pytest.param(_frame(b"\x01a\x0a"), "unknown value type 10", id="unknown-type"),
-        pytest.param(_frame(b"\x01a"), "has no value", id="no-type"),
-        pytest.param(_frame(b"\x01a\x07\x00\x05abc"), "cut short", id="short-string"),
-        pytest.param(_frame(b"\x01a\x04\x00\x01"), "cut short", id="short-integer"),
-        pytest.param(_frame(b"\x01a\x09" + bytes(15)), "cut short", id="short-uuid"),
-        pytest.param(_frame(b"\x05abc"), "no value", id="name-past-end"),
-        pytest.param(_frame(b"\x01\xff\x00"), "not UTF-8", id="name-not-utf8"),
-        pytest.param(_frame(b"\x01a\x07\x00\x01\xff"), "not UTF-8", id="string-not-utf8"),
-        pytest.param(_frame(b"\x01a\x00\x01a\x01"), "duplicate header 'a'", id="duplicate"),
-        pytest.param(_frame(b"\x01a\x08" + struct.pack("!q", 2**62)), "out of range", id="timestamp-range"),
-    ],
-)
-def test_malformed_frames(frame: bytes, words: str) -> None:
-    with pytest.raises(MalformedFrame, match=words) as info:
-        decode_all(GOOD + frame)
-    assert info.value.offset == len(GOOD) and info.value.kind == "malformed"
-    assert isinstance(info.value, EventStreamError)
-
-
-def test_botocore_also_refuses_duplicate_headers() -> None:
-    with pytest.raises(boto_es.DuplicateHeader):
-        _botocore_messages(_frame(b"\x01a\x00\x01a\x01"))
-
-
-@pytest.mark.parametrize("cut", [1, 11, 12, 13, len(GOOD) - 1])
-def test_truncated_stream(cut: int) -> None:
-    decoder = EventStreamDecoder()
-    assert list(decoder.feed(GOOD + GOOD[:cut])) == decode_all(GOOD)
-    assert decoder.buffered == cut and decoder.position == len(GOOD)
-    with pytest.raises(TruncatedStream, match=f"frame at byte {len(GOOD)}") as info:
-        decoder.close()
-    assert info.value.kind == "truncated"
-    with pytest.raises(TruncatedStream):
-        decode_all(GOOD[:cut])
-
-
-def test_oversize_frame_refused_from_its_prelude_without_buffering() -> None:
-    prelude = _with_prelude(MAX_FRAME_LENGTH + 1, 0)
-    decoder = EventStreamDecoder()
-    tracemalloc.start()
-    try:
-        with pytest.raises(FrameTooLarge, match="over the 16777216-byte limit") as info:
-            for byte in range(len(prelude)):
-                decoder.feed(prelude[byte : byte + 1])
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert info.value.kind == "oversize" and decoder.buffered < 16
-    assert peak < 64 * 1024
-    with pytest.raises(FrameTooLarge):
-        decode_all(GOOD + _with_prelude(2**32 - 1, 0, bytes(100)))
-    with pytest.raises(FrameTooLarge, match="bytes of headers"):
-        decode_all(_with_prelude(200 * 1024, 129 * 1024))
-
-
-def test_largest_frame_is_accepted() -> None:
-    frame = encode_message({}, bytes(MAX_FRAME_LENGTH - 16))
-    assert len(frame) == MAX_FRAME_LENGTH
-    [message] = _feed_in_pieces(frame, [5, 70000, MAX_FRAME_LENGTH - 3])
-    assert len(message.payload) == MAX_FRAME_LENGTH - 16
+    assert botocore_messages(frame) == [({}, b"")]
 
 
 # --- the encoder -------------------------------------------------------------
@@ -456,8 +306,8 @@ def test_random_streams_against_botocore_in_socket_sized_chunks() -> None:
         )
         for _ in range(60)
     )
-    ours = _feed_in_pieces(stream, list(range(65536, len(stream), 65536)))
-    assert [_as_botocore(m) for m in ours] == _botocore_messages(stream)
+    ours = feed_in_pieces(stream, list(range(65536, len(stream), 65536)))
+    assert [_as_botocore(m) for m in ours] == botocore_messages(stream)
 
 
 def test_the_module_imports_nothing_of_sigcurl() -> None:

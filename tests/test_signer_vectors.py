@@ -15,10 +15,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from vectors_io import VECTORS, load_json, parse_request, read_text
 
 import sigcurl
 from sigcurl.signer.chunks import ChunkSigner, encode_signed, encoded_length
-from tests.vectors_io import VECTORS, load_json, parse_request, read_text
 
 CLASSIC = VECTORS / "aws-sig-v4-test-suite"
 C_AUTH = VECTORS / "aws-c-auth-v4"

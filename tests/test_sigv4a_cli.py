@@ -6,9 +6,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cli_helpers import base_env, run
 
 from support.server import VerifyingServer
-from tests.cli_helpers import base_env, run
 
 MRAP = "https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/key"
 

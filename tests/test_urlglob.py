@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import base_env, run
 
 from sigcurl.errors import BadURLError
 from sigcurl.urlglob import expand, has_glob, output_name
 from support.server import VerifyingServer
-from tests.cli_helpers import base_env, run
 
 
 def urls(pattern: str) -> list[str]:

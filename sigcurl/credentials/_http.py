@@ -25,12 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from sigcurl.errors import HTTPFailure
+from sigcurl.errors import MAX_CREDENTIAL_BODY, HTTPFailure, read_capped
 
 __all__ = ["MAX_BODY_BYTES", "HTTPFailure", "HTTPResponse", "Headers", "HttpClient", "HttpReply", "request"]
 
 #: Responses larger than this are refused (credential responses are tiny).
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = MAX_CREDENTIAL_BODY
 
 Headers = Mapping[str, str] | list[tuple[str, str]] | None
 
@@ -101,14 +101,7 @@ def request(
                 method, url, headers=hdrs, data=data, timeout=timeout, allow_redirects=False, stream=True
             )
             with resp:
-                chunks: list[bytes] = []
-                total = 0
-                for chunk in resp.iter_content(65536):
-                    total += len(chunk)
-                    if total > MAX_BODY_BYTES:
-                        raise HTTPFailure("too-large", f"response from {_origin(url)} exceeds {MAX_BODY_BYTES} bytes")
-                    chunks.append(chunk)
-                return HTTPResponse(resp.status_code, b"".join(chunks))
+                return HTTPResponse(resp.status_code, read_capped(resp.iter_content(65536), _origin(url)))
     except HTTPFailure:
         raise
     except requests.exceptions.Timeout:

@@ -22,13 +22,11 @@ from urllib.parse import urlsplit
 import requests
 
 from sigcurl.environment import SYSTEM_CLOCK, Clock
-from sigcurl.errors import ExitCode, HTTPFailure
+from sigcurl.errors import ExitCode, HTTPFailure, read_capped
 from sigcurl.transport.errors import map_exception, through_proxy
 from sigcurl.transport.options import TransportOptions
 from sigcurl.transport.wire import Wire
 
-#: Responses larger than this are refused (the same cap as the default client's).
-MAX_BODY_BYTES = 1024 * 1024
 #: IPv6 metadata hosts (IMDS, EKS Pod Identity) that are not link-local but must never be proxied.
 _METADATA_HOSTS = frozenset({"fd00:ec2::254", "fd00:ec2::23"})
 _CONNECT_CODES = frozenset({ExitCode.RESOLVE, ExitCode.CONNECT, ExitCode.PROXY_RESOLVE})
@@ -109,14 +107,7 @@ class CredentialClient:
             prepared = requests.Request(method=method, url=url, headers=hdrs, data=data).prepare()
             resp = self.wire.session.send(prepared, stream=True, allow_redirects=False, timeout=timeout, **settings)
             with resp:
-                chunks: list[bytes] = []
-                total = 0
-                for chunk in resp.iter_content(65536):
-                    total += len(chunk)
-                    if total > MAX_BODY_BYTES:
-                        raise HTTPFailure("too-large", f"response from {origin} exceeds {MAX_BODY_BYTES} bytes")
-                    chunks.append(chunk)
-                return CredentialReply(resp.status_code, b"".join(chunks))
+                return CredentialReply(resp.status_code, read_capped(resp.iter_content(65536), origin))
         except HTTPFailure:
             raise
         except Exception as exc:  # noqa: BLE001 - classified by type, worded without the URL's query

@@ -26,7 +26,7 @@ options, and returns ONE decision.  The rules, in order:
 6. anything else is delivered.
 
 No I/O, no clock, no randomness of its own: ``now`` and ``jitter`` are
-arguments, so every rule is tested as a table (``tests/test_policy.py``).
+arguments, so every rule is tested as a table (``tests/test_policy*.py``).
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ __all__ = [
     "RecordedRequest",
     "Response",
     "VerifyingServer",
+    "assert_verified",
     "generate_body",
 ]
 
@@ -308,3 +309,8 @@ class VerifyingServer(LoopbackListener):
             raise Drop()
         return keep_alive
 
+
+def assert_verified(server: VerifyingServer) -> None:
+    """Every request ``server`` received passed the independent signature check."""
+    for r in server.requests:
+        assert r.ok, r.verification.reason
