@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sigcurl.environment import Env, isatty
+from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.spec import CredentialSpec, TransportOptions
 
 if TYPE_CHECKING:
@@ -65,12 +66,18 @@ class Session:
             environ = self.env.environ
             if region:
                 environ = {**environ, "AWS_REGION": region}
-            found = resolve_credentials(
-                profile=spec.profile, access_key=spec.access_key, secret_key=spec.secret_key,
-                session_token=spec.session_token, role_arn=spec.role_arn, role_session_name=spec.role_session_name,
-                external_id=spec.external_id, duration_seconds=spec.duration, environ=environ,
-                interactive=isatty(self.env.stdin), http=self._credential_client(transport),
-            )
+            http = self._credential_client(transport)
+            try:
+                found = resolve_credentials(
+                    profile=spec.profile, access_key=spec.access_key, secret_key=spec.secret_key,
+                    session_token=spec.session_token, role_arn=spec.role_arn, role_session_name=spec.role_session_name,
+                    external_id=spec.external_id, duration_seconds=spec.duration, environ=environ,
+                    interactive=isatty(self.env.stdin), http=http,
+                )
+            except SigcurlError as exc:
+                if http is not None and http.out_of_time():  # -m ran out during the fetch: a timeout, as curl's 28
+                    exc.exit_code = ExitCode.TIMEOUT
+                raise
             self._credentials[key] = found
             self.remember(found.credentials.secret_key, found.credentials.session_token)
             return found
@@ -197,6 +204,10 @@ class _LazyClient:
 
             self.client = credential_client(self.options, self.env.clock)
         return self.client(method, url, **kwargs)
+
+    def out_of_time(self) -> bool:
+        """Whether ``-m`` ran out while the credentials were being fetched."""
+        return self.client is not None and self.client.out_of_time()
 
     def close(self) -> None:
         if self.client is not None:

@@ -74,6 +74,10 @@ class CredentialClient:
             return (min(timeout[0], remaining), min(timeout[1], remaining)), self.deadline
         return min(timeout, remaining), self.deadline
 
+    def out_of_time(self) -> bool:
+        """Whether the time ``-m`` gives has run out (the fetch was cut off)."""
+        return self.deadline is not None and self.clock.monotonic() >= self.deadline - 0.05
+
     def close(self) -> None:
         self.wire.close()
 
