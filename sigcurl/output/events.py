@@ -138,6 +138,11 @@ def ndjson_line(message: Message) -> bytes:
     empty payload is ``null``.  A JSON payload is copied as it came (its
     line breaks turned into spaces).
     """
+    return b"".join(ndjson_parts(message))
+
+
+def ndjson_parts(message: Message) -> tuple[bytes, ...]:
+    """:func:`ndjson_line` in pieces (the payload's own bytes among them), to be joined with other lines' in one copy."""
     cached = _HEADS.get(id(message.headers))
     if cached is not None and cached[0] is message.headers:
         head = cached[1]
@@ -149,15 +154,15 @@ def ndjson_line(message: Message) -> bytes:
         _HEADS[id(message.headers)] = (message.headers, head)
     payload = message.payload
     if not payload:
-        return head + b',"payload":null}\n'
+        return head, b',"payload":null}\n'
     raw = _spliceable_json(message)
     if raw is not None:
-        return head + b',"payload":' + raw + b"}\n"
+        return head, b',"payload":', raw, b"}\n"
     try:
         text = json.dumps(payload.decode("utf-8"), ensure_ascii=False).encode("utf-8")
     except UnicodeDecodeError:
-        return head + b',"payload_base64":"' + base64.b64encode(payload) + b'"}\n'
-    return head + b',"payload":' + text + b"}\n"
+        return head, b',"payload_base64":"', base64.b64encode(payload), b'"}\n'
+    return head, b',"payload":', text, b"}\n"
 
 
 # --- errors ------------------------------------------------------------------

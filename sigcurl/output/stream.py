@@ -22,12 +22,13 @@ decoded before the fault has been written first.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.eventstream import EventStreamDecoder, EventStreamError, Message
-from sigcurl.output.events import ERROR, NOTHING, TEXT, TerminalView, ndjson_line, stream_error
+from sigcurl.output.events import ERROR, NOTHING, TEXT, TerminalView, ndjson_parts, stream_error
 from sigcurl.output.writes import binary_on_terminal, write_bytes
 from sigcurl.spec import EVENTS_RAW, EVENTS_VIEW, OutputSpec
 
@@ -39,6 +40,7 @@ _DIM, _RED, _RESET = "\x1b[2m", "\x1b[31m", "\x1b[0m"
 
 def write_event_stream(sink: BinaryIO, chunks: Iterator[bytes], out: OutputSpec) -> None:
     """Decode and write an ``application/vnd.amazon.eventstream`` body as ``out.events`` says."""
+    _widen_pipe(sink)
     if out.events == EVENTS_RAW:
         if out.terminal:
             raise binary_on_terminal()
@@ -49,17 +51,37 @@ def write_event_stream(sink: BinaryIO, chunks: Iterator[bytes], out: OutputSpec)
         _write_lines(sink, chunks)
 
 
+#: The pipe buffer asked for (Linux: 64 KiB by default, so every piece of a fast stream waited for the reader).
+PIPE_SIZE = 1 << 20
+
+
+def _widen_pipe(sink: BinaryIO) -> None:
+    """Ask for a larger buffer when ``sink`` is a pipe (Linux), so the stream is not held up by the reader's pace.
+
+    Writes are not delayed by it: each goes out as soon as it is made.
+    """
+    try:
+        import fcntl
+        import stat
+
+        fd = sink.fileno()
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except (AttributeError, ImportError, OSError, ValueError):
+        pass  # not a file, not Linux, or over /proc/sys/fs/pipe-max-size: the pipe stays as it is
+
+
 def _write_lines(sink: BinaryIO, chunks: Iterator[bytes]) -> None:
     decoder = EventStreamDecoder()
     lines: list[bytes] = []
     try:
         for chunk in chunks:
             for message in decoder.feed(chunk):
-                lines.append(ndjson_line(message))
+                lines += ndjson_parts(message)
                 failure = stream_error(message)
                 if failure is not None:
                     raise in_stream_error(*failure)
-            _flush_lines(sink, lines)  # one write per piece received: the lines it completed
+            _flush_lines(sink, lines)  # one write (one copy) per piece received: the lines it completed
         decoder.close()
     except EventStreamError as exc:
         raise broken_stream(exc) from None
