@@ -174,15 +174,21 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def stream_error(message: Message) -> tuple[str, str] | None:
-    """``(type, message)`` for an ``exception`` or ``error`` message, else None.
+    """``(type, message)`` for an ``exception`` or ``error`` message or a failed Lambda invocation, else None.
 
     AWS sends modelled exceptions as ``:message-type: exception`` with
     ``:exception-type`` and a JSON (or XML) payload holding ``message`` or
     ``Message``; other errors as ``:message-type: error`` with
-    ``:error-code`` and ``:error-message`` headers.
+    ``:error-code`` and ``:error-message`` headers.  Lambda
+    ``InvokeWithResponseStream`` reports a function that failed after its
+    response began in its last event, ``InvokeComplete``, whose JSON payload
+    (``InvokeWithResponseStreamCompleteEvent``) carries ``ErrorCode`` and
+    ``ErrorDetails``: that is ``(ErrorCode, ErrorDetails)``.
     """
     kind = message.header(":message-type")
     if kind not in _ERROR_TYPES:
+        if message.header(":event-type") == "InvokeComplete":
+            return _invoke_failure(message)
         return None
     name = message.header(":exception-type") or message.header(":error-code") or kind
     text = message.header(":error-message")
@@ -197,6 +203,16 @@ def stream_error(message: Message) -> tuple[str, str] | None:
             raw = match.group(1) if match else message.payload
             text = raw.decode("utf-8", "replace")
     return str(name), _one_line(text)
+
+
+def _invoke_failure(message: Message) -> tuple[str, str] | None:
+    """Lambda's ``InvokeComplete`` with an ``ErrorCode``: ``(ErrorCode, ErrorDetails)``; else None."""
+    _, body = _json_payload(message)
+    code = _get(body, "ErrorCode")
+    if not code:
+        return None
+    details = _get(body, "ErrorDetails")
+    return str(code), _one_line(details if isinstance(details, str) else "")
 
 
 # --- the terminal view -------------------------------------------------------

@@ -13,7 +13,8 @@ The form is the spec's ``events`` (decided in :mod:`sigcurl.options`):
 * ``EVENTS_RAW`` (``--raw``): the bytes exactly as received, still decoded
   alongside so the exit status reports a broken stream or an in-band error.
 
-An ``exception`` or ``error`` message ends the transfer with
+An ``exception`` or ``error`` message, or Lambda's ``InvokeComplete`` naming a
+function error (``ErrorCode``, ``ErrorDetails``), ends the transfer with
 :data:`~sigcurl.errors.ExitCode.STREAM_ERROR` (94); a CRC mismatch, an
 oversize or malformed frame, or a stream cut inside a frame with
 :data:`~sigcurl.errors.ExitCode.RECV_ERROR` (56).  Either way, everything
@@ -78,9 +79,9 @@ def _write_lines(sink: BinaryIO, chunks: Iterator[bytes]) -> None:
         for chunk in chunks:
             for message in decoder.feed(chunk):
                 lines += ndjson_parts(message)
-                failure = stream_error(message)
+                failure = _failure(message)
                 if failure is not None:
-                    raise in_stream_error(*failure)
+                    raise failure
             _flush_lines(sink, lines)  # one write (one copy) per piece received: the lines it completed
         decoder.close()
     except EventStreamError as exc:
@@ -105,9 +106,8 @@ def _write_raw(sink: BinaryIO, chunks: Iterator[bytes]) -> None:
             continue  # keep every byte; the first fault is the verdict
         try:
             for message in decoder.feed(chunk):
-                failure = stream_error(message)
-                if failure is not None:
-                    fault = in_stream_error(*failure)
+                fault = _failure(message)
+                if fault is not None:
                     break
         except EventStreamError as exc:
             fault = broken_stream(exc)
@@ -172,23 +172,38 @@ def _write_view(sink: BinaryIO, chunks: Iterator[bytes], color: bool) -> None:
 
 
 def _show(screen: _Screen, view: TerminalView, message: Message) -> None:
-    failure = stream_error(message)
+    failure = _failure(message)
     if failure is not None:
-        raise in_stream_error(*failure)
+        raise failure
     shown = view.show(message)
     if shown.kind == TEXT:
         screen.text(shown.text)
-    elif shown.kind == ERROR:  # a failed invocation reported as an event (Lambda's InvokeComplete)
+    elif shown.kind == ERROR:  # an error the view reports without ending the stream
         screen.line(f"error: {shown.text}", _RED)
     elif shown.kind != NOTHING:
         screen.line(shown.text)
 
 
-def in_stream_error(name: str, message: str) -> SigcurlError:
+def _failure(message: Message) -> SigcurlError | None:
+    """The error that ``message`` ends the stream with (exit 94), if it is one (see :func:`stream_error`)."""
+    failure = stream_error(message)
+    if failure is None:
+        return None
+    if message.header(":event-type") == "InvokeComplete" and message.header(":message-type") not in ("exception", "error"):
+        return in_stream_error(*failure, fix=LAMBDA_FAILED)
+    return in_stream_error(*failure)
+
+
+#: The fix for Lambda's InvokeComplete naming a function error.
+LAMBDA_FAILED = ("the Lambda function failed after its response began; the chunks before it were written "
+                 "(its logs: CloudWatch, or send -H 'X-Amz-Log-Type: Tail' for LogResult in the last line)")
+
+
+def in_stream_error(name: str, message: str, fix: str | None = None) -> SigcurlError:
     """The one-line error for an ``exception``/``error`` message (exit 94)."""
     from sigcurl.awserror import HINTS, THROTTLING_CODES
 
-    fix = HINTS.get(name) or (
+    fix = fix or HINTS.get(name) or (
         "the service is throttling: retry later" if name in THROTTLING_CODES
         else "the service ended the stream with this error after HTTP 200; the events before it were written"
     )
