@@ -44,6 +44,27 @@ def body_shape(content_type: str | None) -> str:
     return DOCUMENT
 
 
+def preload_event_stream(method: str, url: str, service: str) -> None:
+    """Import the event-stream writer while a request that may be answered with an event stream is on its way.
+
+    Bedrock, Lambda and SageMaker response streams and S3 Select are POSTs.
+    A model's first event can follow the response head within milliseconds;
+    importing the writer then (a few ms, tens on a loaded machine) would
+    delay it, so a background thread imports it during the network wait.
+    """
+    if method != "POST":
+        return
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if service == "bedrock" or "stream" in parts.path.lower() or "select" in parts.query:
+        import importlib
+        import threading
+
+        threading.Thread(target=importlib.import_module, args=("sigcurl.output.stream",), name="sigcurl-preload",
+                         daemon=True).start()
+
+
 def _kind(content_type: str | None) -> str:
     ct = (content_type or "").split(";")[0].strip().lower()
     if ct.endswith("json") or ct.endswith("+json") or ct == "application/x-amz-json-1.0" or ct == "application/x-amz-json-1.1":
