@@ -58,11 +58,17 @@ def preload_event_stream(method: str, url: str, service: str) -> None:
 
     parts = urlsplit(url)
     if service == "bedrock" or "stream" in parts.path.lower() or "select" in parts.query:
-        import importlib
         import threading
 
-        threading.Thread(target=importlib.import_module, args=("sigcurl.output.stream",), name="sigcurl-preload",
-                         daemon=True).start()
+        # Not a daemon: an exit while it imports waits the few ms it takes instead of freezing it mid-import.
+        threading.Thread(target=_import_stream_writer, name="sigcurl-preload").start()
+
+
+def _import_stream_writer() -> None:
+    try:
+        import sigcurl.output.stream  # noqa: F401
+    except Exception:  # noqa: BLE001 - imported again (and any error raised) where it is used
+        pass
 
 
 def _kind(content_type: str | None) -> str:
