@@ -314,12 +314,14 @@ def _exchange(spec: TransferSpec, env: Env, session: Session, err: Stderr, resum
 
 def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req: HttpRequest, err: Stderr,
           resumed_from: int = 0) -> None:
+    from sigcurl.output.body import preload_event_stream
     from sigcurl.output.response import write_failure, write_response
 
     transport = session.transport(spec.transport)
     exchange = _exchange(spec, env, session, err, resumed_from)
     started = time.monotonic()
     req = exchange.meter_upload(req)
+    preload_event_stream(req.method, req.url, signing.scope.service)
     try:
         resp = transport.send(req, _signer(spec, signing, exchange, err, req), _hooks(spec, env, session, signing, exchange.redirected))
     except SigcurlError as exc:  # no response: -w still reports (000, the exit code, the message), as curl does

@@ -171,7 +171,9 @@ def test_utf8_split_across_payload_chunks_is_reassembled() -> None:
                               b"<Error><Code>SlowDown</Code><Message>Reduce your rate</Message></Error>"),
                      ("SlowDown", "Reduce your rate"), id="xml-payload"),
         pytest.param(event("contentBlockDelta", {"delta": {"text": "x"}}), None, id="event"),
-        pytest.param(event("InvokeComplete", {"ErrorCode": "Unhandled"}), None, id="lambda-complete-is-an-event"),
+        pytest.param(event("InvokeComplete", {"ErrorCode": "Unhandled", "ErrorDetails": "boom\n  at handler"}),
+                     ("Unhandled", "boom at handler"), id="lambda-complete-with-a-function-error"),
+        pytest.param(event("InvokeComplete", {"LogResult": "U1RBUlQ="}), None, id="lambda-complete-without-error"),
     ],
 )
 def test_stream_error(message: Message, expected: tuple[str, str] | None) -> None:

@@ -200,6 +200,9 @@ class EventStreamDecoder:
         """Decode whole frames from ``view[at:]`` in place; return where the rest starts."""
         end = len(view)
         unpack = _PRELUDE.unpack_from
+        u32 = _U32.unpack_from
+        cache = self._headers
+        append = out.append
         while end - at >= _PRELUDE_LENGTH:
             total, hlen, pcrc = unpack(view, at)
             if (
@@ -210,12 +213,31 @@ class EventStreamDecoder:
                 or hlen > MAX_HEADERS_LENGTH
             ):
                 self._prelude(view, at, self._position)  # raises the precise error
-            if at + total > end:
+            crc_at = at + total - 4
+            if crc_at + 4 > end:
                 break
-            out.append(self._message(view, at, total))
+            # The message CRC covers the prelude too: continue from the prelude's CRC.
+            if crc32(view[at + 8 : crc_at], pcrc) != u32(view, crc_at)[0]:
+                self._message(view, at, total)  # raises the precise error
+            payload_at = at + _PRELUDE_LENGTH + hlen
+            raw = view[at + _PRELUDE_LENGTH : payload_at].tobytes()
+            headers = cache.get(raw) if hlen else ()
+            if headers is None:
+                headers = self._headers_of(raw)
+            append(Message(headers, view[payload_at:crc_at].tobytes()))
             self._position += total
-            at += total
+            at = crc_at + 4
         return at
+
+    def _headers_of(self, raw: bytes) -> tuple[tuple[str, HeaderValue], ...]:
+        """The decoded headers section ``raw``, remembered for the next frames with the same one."""
+        headers = _parse_headers(raw, self._position)
+        if len(raw) <= _HEADER_CACHE_KEY_MAX:
+            cache = self._headers
+            if len(cache) >= _HEADER_CACHE_SIZE:
+                cache.clear()
+            cache[raw] = headers
+        return headers
 
     def _message(self, buf: bytes | bytearray | memoryview, at: int, total: int) -> Message:
         """Check the message CRC of the validated frame at ``buf[at:]`` and decode it."""
@@ -232,14 +254,9 @@ class EventStreamDecoder:
             if not hlen:
                 return Message((), payload)
             raw = view[at + _PRELUDE_LENGTH : payload_at].tobytes()
-        cache = self._headers
-        headers = cache.get(raw)
+        headers = self._headers.get(raw)
         if headers is None:
-            headers = _parse_headers(raw, self._position)
-            if hlen <= _HEADER_CACHE_KEY_MAX:
-                if len(cache) >= _HEADER_CACHE_SIZE:
-                    cache.clear()
-                cache[raw] = headers
+            headers = self._headers_of(raw)
         return Message(headers, payload)
 
 

@@ -44,6 +44,33 @@ def body_shape(content_type: str | None) -> str:
     return DOCUMENT
 
 
+def preload_event_stream(method: str, url: str, service: str) -> None:
+    """Import the event-stream writer while a request that may be answered with an event stream is on its way.
+
+    Bedrock, Lambda and SageMaker response streams and S3 Select are POSTs.
+    A model's first event can follow the response head within milliseconds;
+    importing the writer then (a few ms, tens on a loaded machine) would
+    delay it, so a background thread imports it during the network wait.
+    """
+    if method != "POST":
+        return
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if service == "bedrock" or "stream" in parts.path.lower() or "select" in parts.query:
+        import threading
+
+        # Not a daemon: an exit while it imports waits the few ms it takes instead of freezing it mid-import.
+        threading.Thread(target=_import_stream_writer, name="sigcurl-preload").start()
+
+
+def _import_stream_writer() -> None:
+    try:
+        import sigcurl.output.stream  # noqa: F401
+    except Exception:  # noqa: BLE001 - imported again (and any error raised) where it is used
+        pass
+
+
 def _kind(content_type: str | None) -> str:
     ct = (content_type or "").split(";")[0].strip().lower()
     if ct.endswith("json") or ct.endswith("+json") or ct == "application/x-amz-json-1.0" or ct == "application/x-amz-json-1.1":

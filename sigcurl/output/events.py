@@ -100,23 +100,39 @@ def _no_constants(name: str) -> object:
 
 
 _STRICT_JSON = json.JSONDecoder(parse_constant=_no_constants)  # one decoder: json.loads(..., parse_constant=) builds one per call
-# The line's start per headers tuple, by identity: the decoder hands out one tuple per distinct header
-# block (event types repeat).  Keyed by id() with the tuple kept alive, since equality would mix up 1 and True.
-_HEADS: dict[int, tuple[tuple[tuple[str, HeaderValue], ...], bytes]] = {}
+# Per headers tuple, by identity: the line's start and whether the content type is JSON (True), another
+# type (False) or absent (None).  The decoder hands out one tuple per distinct header block (event types
+# repeat).  Keyed by id() with the tuple kept alive, since equality would mix up 1 and True.
+_HEADS: dict[int, tuple[tuple[tuple[str, HeaderValue], ...], bytes, bool | None]] = {}
 _HEADS_MAX = 256
 
 
-def _spliceable_json(message: Message) -> bytes | None:
-    """The payload's own bytes if they are strict UTF-8 JSON, on one line; else None.
+def _head(message: Message) -> tuple[bytes, bool | None]:
+    """The line's start for ``message``'s headers, and whether its content type is JSON (None: no content type)."""
+    headers = message.headers
+    cached = _HEADS.get(id(headers))
+    if cached is not None and cached[0] is headers:
+        return cached[1], cached[2]
+    values = {name: _json_header(value) for name, value in headers}
+    head = b'{"headers":' + json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    content_type = message.header(":content-type")
+    declared = None if content_type is None else _is_json_type(content_type)
+    if len(_HEADS) >= _HEADS_MAX:
+        _HEADS.clear()
+    _HEADS[id(headers)] = (headers, head, declared)
+    return head, declared
+
+
+def _spliceable_json(payload: bytes, declared: bool | None) -> bytes | None:
+    """``payload`` itself if it is strict UTF-8 JSON (and :func:`_looks_json` says JSON), on one line; else None.
 
     Splicing the payload into the line instead of re-serialising it keeps
     its key order and number spelling and costs one validating parse.  In
     valid JSON a raw CR or LF can only be whitespace between tokens (strict
     parsing refuses control characters inside strings), so it becomes a space.
     """
-    if not _looks_json(message):
+    if not declared and (declared is not None or payload.lstrip()[:1] not in (b"{", b"[")):
         return None
-    payload = message.payload
     try:
         _STRICT_JSON.decode(payload.decode("utf-8"))  # no NaN, Infinity
     except ValueError:
@@ -138,26 +154,23 @@ def ndjson_line(message: Message) -> bytes:
     empty payload is ``null``.  A JSON payload is copied as it came (its
     line breaks turned into spaces).
     """
-    cached = _HEADS.get(id(message.headers))
-    if cached is not None and cached[0] is message.headers:
-        head = cached[1]
-    else:
-        headers = {name: _json_header(value) for name, value in message.headers}
-        head = b'{"headers":' + json.dumps(headers, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        if len(_HEADS) >= _HEADS_MAX:
-            _HEADS.clear()
-        _HEADS[id(message.headers)] = (message.headers, head)
+    return b"".join(ndjson_parts(message))
+
+
+def ndjson_parts(message: Message) -> tuple[bytes, ...]:
+    """:func:`ndjson_line` in pieces (the payload's own bytes among them), to be joined with other lines' in one copy."""
+    head, declared = _head(message)
     payload = message.payload
     if not payload:
-        return head + b',"payload":null}\n'
-    raw = _spliceable_json(message)
+        return head, b',"payload":null}\n'
+    raw = _spliceable_json(payload, declared)
     if raw is not None:
-        return head + b',"payload":' + raw + b"}\n"
+        return head, b',"payload":', raw, b"}\n"
     try:
         text = json.dumps(payload.decode("utf-8"), ensure_ascii=False).encode("utf-8")
     except UnicodeDecodeError:
-        return head + b',"payload_base64":"' + base64.b64encode(payload) + b'"}\n'
-    return head + b',"payload":' + text + b"}\n"
+        return head, b',"payload_base64":"', base64.b64encode(payload), b'"}\n'
+    return head, b',"payload":', text, b"}\n"
 
 
 # --- errors ------------------------------------------------------------------
@@ -169,15 +182,21 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def stream_error(message: Message) -> tuple[str, str] | None:
-    """``(type, message)`` for an ``exception`` or ``error`` message, else None.
+    """``(type, message)`` for an ``exception`` or ``error`` message or a failed Lambda invocation, else None.
 
     AWS sends modelled exceptions as ``:message-type: exception`` with
     ``:exception-type`` and a JSON (or XML) payload holding ``message`` or
     ``Message``; other errors as ``:message-type: error`` with
-    ``:error-code`` and ``:error-message`` headers.
+    ``:error-code`` and ``:error-message`` headers.  Lambda
+    ``InvokeWithResponseStream`` reports a function that failed after its
+    response began in its last event, ``InvokeComplete``, whose JSON payload
+    (``InvokeWithResponseStreamCompleteEvent``) carries ``ErrorCode`` and
+    ``ErrorDetails``: that is ``(ErrorCode, ErrorDetails)``.
     """
     kind = message.header(":message-type")
     if kind not in _ERROR_TYPES:
+        if message.header(":event-type") == "InvokeComplete":
+            return _invoke_failure(message)
         return None
     name = message.header(":exception-type") or message.header(":error-code") or kind
     text = message.header(":error-message")
@@ -192,6 +211,16 @@ def stream_error(message: Message) -> tuple[str, str] | None:
             raw = match.group(1) if match else message.payload
             text = raw.decode("utf-8", "replace")
     return str(name), _one_line(text)
+
+
+def _invoke_failure(message: Message) -> tuple[str, str] | None:
+    """Lambda's ``InvokeComplete`` with an ``ErrorCode``: ``(ErrorCode, ErrorDetails)``; else None."""
+    _, body = _json_payload(message)
+    code = _get(body, "ErrorCode")
+    if not code:
+        return None
+    details = _get(body, "ErrorDetails")
+    return str(code), _one_line(details if isinstance(details, str) else "")
 
 
 # --- the terminal view -------------------------------------------------------

@@ -13,7 +13,8 @@ The form is the spec's ``events`` (decided in :mod:`sigcurl.options`):
 * ``EVENTS_RAW`` (``--raw``): the bytes exactly as received, still decoded
   alongside so the exit status reports a broken stream or an in-band error.
 
-An ``exception`` or ``error`` message ends the transfer with
+An ``exception`` or ``error`` message, or Lambda's ``InvokeComplete`` naming a
+function error (``ErrorCode``, ``ErrorDetails``), ends the transfer with
 :data:`~sigcurl.errors.ExitCode.STREAM_ERROR` (94); a CRC mismatch, an
 oversize or malformed frame, or a stream cut inside a frame with
 :data:`~sigcurl.errors.ExitCode.RECV_ERROR` (56).  Either way, everything
@@ -22,12 +23,13 @@ decoded before the fault has been written first.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.eventstream import EventStreamDecoder, EventStreamError, Message
-from sigcurl.output.events import ERROR, NOTHING, TEXT, TerminalView, ndjson_line, stream_error
+from sigcurl.output.events import ERROR, NOTHING, TEXT, TerminalView, ndjson_parts, stream_error
 from sigcurl.output.writes import binary_on_terminal, write_bytes
 from sigcurl.spec import EVENTS_RAW, EVENTS_VIEW, OutputSpec
 
@@ -39,6 +41,7 @@ _DIM, _RED, _RESET = "\x1b[2m", "\x1b[31m", "\x1b[0m"
 
 def write_event_stream(sink: BinaryIO, chunks: Iterator[bytes], out: OutputSpec) -> None:
     """Decode and write an ``application/vnd.amazon.eventstream`` body as ``out.events`` says."""
+    _widen_pipe(sink)
     if out.events == EVENTS_RAW:
         if out.terminal:
             raise binary_on_terminal()
@@ -49,17 +52,37 @@ def write_event_stream(sink: BinaryIO, chunks: Iterator[bytes], out: OutputSpec)
         _write_lines(sink, chunks)
 
 
+#: The pipe buffer asked for (Linux: 64 KiB by default, so every piece of a fast stream waited for the reader).
+PIPE_SIZE = 1 << 20
+
+
+def _widen_pipe(sink: BinaryIO) -> None:
+    """Ask for a larger buffer when ``sink`` is a pipe (Linux), so the stream is not held up by the reader's pace.
+
+    Writes are not delayed by it: each goes out as soon as it is made.
+    """
+    try:
+        import fcntl
+        import stat
+
+        fd = sink.fileno()
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except (AttributeError, ImportError, OSError, ValueError):
+        pass  # not a file, not Linux, or over /proc/sys/fs/pipe-max-size: the pipe stays as it is
+
+
 def _write_lines(sink: BinaryIO, chunks: Iterator[bytes]) -> None:
     decoder = EventStreamDecoder()
     lines: list[bytes] = []
     try:
         for chunk in chunks:
             for message in decoder.feed(chunk):
-                lines.append(ndjson_line(message))
-                failure = stream_error(message)
+                lines += ndjson_parts(message)
+                failure = _failure(message)
                 if failure is not None:
-                    raise in_stream_error(*failure)
-            _flush_lines(sink, lines)  # one write per piece received: the lines it completed
+                    raise failure
+            _flush_lines(sink, lines)  # one write (one copy) per piece received: the lines it completed
         decoder.close()
     except EventStreamError as exc:
         raise broken_stream(exc) from None
@@ -83,9 +106,8 @@ def _write_raw(sink: BinaryIO, chunks: Iterator[bytes]) -> None:
             continue  # keep every byte; the first fault is the verdict
         try:
             for message in decoder.feed(chunk):
-                failure = stream_error(message)
-                if failure is not None:
-                    fault = in_stream_error(*failure)
+                fault = _failure(message)
+                if fault is not None:
                     break
         except EventStreamError as exc:
             fault = broken_stream(exc)
@@ -150,23 +172,38 @@ def _write_view(sink: BinaryIO, chunks: Iterator[bytes], color: bool) -> None:
 
 
 def _show(screen: _Screen, view: TerminalView, message: Message) -> None:
-    failure = stream_error(message)
+    failure = _failure(message)
     if failure is not None:
-        raise in_stream_error(*failure)
+        raise failure
     shown = view.show(message)
     if shown.kind == TEXT:
         screen.text(shown.text)
-    elif shown.kind == ERROR:  # a failed invocation reported as an event (Lambda's InvokeComplete)
+    elif shown.kind == ERROR:  # an error the view reports without ending the stream
         screen.line(f"error: {shown.text}", _RED)
     elif shown.kind != NOTHING:
         screen.line(shown.text)
 
 
-def in_stream_error(name: str, message: str) -> SigcurlError:
+def _failure(message: Message) -> SigcurlError | None:
+    """The error that ``message`` ends the stream with (exit 94), if it is one (see :func:`stream_error`)."""
+    failure = stream_error(message)
+    if failure is None:
+        return None
+    if message.header(":event-type") == "InvokeComplete" and message.header(":message-type") not in ("exception", "error"):
+        return in_stream_error(*failure, fix=LAMBDA_FAILED)
+    return in_stream_error(*failure)
+
+
+#: The fix for Lambda's InvokeComplete naming a function error.
+LAMBDA_FAILED = ("the Lambda function failed after its response began; the chunks before it were written "
+                 "(its logs: CloudWatch, or send -H 'X-Amz-Log-Type: Tail' for LogResult in the last line)")
+
+
+def in_stream_error(name: str, message: str, fix: str | None = None) -> SigcurlError:
     """The one-line error for an ``exception``/``error`` message (exit 94)."""
     from sigcurl.awserror import HINTS, THROTTLING_CODES
 
-    fix = HINTS.get(name) or (
+    fix = fix or HINTS.get(name) or (
         "the service is throttling: retry later" if name in THROTTLING_CODES
         else "the service ended the stream with this error after HTTP 200; the events before it were written"
     )
