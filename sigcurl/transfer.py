@@ -19,7 +19,7 @@ from sigcurl.curlopts import HttpRequest, build_request
 from sigcurl.environment import Env
 from sigcurl.errors import OutputClosedError, SigcurlError, UsageError
 from sigcurl.output.stderr import Stderr
-from sigcurl.output.verbose import debug_signature, duration_text, request_target, url_host, verbose_request
+from sigcurl.output.verbose import debug_signature, duration_text, signed_http, url_host, verbose_request
 from sigcurl.scope import SIGV4A, Scope, resolve_scope
 from sigcurl.session import Session
 from sigcurl.spec import FORMAT_HTTP, PRESIGN, RESUME_AUTO, SEND, SIGN_ONLY, TransferSpec
@@ -158,18 +158,14 @@ def _run(spec: TransferSpec, env: Env, session: Session, err: Stderr) -> None:
             return
     req = _plan_body(spec, signing.scope, req, err)
     if mode == SIGN_ONLY:
-        signed = signing.sign(req)
-        fmt = spec.signing.sign_format
-        if fmt != FORMAT_HTTP:
-            from sigcurl.output.export import export
-
-            _write(env, export(fmt, signed, req.body, spec.signing, first=spec.seq == 0).encode())
+        signed, fmt = signing.sign(req), spec.signing.sign_format
+        if fmt == FORMAT_HTTP:
+            _write(env, signed_http(signed.method, signed.url, signed.headers, None if req.body is None else req.body.length,
+                                    first=not spec.seq))
             return
-        lines = [f"{signed.method} {request_target(signed.url)} HTTP/1.1"]
-        lines += [f"{n}: {v}" for n, v in signed.headers]
-        if req.body is not None and not any(n.lower() == "content-length" for n, _ in signed.headers):
-            lines.append(f"Content-Length: {req.body.length}")
-        _write(env, (("\n" if spec.seq else "") + "\n".join(lines) + "\n").encode())
+        from sigcurl.output.export import export
+
+        _write(env, export(fmt, signed, req.body, spec.signing, first=spec.seq == 0).encode())
         return
     _send(spec, env, session, signing, req, err, resumed_from)
 

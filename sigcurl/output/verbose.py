@@ -28,6 +28,15 @@ def request_target(url: str) -> str:
     return rest[slash:]
 
 
+def signed_http(method: str, url: str, headers: Sequence[tuple[str, str]], body_length: int | None, *, first: bool) -> bytes:
+    """``--sign-only``'s HTTP form: the request line, the signed headers and the Content-Length to send;
+    a blank line before every request but the first."""
+    lines = [f"{method} {request_target(url)} HTTP/1.1", *(f"{n}: {v}" for n, v in headers)]
+    if body_length is not None and not any(n.lower() == "content-length" for n, _ in headers):
+        lines.append(f"Content-Length: {body_length}")
+    return (("" if first else "\n") + "\n".join(lines) + "\n").encode()
+
+
 def url_host(url: str) -> str:
     """The host[:port] of an absolute URL, without user info (for messages)."""
     rest = url.split("://", 1)[-1]
