@@ -39,6 +39,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from sigcurl.signer import _sigv4a_fast as _fast
 from sigcurl.signer import request as rq
 from sigcurl.signer.chunks import ChunkSigner
 from sigcurl.signer.header_core import sign_with
@@ -217,6 +218,11 @@ def sign_headers(
     signature = signer_for(credentials)  # fails early (missing cryptography) before any work
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{service}/aws4_request"
+    fast = _fast.sign_headers(
+        method, url, headers, body, credentials, settings, payload_hash, date_time, scope, regions, signature
+    )
+    if fast is not None:
+        return fast
     return sign_with(
         method, url, headers, body, credentials, settings, payload_hash,
         ALGORITHM, date_time, scope, signature, (("X-Amz-Region-Set", regions),),
@@ -242,6 +248,11 @@ def presign_query(
     signature = signer_for(credentials)
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{service}/aws4_request"
+    fast = _fast.presign_query(
+        method, url, headers, body, credentials, settings, payload_hash, expires, date_time, scope, regions, signature
+    )
+    if fast is not None:
+        return fast
     return presign_with(
         method, url, headers, body, credentials, settings, payload_hash, expires,
         ALGORITHM, date_time, scope, signature, (("X-Amz-Region-Set", regions),),
