@@ -31,7 +31,6 @@ from hashlib import sha256
 from sigcurl.signer.canonical import (
     UNSIGNED_HEADERS,
     add_header,
-    canonical_headers,
     canonical_uri,
     check_header,
     sort_plain_query,
@@ -45,15 +44,13 @@ ALGORITHM = "AWS4-ECDSA-P256-SHA256"
 
 #: scheme, authority, path, query (the fragment is dropped): request.parse's pattern.
 _URL = re.compile(r"(.+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.DOTALL).match
-_ESCAPED = r"(?:[A-Za-z0-9_.~-]|%[0-9A-F]{2})"
-#: An S3 path of unreserved characters, ``/`` and upper-case escapes.
-_ESCAPED_PATH = re.compile(r"(?:[A-Za-z0-9_.~/-]|%[0-9A-F]{2})*").fullmatch
-#: ``key=value`` pairs (keys not empty, one ``=`` each) of unreserved characters and upper-case escapes.
-_ESCAPED_QUERY = re.compile(f"{_ESCAPED}+={_ESCAPED}*(?:&{_ESCAPED}+={_ESCAPED}*)*").fullmatch
-#: Escapes that decoding then encoding rewrites: of unreserved characters (``%41`` becomes ``A``),
-#: and in a path also of ``/`` (``%2F`` becomes ``/``).
-_REWRITTEN_IN_QUERY = re.compile(r"%(?:2[DE]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])").search
-_REWRITTEN_IN_PATH = re.compile(r"%(?:2[D-F]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])").search
+#: An S3 path, and ``key=value`` pairs (keys not empty, one ``=`` each), of unreserved characters and ``%``.
+_PATH_CHARS = re.compile(r"[A-Za-z0-9_.~/%-]*").fullmatch
+_QUERY_CHARS = re.compile(r"[A-Za-z0-9_.~%-]+=[A-Za-z0-9_.~%-]*(?:&[A-Za-z0-9_.~%-]+=[A-Za-z0-9_.~%-]*)*").fullmatch
+#: A ``%`` that decoding then encoding would rewrite: not followed by two upper-case hex digits, or
+#: escaping an unreserved character (``%41`` becomes ``A``) -- and in a path also ``/`` (``%2F``).
+_REWRITTEN_IN_QUERY = re.compile(r"%(?:(?![0-9A-F]{2})|2[DE]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])").search
+_REWRITTEN_IN_PATH = re.compile(r"%(?:(?![0-9A-F]{2})|2[D-F]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])").search
 
 _DROP = frozenset({"authorization", "x-amz-date", "x-amz-region-set"})
 _DROP_TOKEN = _DROP | {"x-amz-security-token"}
@@ -63,22 +60,22 @@ _CONTENT_SHA256 = "x-amz-content-sha256"
 #: Header names already checked -> lower-case name (bounded).
 _NAMES: dict[str, str] = {}
 _NAMES_MAX = 512
-#: (access key, scope, region set, expires) -> the fixed part of a presigned URL's parameters.
-_PARAMS: BoundedCache[tuple[str, str, str, int], tuple[str, str]] = BoundedCache(64)
+#: (access key, scope, region set) -> the fixed part of a presigned URL's parameters.
+_PARAMS: BoundedCache[tuple[str, str, str], tuple[str, str]] = BoundedCache(64)
 
 
 def _canonical_path(path: str, settings: SigningSettings) -> tuple[str, str] | None:
     """``(canonical URI, wire path)``, None when the path needs the general rules' decoding."""
     if settings.double_encode:
         return canonical_uri(path, settings.normalize_path, True), path or "/"
-    if settings.normalize_path or not _ESCAPED_PATH(path) or ("%" in path and _REWRITTEN_IN_PATH(path)):
+    if settings.normalize_path or not _PATH_CHARS(path) or ("%" in path and _REWRITTEN_IN_PATH(path)):
         return None
     return path or "/", path or "/"
 
 
 def _query_is_canonical(query: str) -> bool:
     """Whether a query is already canonical pair by pair (its sorted form is its canonical query)."""
-    return _ESCAPED_QUERY(query) is not None and ("%" not in query or _REWRITTEN_IN_QUERY(query) is None)
+    return _QUERY_CHARS(query) is not None and ("%" not in query or _REWRITTEN_IN_QUERY(query) is None)
 
 
 def _headers(
@@ -123,6 +120,12 @@ def _headers(
     return cleaned, signed, host
 
 
+def _canonical_headers(signed: dict[str, str]) -> tuple[str, str]:
+    """``canonical.canonical_headers``, a little quicker: ``(block ending in a newline, signed names)``."""
+    names = sorted(signed)
+    return "\n".join([f"{name}:{signed[name]}" for name in names]) + "\n", ";".join(names)
+
+
 def sign_headers(
     method: str,
     url: str,
@@ -151,9 +154,8 @@ def sign_headers(
     out, signed, host = parsed
     if _CONTENT_SHA256 in signed:
         return None
-    scheme = scheme.lower()
     if host is None:
-        host = host_header(scheme, netloc)
+        host = host_header(scheme.lower(), netloc)
         out.insert(0, ("Host", host))
         signed["host"] = host
     if payload_hash is None:
@@ -162,29 +164,27 @@ def sign_headers(
         out.append(("X-Amz-Content-SHA256", payload_hash))
         add_header(signed, _CONTENT_SHA256, payload_hash)
     out.append(("X-Amz-Date", amz_date))
-    signed["x-amz-date"] = amz_date
     out.append(("X-Amz-Region-Set", regions))
+    signed["x-amz-date"] = amz_date
     signed["x-amz-region-set"] = regions  # normalised: no whitespace to fold
     if token and settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
         add_header(signed, "x-amz-security-token", token)
-    block, signed_names = canonical_headers(signed)
-    uri, wire_path = paths
-    canonical_q = sort_plain_query(query) if query else ""
-    creq = f"{method.upper()}\n{uri}\n{canonical_q}\n{block}\n{signed_names}\n{payload_hash}"
+    block, signed_names = _canonical_headers(signed)
+    method = method.upper()
+    creq = (
+        f"{method}\n{paths[0]}\n{sort_plain_query(query) if query else ''}\n{block}\n{signed_names}\n{payload_hash}"
+    )
     sts = f"{ALGORITHM}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
-    out.append(
-        ("Authorization",
-         f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
-         f"SignedHeaders={signed_names}, Signature={signature}")
-    )
+    out.append((
+        "Authorization",
+        f"{ALGORITHM} Credential={credentials.access_key}/{scope}, SignedHeaders={signed_names}, Signature={signature}",
+    ))
     if token and not settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
-    wire = f"{scheme}://{netloc}{wire_path}?{query}" if query else f"{scheme}://{netloc}{wire_path}"
-    return SignedRequest(
-        method.upper(), wire, out, creq, sts, signature, signed_names, scope, payload_hash, amz_date
-    )
+    wire = f"{scheme.lower()}://{netloc}{paths[1]}?{query}" if query else f"{scheme.lower()}://{netloc}{paths[1]}"
+    return SignedRequest(method, wire, out, creq, sts, signature, signed_names, scope, payload_hash, amz_date)
 
 
 def presign_query(
@@ -213,43 +213,45 @@ def presign_query(
     if paths is None or parsed is None:
         return None
     out, signed, host = parsed
-    scheme = scheme.lower()
     if host is None:
-        host = host_header(scheme, netloc)
+        host = host_header(scheme.lower(), netloc)
         out.insert(0, ("Host", host))
         signed["host"] = host
     if payload_hash is None:
         payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else payload_sha256(body)
-    block, signed_names = canonical_headers(signed)
-    fixed = _fixed_params(credentials.access_key, scope, regions, expires)
-    # The parameters in the order sent, as query_core writes them; the canonical query sorts them.
-    params = f"{fixed[0]}&X-Amz-Date={amz_date}&{fixed[1]}&X-Amz-SignedHeaders={uri_encode(signed_names)}"
+    block, signed_names = _canonical_headers(signed)
+    head, region_set = _fixed_params(credentials.access_key, scope, regions)
+    # The parameters in the order query_core sends them; the canonical query sorts them.
+    params = f"{head}{amz_date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders={uri_encode(signed_names)}{region_set}"
     token = credentials.session_token
     if token and settings.sign_session_token:
-        params = f"{params}&X-Amz-Region-Set={uri_encode(regions)}&X-Amz-Security-Token={uri_encode(token)}"
-    else:
-        params = f"{params}&X-Amz-Region-Set={uri_encode(regions)}"
-    canonical_q = sort_plain_query(f"{params}&{query}" if query else params)
-    uri, wire_path = paths
-    creq = f"{method.upper()}\n{uri}\n{canonical_q}\n{block}\n{signed_names}\n{payload_hash}"
+        params = f"{params}&X-Amz-Security-Token={uri_encode(token)}"
+    method = method.upper()
+    creq = (
+        f"{method}\n{paths[0]}\n{sort_plain_query(f'{params}&{query}' if query else params)}\n"
+        f"{block}\n{signed_names}\n{payload_hash}"
+    )
     sts = f"{ALGORITHM}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
     params = f"{params}&X-Amz-Signature={signature}"
     if token and not settings.sign_session_token:
         params = f"{params}&X-Amz-Security-Token={uri_encode(token)}"
-    wire = f"{scheme}://{netloc}{wire_path}?{query}&{params}" if query else f"{scheme}://{netloc}{wire_path}?{params}"
+    base = f"{scheme.lower()}://{netloc}{paths[1]}"
     return SignedRequest(
-        method.upper(), wire, out, creq, sts, signature, signed_names, scope, payload_hash, amz_date
+        method, f"{base}?{query}&{params}" if query else f"{base}?{params}", out, creq, sts, signature,
+        signed_names, scope, payload_hash, amz_date,
     )
 
 
-def _fixed_params(access_key: str, scope: str, regions: str, expires: int) -> tuple[str, str]:
-    """``("X-Amz-Algorithm=...&X-Amz-Credential=...", "X-Amz-Expires=...")``, encoded (cached)."""
-    key = (access_key, scope, regions, expires)
+def _fixed_params(access_key: str, scope: str, regions: str) -> tuple[str, str]:
+    """The encoded parameters around the date and signed headers (cached):
+    ``("X-Amz-Algorithm=...&X-Amz-Credential=...&X-Amz-Date=", "&X-Amz-Region-Set=...")``."""
+    key = (access_key, scope, regions)
     fixed = _PARAMS.get(key)
     if fixed is None:
         fixed = _PARAMS.put(key, (
-            f"X-Amz-Algorithm={uri_encode(ALGORITHM)}&X-Amz-Credential={uri_encode(f'{access_key}/{scope}')}",
-            f"X-Amz-Expires={expires}",
+            f"X-Amz-Algorithm={uri_encode(ALGORITHM)}&X-Amz-Credential={uri_encode(f'{access_key}/{scope}')}"
+            "&X-Amz-Date=",
+            f"&X-Amz-Region-Set={uri_encode(regions)}",
         ))
     return fixed
