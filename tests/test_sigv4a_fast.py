@@ -172,3 +172,15 @@ def test_every_escape_in_path_and_query(presign: bool) -> None:
                 for s in SETTINGS:
                     taken += _same_or_declined(presign, "GET", MRAP + target, [], b"", PLAIN, s, "*")
     assert taken > 700
+
+
+def test_header_names_and_values_with_percent_and_repeats() -> None:
+    """The cached header layouts: ``%`` in names and values, a repeated name, names in another order."""
+    for headers in (
+        [("X-Odd%Name", "50%s %d"), ("x-amz-meta-a", "1"), ("X-AMZ-META-A", "2")],
+        [("x-amz-meta-a", "1"), ("X-Odd%Name", "%%"), ("X-AMZ-META-A", "2")],
+        [("x-amz-meta-a", "%(x)s")],
+        [],
+    ):
+        for presign in (False, True):
+            assert _same_or_declined(presign, "GET", MRAP + "/k", headers, b"", PLAIN, presets.S3, "*")
