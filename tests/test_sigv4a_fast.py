@@ -184,3 +184,18 @@ def test_header_names_and_values_with_percent_and_repeats() -> None:
     ):
         for presign in (False, True):
             assert _same_or_declined(presign, "GET", MRAP + "/k", headers, b"", PLAIN, presets.S3, "*")
+
+
+def test_caches_are_bounded_and_hide_their_contents() -> None:
+    """The derived keys (per access key and secret) and the fast path's caches: bounded, no secret in repr."""
+    from sigcurl.signer import sigv4a
+
+    secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+    creds = Credentials("AKIDCACHE", secret, "session-token-value")
+    sigv4a.private_key_of(creds)
+    fast.presign_query("GET", MRAP + "/k", [], b"", creds, presets.S3, None, 60, DATE, SCOPE, "*", _signature)
+    assert sigv4a.signer_for(creds) is sigv4a.signer_for(Credentials("AKIDCACHE", secret))  # one entry per key pair
+    for cache in (sigv4a._KEYS, fast._PARAMS, fast._LAYOUTS):
+        assert 0 < len(cache) <= cache.limit <= 128
+        text = repr(cache) + str(cache)
+        assert secret not in text and "session-token-value" not in text and "AKIDCACHE" not in text

@@ -24,6 +24,12 @@ Key derivation, as AWS specifies it::
 bits, 256.)  Derivation is cached per (access key id, secret): it is the
 same key for every date, region and service.
 
+Common requests (a path and query already in canonical encoding, plain
+headers) are signed by :mod:`sigcurl.signer._sigv4a_fast` in one pass;
+the rest by the cores shared with SigV4 (``header_core``, ``query_core``),
+which give the same result.  The ECDSA signature, about 20 µs in
+``cryptography``, is then most of the cost.
+
 ``cryptography`` is imported on first use, so SigV4 signing never loads it;
 without it, SigV4a raises :class:`SigV4aUnavailable` with the install
 command (the signer imports nothing of sigcurl outside itself; the command
