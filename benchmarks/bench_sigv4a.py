@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_sigv4a.py [--rounds 7] [--seconds 0.5] [--json [PATH]]
+    python benchmarks/bench_sigv4a.py [--rounds 9] [--seconds 0.5] [--json [PATH]]
 
 Both signers get the same pool of distinct requests (S3 PUTs through a
 Multi-Region Access Point: every request has its own object key, version
@@ -206,7 +206,7 @@ def _cpu_rate(fn: Callable[[int], object], seconds: float) -> float:
 def main() -> None:
     """Run the interleaved rounds, print the table (and the floor), optionally write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--seconds", type=float, default=0.5, help="CPU time per signer per round")
     results.add_json_option(parser, "sigv4a")
     args = parser.parse_args()
