@@ -106,7 +106,7 @@ MRAP = "https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com"
 @pytest.mark.parametrize(
     "target",
     ["/photos/2024/cat%20picture.jpg?versionId=3%2FL4kqtJlcpXroDTDmJ", "/k", "", "/a/%E2%82%AC/b?x=1&a=%2A",
-     "/?list-type=2&prefix=photos%2F2024"],
+     "/?list-type=2&prefix=photos%2F2024", "/k?Xa=1&b=2", "/k?Y=1&X=2", "/k?Y=1&b=%2F", "/k?XYZ=1"],
 )
 def test_common_shapes_take_the_fast_path(presign: bool, target: str) -> None:
     headers = [("Host", MRAP[8:]), ("Content-Type", "image/jpeg"), ("x-amz-meta-owner", "alice")]

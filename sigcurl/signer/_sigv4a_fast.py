@@ -240,21 +240,22 @@ def presign_query(
         payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else payload_sha256(body)
     block, signed_names = _canonical_headers(signed)
     head, region_set = _fixed_params(credentials.access_key, scope, regions)
-    # The parameters in the order query_core sends them; the canonical query sorts them.
-    params = f"{head}{amz_date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders={uri_encode(signed_names)}{region_set}"
+    signed_param = f"X-Amz-SignedHeaders={uri_encode(signed_names)}"
     token = credentials.session_token
-    if token and settings.sign_session_token:
-        params = f"{params}&X-Amz-Security-Token={uri_encode(token)}"
+    token_param = f"&X-Amz-Security-Token={uri_encode(token)}" if token else ""
+    signed_token = token_param if settings.sign_session_token else ""
+    # The parameters in the order query_core sends them, and sorted (the canonical query): the
+    # caller's follow when their smallest key sorts after X-Amz-SignedHeaders (a lower-case key).
+    params = f"{head}{amz_date}&X-Amz-Expires={expires}&{signed_param}{region_set}{signed_token}"
+    ours = f"{head}{amz_date}&X-Amz-Expires={expires}{region_set}{signed_token}&{signed_param}"
+    if query:
+        user = sort_plain_query(query)
+        ours = f"{ours}&{user}" if user[0] > "X" else sort_plain_query(f"{params}&{query}")
     method = method.upper()
-    creq = (
-        f"{method}\n{paths[0]}\n{sort_plain_query(f'{params}&{query}' if query else params)}\n"
-        f"{block}\n{signed_names}\n{payload_hash}"
-    )
+    creq = f"{method}\n{paths[0]}\n{ours}\n{block}\n{signed_names}\n{payload_hash}"
     sts = f"{ALGORITHM}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
-    params = f"{params}&X-Amz-Signature={signature}"
-    if token and not settings.sign_session_token:
-        params = f"{params}&X-Amz-Security-Token={uri_encode(token)}"
+    params = f"{params}&X-Amz-Signature={signature}{'' if settings.sign_session_token else token_param}"
     base = f"{scheme.lower()}://{netloc}{paths[1]}"
     return SignedRequest(
         method, f"{base}?{query}&{params}" if query else f"{base}?{params}", out, creq, sts, signature,
