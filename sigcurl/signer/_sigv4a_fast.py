@@ -13,9 +13,9 @@ then signs with the shared cores:
   ``%XY`` escapes of bytes that encoding would escape again (so decoding
   then encoding gives the same text, and the wire form is the text given);
 * every header name is an HTTP token and no value holds CR, LF or NUL;
-  Host at most once; no ``x-amz-content-sha256`` among the headers (a
-  given payload hash goes through the shared core), and for presigning no
-  ``X-Amz-*`` parameter in the query.
+  Host at most once; no ``x-amz-content-sha256`` header (a payload hash
+  given that way goes through the shared core; the ``payload_hash``
+  argument is fine); for presigning no ``X-Amz-*`` parameter in the query.
 
 For the requests it accepts the result is the shared cores' result, field
 for field (tests/test_sigv4a_fast.py compares the two on the official
