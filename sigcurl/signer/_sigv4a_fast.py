@@ -62,8 +62,8 @@ _CONTENT_SHA256 = "x-amz-content-sha256"
 #: Header names already checked -> lower-case name (bounded).
 _NAMES: dict[str, str] = {}
 _NAMES_MAX = 512
-#: Signed header names in the order given -> (block template, values getter, signed names).
-_LAYOUTS: BoundedCache[tuple[str, ...], tuple[str, Callable[[dict[str, str]], Any], str]] = BoundedCache(128)
+#: Signed header names in the order given -> (block template, values getter, signed names, the same encoded).
+_LAYOUTS: BoundedCache[tuple[str, ...], tuple[str, Callable[[dict[str, str]], Any], str, str]] = BoundedCache(128)
 #: (access key, scope, region set) -> the fixed part of a presigned URL's parameters.
 _PARAMS: BoundedCache[tuple[str, str, str], tuple[str, str]] = BoundedCache(64)
 
@@ -124,8 +124,9 @@ def _headers(
     return cleaned, signed, host
 
 
-def _canonical_headers(signed: dict[str, str]) -> tuple[str, str]:
-    """``canonical.canonical_headers(signed)``: ``(block ending in a newline, signed names)``.
+def _canonical_headers(signed: dict[str, str]) -> tuple[str, str, str]:
+    """``canonical.canonical_headers(signed)``: ``(block ending in a newline, signed names)``, and
+    the signed names encoded for ``X-Amz-SignedHeaders``.
 
     Requests of a run share their header names: per tuple of names (in the
     order given) the sorted block is a cached ``%``-template filled from one
@@ -137,8 +138,9 @@ def _canonical_headers(signed: dict[str, str]) -> tuple[str, str]:
         names = sorted(key)
         template = "".join([f"{name.replace('%', '%%')}:%s\n" for name in names])
         getter = itemgetter(*names) if len(names) > 1 else _one_value(names[0])
-        layout = _LAYOUTS.put(key, (template, getter, ";".join(names)))
-    return layout[0] % layout[1](signed), layout[2]
+        signed_names = ";".join(names)
+        layout = _LAYOUTS.put(key, (template, getter, signed_names, uri_encode(signed_names)))
+    return layout[0] % layout[1](signed), layout[2], layout[3]
 
 
 def _one_value(name: str) -> Callable[[dict[str, str]], tuple[str]]:
@@ -189,7 +191,7 @@ def sign_headers(
     if token and settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
         add_header(signed, "x-amz-security-token", token)
-    block, signed_names = _canonical_headers(signed)
+    block, signed_names, _ = _canonical_headers(signed)
     method = method.upper()
     creq = (
         f"{method}\n{paths[0]}\n{sort_plain_query(query) if query else ''}\n{block}\n{signed_names}\n{payload_hash}"
@@ -238,9 +240,9 @@ def presign_query(
         signed["host"] = host
     if payload_hash is None:
         payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else payload_sha256(body)
-    block, signed_names = _canonical_headers(signed)
+    block, signed_names, encoded_names = _canonical_headers(signed)
     head, region_set = _fixed_params(credentials.access_key, scope, regions)
-    signed_param = f"X-Amz-SignedHeaders={uri_encode(signed_names)}"
+    signed_param = f"X-Amz-SignedHeaders={encoded_names}"
     token = credentials.session_token
     token_param = f"&X-Amz-Security-Token={uri_encode(token)}" if token else ""
     signed_token = token_param if settings.sign_session_token else ""
