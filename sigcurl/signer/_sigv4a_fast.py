@@ -193,9 +193,8 @@ def sign_headers(
         add_header(signed, "x-amz-security-token", token)
     block, signed_names, _ = _canonical_headers(signed)
     method = method.upper()
-    creq = (
-        f"{method}\n{paths[0]}\n{sort_plain_query(query) if query else ''}\n{block}\n{signed_names}\n{payload_hash}"
-    )
+    canonical_q = (sort_plain_query(query) if "&" in query else query) if query else ""
+    creq = f"{method}\n{paths[0]}\n{canonical_q}\n{block}\n{signed_names}\n{payload_hash}"
     sts = f"{ALGORITHM}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
     out.append((
@@ -251,7 +250,7 @@ def presign_query(
     params = f"{head}{amz_date}&X-Amz-Expires={expires}&{signed_param}{region_set}{signed_token}"
     ours = f"{head}{amz_date}&X-Amz-Expires={expires}{region_set}{signed_token}&{signed_param}"
     if query:
-        user = sort_plain_query(query)
+        user = sort_plain_query(query) if "&" in query else query  # one pair: its own canonical form
         ours = f"{ours}&{user}" if user[0] > "X" else sort_plain_query(f"{params}&{query}")
     method = method.upper()
     creq = f"{method}\n{paths[0]}\n{ours}\n{block}\n{signed_names}\n{payload_hash}"
