@@ -24,6 +24,12 @@ Key derivation, as AWS specifies it::
 bits, 256.)  Derivation is cached per (access key id, secret): it is the
 same key for every date, region and service.
 
+Common requests (a path and query already in canonical encoding, plain
+headers) are signed by :mod:`sigcurl.signer._sigv4a_fast` in one pass;
+the rest by the cores shared with SigV4 (``header_core``, ``query_core``),
+which give the same result.  The ECDSA signature, about 20 µs in
+``cryptography``, is then most of the cost.
+
 ``cryptography`` is imported on first use, so SigV4 signing never loads it;
 without it, SigV4a raises :class:`SigV4aUnavailable` with the install
 command (the signer imports nothing of sigcurl outside itself; the command
@@ -37,8 +43,10 @@ import hmac
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from hashlib import sha256
 from typing import TYPE_CHECKING, Any
 
+from sigcurl.signer import _sigv4a_fast as _fast
 from sigcurl.signer import request as rq
 from sigcurl.signer.chunks import ChunkSigner
 from sigcurl.signer.header_core import sign_with
@@ -67,9 +75,11 @@ _INSTALL = "pip install 'cryptography>=41'"
 #: (access key, secret) -> (derived private key, its ``string to sign -> hex signature``).
 _KEYS: BoundedCache[tuple[str, str], tuple[EllipticCurvePrivateKey, Callable[[str], str]]] = BoundedCache(32)
 
-# Loaded by _crypto() on first use: (ec module, ECDSA-with-SHA-256 instance).
+# Loaded by _crypto() on first use: the ec module, ECDSA with SHA-256 (hashing the message), and
+# ECDSA over a SHA-256 digest hashed here (hashlib: quicker than cryptography's hash objects).
 _EC: Any = None
 _ECDSA_SHA256: Any = None
+_ECDSA_PREHASHED: Any = None
 
 
 class SigV4aUnavailable(RuntimeError):
@@ -83,17 +93,19 @@ class SigV4aUnavailable(RuntimeError):
 
 def _crypto() -> Any:
     """The ``cryptography`` EC module, imported on first use (SigV4aUnavailable when missing)."""
-    global _EC, _ECDSA_SHA256
+    global _EC, _ECDSA_SHA256, _ECDSA_PREHASHED
     if _EC is None:
         try:
             from cryptography.hazmat.primitives import hashes
             from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
         except ImportError as exc:
             raise SigV4aUnavailable(
                 "SigV4a signing needs the 'cryptography' package, which is not installed",
                 f"install it: {_INSTALL}",
             ) from exc
         _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+        _ECDSA_PREHASHED = ec.ECDSA(Prehashed(hashes.SHA256()))
         _EC = ec
     return _EC
 
@@ -122,8 +134,9 @@ def private_key_of(credentials: Credentials) -> EllipticCurvePrivateKey:
 def signer_for(credentials: Credentials) -> Callable[[str], str]:
     """``string to sign -> hex DER ECDSA-P256 signature`` under the derived key (cached per key pair).
 
-    ``cryptography`` hashes the message with SHA-256 and signs with a fresh
-    random nonce; its DER output is the wire format, so nothing is re-encoded.
+    The message is hashed with ``hashlib``'s SHA-256 and ``cryptography``
+    signs the digest (``Prehashed``) with a fresh random nonce; its DER
+    output is the wire format, so nothing is re-encoded.
     """
     return _key_entry(credentials)[1]
 
@@ -135,13 +148,13 @@ def _key_entry(credentials: Credentials) -> tuple[EllipticCurvePrivateKey, Calla
         ec = _crypto()
         d = derive_private_value(credentials.access_key, credentials.secret_key)
         key = ec.derive_private_key(d, ec.SECP256R1())
-        entry = _KEYS.put(cache_key, (key, _hex_signer(key.sign, _ECDSA_SHA256)))
+        entry = _KEYS.put(cache_key, (key, _hex_signer(key.sign, _ECDSA_PREHASHED)))
     return entry
 
 
 def _hex_signer(sign: Callable[[bytes, Any], bytes], algorithm: Any) -> Callable[[str], str]:
     def signature(string_to_sign: str) -> str:
-        return sign(string_to_sign.encode(), algorithm).hex()
+        return sign(sha256(string_to_sign.encode()).digest(), algorithm).hex()
 
     return signature
 
@@ -213,10 +226,17 @@ def sign_headers(
 ) -> SignedRequest:
     """Sign with SigV4a in the ``Authorization`` header (``X-Amz-Region-Set`` added and signed)."""
     regions = normalize_region_set(region_set)
-    _check_payload_hash(payload_hash)
-    signature = signer_for(credentials)  # fails early (missing cryptography) before any work
+    if payload_hash is not None:
+        _check_payload_hash(payload_hash)
+    # The cached signer (fails early, with cryptography missing, before any work).
+    signature = (_KEYS.get((credentials.access_key, credentials.secret_key)) or _key_entry(credentials))[1]
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{service}/aws4_request"
+    fast = _fast.sign_headers(
+        method, url, headers, body, credentials, settings, payload_hash, date_time, scope, regions, signature
+    )
+    if fast is not None:
+        return fast
     return sign_with(
         method, url, headers, body, credentials, settings, payload_hash,
         ALGORITHM, date_time, scope, signature, (("X-Amz-Region-Set", regions),),
@@ -239,9 +259,14 @@ def presign_query(
 ) -> SignedRequest:
     """A SigV4a presigned URL (``X-Amz-Region-Set`` is a signed query parameter)."""
     regions = normalize_region_set(region_set)
-    signature = signer_for(credentials)
+    signature = (_KEYS.get((credentials.access_key, credentials.secret_key)) or _key_entry(credentials))[1]
     date_time = rq.amz_date(time)
     scope = f"{date_time[:8]}/{service}/aws4_request"
+    fast = _fast.presign_query(
+        method, url, headers, body, credentials, settings, payload_hash, expires, date_time, scope, regions, signature
+    )
+    if fast is not None:
+        return fast
     return presign_with(
         method, url, headers, body, credentials, settings, payload_hash, expires,
         ALGORITHM, date_time, scope, signature, (("X-Amz-Region-Set", regions),),
