@@ -197,8 +197,8 @@ def canonical_headers(merged: dict[str, str]) -> tuple[str, str]:
     """``(canonical headers block, signed headers list)`` of lower-case names
     and their canonical values; the block ends with a newline, as the
     canonical request needs."""
-    items = sorted(merged.items())  # names are unique: only names are compared
-    return "\n".join(map(":".join, items)) + "\n", ";".join([name for name, _ in items])
+    names = sorted(merged)
+    return "".join([f"{name}:{merged[name]}\n" for name in names]), ";".join(names)
 
 
 def needs_folding(value: str) -> bool:

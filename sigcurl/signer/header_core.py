@@ -12,9 +12,27 @@ from collections.abc import Callable
 
 from sigcurl.signer import request as rq
 from sigcurl.signer.canonical import add_header, canonical_headers, query_forms
+from sigcurl.signer.keys import BoundedCache, signature_function
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
 
 ALGORITHM = "AWS4-HMAC-SHA256"
+
+#: (secret, date, region, service) -> (credential scope, signature function).
+_SCOPES: BoundedCache[tuple[str, str, str, str], tuple[str, Callable[[str], str]]] = BoundedCache(64)
+#: Builds a named tuple without its Python-level ``__new__`` (a third of the cost).
+_new = tuple.__new__
+
+
+def scope_and_signer(secret_key: str, date: str, region: str, service: str) -> tuple[str, Callable[[str], str]]:
+    """SigV4's ``(credential scope, string to sign -> signature)`` for a day (YYYYMMDD), region and
+    service, cached: both are the same for every request of the day."""
+    key = (secret_key, date, region, service)
+    found = _SCOPES.get(key)
+    if found is None:
+        found = _SCOPES.put(
+            key, (f"{date}/{region}/{service}/aws4_request", signature_function(secret_key, date, region, service))
+        )
+    return found
 
 _DROP = frozenset({"authorization", "x-amz-date"})
 _DROP_TOKEN = _DROP | {"x-amz-security-token"}
@@ -76,8 +94,8 @@ def sign_with(
     if token and not settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
     url = rq.wire_url(parsed, wire_q)
-    return SignedRequest(
-        parsed.method, url, out, creq, sts, signature, signed, scope, payload_hash, amz_date
+    return _new(
+        SignedRequest, (parsed.method, url, out, creq, sts, signature, signed, scope, payload_hash, amz_date)
     )
 
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sigcurl.signer import request as rq
-from sigcurl.signer.header_core import ALGORITHM, sign_with
-from sigcurl.signer.keys import signature_function
+from sigcurl.signer.header_core import ALGORITHM, scope_and_signer, sign_with
 from sigcurl.signer.settings import resolve
 from sigcurl.signer.types import Credentials, SignedRequest
 
@@ -57,8 +56,7 @@ def sign(
     if algorithm != "sigv4":
         raise ValueError(f"unknown algorithm {algorithm!r}: use 'sigv4' or 'sigv4a'")
     date_time = rq.amz_date(time)
-    scope = f"{date_time[:8]}/{region}/{service}/aws4_request"
-    signature_of = signature_function(credentials.secret_key, date_time[:8], region, service)
+    scope, signature_of = scope_and_signer(credentials.secret_key, date_time[:8], region, service)
     return sign_with(
         method, url, headers, body, credentials, settings, payload_hash,
         ALGORITHM, date_time, scope, signature_of, (),
