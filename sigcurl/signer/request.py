@@ -20,7 +20,6 @@ from sigcurl.signer.canonical import (
     add_header,
     canonical_uri,
     check_header,
-    needs_folding,
 )
 from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
 
@@ -165,7 +164,8 @@ def _headers(
         cleaned.append((name, value))
         if lname in UNSIGNED_HEADERS:
             continue
-        if lname in signed or needs_folding(value):
+        # needs_folding(value), inlined (a call per header costs more than its checks)
+        if lname in signed or "  " in value or "\t" in value or "\n" in value or value[:1] == " " or value[-1:] == " ":
             add_header(signed, lname, value)
         else:  # add_header's common case, inlined
             signed[lname] = value
