@@ -46,7 +46,6 @@ class ParsedRequest(NamedTuple):
     method: str
     scheme: str
     netloc: str
-    host: str  # the Host header value that is signed and sent
     path: str  # the path as sent on the wire
     canonical_uri: str
     headers: list[tuple[str, str]]  # caller's headers, checked, Host first
@@ -85,6 +84,10 @@ def payload_sha256(body: bytes | str | None) -> str:
 
 def split_url(url: str) -> tuple[str, str, str, str]:
     """``(scheme, netloc, path, query)`` of an absolute http(s) URL; the fragment is dropped."""
+    m = _HTTP_URL(url)  # the common case: nothing to lower-case, no error to raise
+    if m is not None:
+        scheme, netloc, path, query = m.groups()
+        return scheme, netloc, path, query or ""
     m = _URL(url)
     if m is None:
         raise ValueError(f"not an absolute URL: {url!r}")
@@ -123,32 +126,27 @@ def parse(
     drop: frozenset[str],
 ) -> ParsedRequest:
     """Parse and check a request; headers named in ``drop`` (lower-case) are removed."""
-    m = _HTTP_URL(url)
-    if m is None:
-        scheme, netloc, path, query = split_url(url)
-    else:
-        scheme, netloc, path, query = m.groups()
-    items = headers.items() if isinstance(headers, (dict, Mapping)) else headers
-    cleaned, signed, host = _headers(items, drop)
-    if host is None:
-        host = host_header(scheme, netloc)
-        cleaned.insert(0, ("Host", host))
-        signed["host"] = host
+    scheme, netloc, path, query = split_url(url)
+    cleaned, signed = request_headers(headers, drop, scheme, netloc)
     uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
     wire_path = (path or "/") if settings.double_encode else uri
     # tuple.__new__: a named tuple's own __new__ is a Python function, three times slower.
-    return _new(ParsedRequest, (method.upper(), scheme, netloc, host, wire_path, uri, cleaned, signed, query or ""))
+    return _new(ParsedRequest, (method.upper(), scheme, netloc, wire_path, uri, cleaned, signed, query))
 
 
-def _headers(
-    items: Iterable[tuple[str, str]], drop: frozenset[str]
-) -> tuple[list[tuple[str, str]], dict[str, str], str | None]:
-    """``(headers to send, signed canonical headers, Host value or None)``, checked."""
+def request_headers(
+    headers: HeadersInput, drop: frozenset[str], scheme: str, netloc: str
+) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """``(headers to send, signed canonical headers)`` of the caller's headers, checked, without
+    those named in ``drop`` (lower-case); a Host header for ``scheme://netloc`` first when none is given.
+
+    The signed headers map lower-case names to canonical values (see :func:`canonical.add_header`).
+    """
     cleaned: list[tuple[str, str]] = []
     signed: dict[str, str] = {}
-    host: str | None = None
+    host_given = False
     names = _NAMES
-    for name, value in items:
+    for name, value in headers.items() if isinstance(headers, (dict, Mapping)) else headers:
         lname = names.get(name)
         if lname is None or "\r" in value or "\n" in value or "\x00" in value:
             check_header(name, value)
@@ -158,9 +156,9 @@ def _headers(
         if lname in drop:
             continue
         if lname == "host":
-            if host is not None:
+            if host_given:
                 raise ValueError("the Host header is given twice")
-            host = value.strip()
+            host_given = True
         cleaned.append((name, value))
         if lname in UNSIGNED_HEADERS:
             continue
@@ -169,7 +167,11 @@ def _headers(
             add_header(signed, lname, value)
         else:  # add_header's common case, inlined
             signed[lname] = value
-    return cleaned, signed, host
+    if not host_given:
+        host = host_header(scheme, netloc)
+        cleaned.insert(0, ("Host", host))
+        signed["host"] = host
+    return cleaned, signed
 
 
 def wire_url(parsed: ParsedRequest, query: str, extra_query: str = "") -> str:
