@@ -34,8 +34,8 @@ _URL = re.compile(r"(.+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.DOTALL).match
 #: The common case of ``_URL``, with the same groups: a lower-case http(s) scheme (no ``.lower()``
 #: needed) and a host that is not empty (no error to raise); anything else goes to ``_URL``.
 _HTTP_URL = re.compile(r"(https?)://([^/?#]+)([^?#]*)(?:\?([^#]*))?").match
-#: Two-digit text of 0 to 99, for :func:`amz_date`.
-_TWO_DIGITS = [f"{i:02d}" for i in range(100)]
+#: Two-digit text of 0 to 59, for :func:`amz_date`.
+_TWO_DIGITS = [f"{i:02d}" for i in range(60)]
 #: The ``YYYYMMDD`` of a day, by its proleptic ordinal (bounded).
 _DAYS: dict[int, str] = {}
 
@@ -88,6 +88,11 @@ def split_url(url: str) -> tuple[str, str, str, str]:
     if m is not None:
         scheme, netloc, path, query = m.groups()
         return scheme, netloc, path, query or ""
+    return split_url_general(url)
+
+
+def split_url_general(url: str) -> tuple[str, str, str, str]:
+    """:func:`split_url` without its fast path (any scheme, in any case; the errors)."""
     m = _URL(url)
     if m is None:
         raise ValueError(f"not an absolute URL: {url!r}")
