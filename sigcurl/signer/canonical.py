@@ -198,7 +198,10 @@ def canonical_headers(merged: dict[str, str]) -> tuple[str, str]:
     and their canonical values; the block ends with a newline, as the
     canonical request needs."""
     names = sorted(merged)
-    return "".join([f"{name}:{merged[name]}\n" for name in names]), ";".join(names)
+    block = ""
+    for name in names:  # += on a string with no other reference is in place: faster than a join here
+        block += f"{name}:{merged[name]}\n"
+    return block, ";".join(names)
 
 
 def needs_folding(value: str) -> bool:

@@ -7,12 +7,12 @@ module, and it imports neither (no import circle).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
+from hashlib import sha256
 
-from sigcurl.signer import request as rq
 from sigcurl.signer.canonical import add_header, canonical_headers, canonical_uri, query_forms
 from sigcurl.signer.keys import BoundedCache, signature_function
+from sigcurl.signer.request import HeadersInput, payload_sha256, request_headers, split_url
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -42,7 +42,7 @@ _CONTENT_SHA256 = "x-amz-content-sha256"
 def sign_with(
     method: str,
     url: str,
-    headers: rq.HeadersInput,
+    headers: HeadersInput,
     body: bytes | str | None,
     credentials: Credentials,
     settings: SigningSettings,
@@ -63,15 +63,15 @@ def sign_with(
     if extra_headers:
         drop = drop.union([name.lower() for name, _ in extra_headers])
     # request.parse, inlined: its named tuple and attribute look-ups are a noticeable cost here.
-    scheme, netloc, path, query = rq.split_url(url)
-    out, signed_headers = rq.request_headers(headers, drop, scheme, netloc)
+    scheme, netloc, path, query = split_url(url)
+    out, signed_headers = request_headers(headers, drop, scheme, netloc)
     uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
     if _CONTENT_SHA256 in signed_headers:  # given by the caller: signed as given, not added
         if payload_hash is None:
             payload_hash = _first_value(out, _CONTENT_SHA256).strip()
     else:
         if payload_hash is None:
-            payload_hash = rq.payload_sha256(body)
+            payload_hash = payload_sha256(body)
         if settings.content_sha256_header:
             out.append(("X-Amz-Content-SHA256", payload_hash))
             add_header(signed_headers, _CONTENT_SHA256, payload_hash)
@@ -88,7 +88,7 @@ def sign_with(
     method = method.upper()
     creq = f"{method}\n{uri}\n{canonical_q}\n{block}\n{signed}\n{payload_hash}"
     # Task 2: the string to sign, over the SHA-256 of the canonical request.
-    sts = f"{algorithm}\n{amz_date}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"
+    sts = f"{algorithm}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
     out.append(
         (

@@ -86,8 +86,7 @@ def split_url(url: str) -> tuple[str, str, str, str]:
     """``(scheme, netloc, path, query)`` of an absolute http(s) URL; the fragment is dropped."""
     m = _HTTP_URL(url)  # the common case: nothing to lower-case, no error to raise
     if m is not None:
-        scheme, netloc, path, query = m.groups()
-        return scheme, netloc, path, query or ""
+        return m.groups("")  # type: ignore[return-value]  # four groups, "" for a missing query
     return split_url_general(url)
 
 
