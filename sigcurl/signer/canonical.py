@@ -105,7 +105,7 @@ def canonical_uri(path: str, normalize: bool, double_encode: bool) -> str:
     with a dot) is its own canonical URI under every setting; others are
     computed by :func:`_canonical_uri`, cached.
     """
-    if _PLAIN_PATH(path):
+    if path == "/" or _PLAIN_PATH(path):  # "/" first: the most common path, and cheaper to compare
         return path or "/"
     return _canonical_uri(path, normalize, double_encode)
 

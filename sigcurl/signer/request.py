@@ -8,11 +8,11 @@ signing (``sigv4``), presigning (``presign``) and SigV4a (``sigv4a``).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
+from hashlib import sha256
 from typing import NamedTuple
 
 from sigcurl.signer.canonical import (
@@ -79,7 +79,7 @@ def payload_sha256(body: bytes | str | None) -> str:
         return EMPTY_SHA256
     if isinstance(body, str):
         body = body.encode()
-    return hashlib.sha256(body).hexdigest()
+    return sha256(body).hexdigest()
 
 
 def split_url(url: str) -> tuple[str, str, str, str]:

@@ -46,14 +46,14 @@ def sign(
     set (``"*"`` or ``"us-east-1,us-west-2"``).
     """
     settings = resolve(service, normalize_path, double_encode, content_sha256_header, sign_session_token)
-    if algorithm == "sigv4a":
-        from sigcurl.signer import sigv4a
+    if algorithm != "sigv4":  # one comparison on the common path
+        if algorithm == "sigv4a":
+            from sigcurl.signer import sigv4a
 
-        return sigv4a.sign_headers(
-            method, url, headers, body, credentials=credentials, region_set=region,
-            service=service, time=time, settings=settings, payload_hash=payload_hash,
-        )
-    if algorithm != "sigv4":
+            return sigv4a.sign_headers(
+                method, url, headers, body, credentials=credentials, region_set=region,
+                service=service, time=time, settings=settings, payload_hash=payload_hash,
+            )
         raise ValueError(f"unknown algorithm {algorithm!r}: use 'sigv4' or 'sigv4a'")
     date_time = rq.amz_date(time)
     scope, signature_of = scope_and_signer(credentials.secret_key, date_time[:8], region, service)
