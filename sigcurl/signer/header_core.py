@@ -17,6 +17,9 @@ from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 
+_DROP = frozenset({"authorization", "x-amz-date"})
+_DROP_TOKEN = _DROP | {"x-amz-security-token"}
+_CONTENT_SHA256 = "x-amz-content-sha256"
 #: (secret, date, region, service) -> (credential scope, signature function).
 _SCOPES: BoundedCache[tuple[str, str, str, str], tuple[str, Callable[[str], str]]] = BoundedCache(64)
 #: Builds a named tuple without its Python-level ``__new__`` (a third of the cost).
@@ -33,10 +36,6 @@ def scope_and_signer(secret_key: str, date: str, region: str, service: str) -> t
             key, (f"{date}/{region}/{service}/aws4_request", signature_function(secret_key, date, region, service))
         )
     return found
-
-_DROP = frozenset({"authorization", "x-amz-date"})
-_DROP_TOKEN = _DROP | {"x-amz-security-token"}
-_CONTENT_SHA256 = "x-amz-content-sha256"
 
 
 def sign_with(

@@ -1,9 +1,10 @@
 """Parsing a request into the parts that are signed.
 
-Turns the caller's method, URL, headers and body settings into a
-:class:`ParsedRequest`: the wire URL, the headers to send (checked), the
-host, the decoded query pairs and the canonical URI.  Shared by header
-signing (``sigv4``), presigning (``presign``) and SigV4a (``sigv4a``).
+Splits the caller's URL (:func:`split_url`), checks the headers and picks
+those that are signed (:func:`request_headers`, which adds Host), and
+computes the wire path and canonical URI (:func:`parse` does all three, into
+a :class:`ParsedRequest`).  Shared by header signing (``header_core``, which
+calls the parts itself), presigning (``query_core``) and so SigV4a.
 """
 
 from __future__ import annotations
