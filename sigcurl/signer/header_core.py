@@ -61,7 +61,6 @@ def sign_with(
     drop = _DROP_TOKEN if token else _DROP
     if extra_headers:
         drop = drop.union([name.lower() for name, _ in extra_headers])
-    # request.parse, inlined: its named tuple and attribute look-ups are a noticeable cost here.
     scheme, netloc, path, query = split_url(url)
     out, signed_headers = request_headers(headers, drop, scheme, netloc)
     uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
@@ -98,10 +97,9 @@ def sign_with(
     )
     if token and not settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
-    # request.wire_url, inlined: the path as given (as canonicalised, when encoded once) and the query.
-    url = f"{scheme}://{netloc}{(path or '/') if settings.double_encode else uri}"
-    if wire_q:
-        url = f"{url}?{wire_q}"
+    # The path as given (as canonicalised, when encoded once), then the query.
+    wire_path = (path or "/") if settings.double_encode else uri
+    url = f"{scheme}://{netloc}{wire_path}?{wire_q}" if wire_q else f"{scheme}://{netloc}{wire_path}"
     return _new(SignedRequest, (method, url, out, creq, sts, signature, signed, scope, payload_hash, amz_date))
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from hashlib import sha256
 
-from sigcurl.signer import request as rq
 from sigcurl.signer.canonical import (
     PLAIN_QUERY,
     canonical_headers,
+    canonical_uri,
     encode_pairs,
     sort_plain_query,
     split_query_cached,
@@ -20,6 +20,7 @@ from sigcurl.signer.canonical import (
     wire_query_encoded,
 )
 from sigcurl.signer.keys import BoundedCache
+from sigcurl.signer.request import HeadersInput, payload_sha256, request_headers, split_url
 from sigcurl.signer.types import (
     UNSIGNED_PAYLOAD,
     Credentials,
@@ -42,7 +43,7 @@ _OURS = frozenset(
 def presign_with(
     method: str,
     url: str,
-    headers: rq.HeadersInput,
+    headers: HeadersInput,
     body: bytes | str | None,
     credentials: Credentials,
     settings: SigningSettings,
@@ -59,10 +60,12 @@ def presign_with(
     Positional parameters: cheaper to call on the hot path than keywords.
     """
     drop = _DROP.union([k.lower() for k, _ in extra_params]) if extra_params else _DROP
-    parsed = rq.parse(method, url, headers, settings, drop)
+    scheme, netloc, path, query = split_url(url)
+    out, signed_headers = request_headers(headers, drop, scheme, netloc)
+    uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
     if payload_hash is None:
-        payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else rq.payload_sha256(body)
-    block, signed = canonical_headers(parsed.signed)
+        payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else payload_sha256(body)
+    block, signed = canonical_headers(signed_headers)
     token = credentials.session_token
     # The X-Amz-* parameters, encoded (their names are unreserved characters; amz_date,
     # YYYYMMDDTHHMMSSZ, and expires, digits, are too).
@@ -74,22 +77,20 @@ def presign_with(
         ours += "".join([f"&{uri_encode(k)}={uri_encode(v)}" for k, v in extra_params])
     if token and settings.sign_session_token:
         ours += f"&X-Amz-Security-Token={uri_encode(token)}"
-    user_canonical, user_wire = _user_query(parsed.raw_query, extra_params)
+    user_canonical, user_wire = _user_query(query, extra_params)
     canonical_q = sort_plain_query(f"{ours}&{user_canonical}" if user_canonical else ours)
-    creq = (
-        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_q}\n"
-        f"{block}\n{signed}\n{payload_hash}"
-    )
+    method = method.upper()
+    creq = f"{method}\n{uri}\n{canonical_q}\n{block}\n{signed}\n{payload_hash}"
     # Task 2: the string to sign, over the SHA-256 of the canonical request.
     sts = f"{algorithm}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
     ours += f"&X-Amz-Signature={signature}"
     if token and not settings.sign_session_token:
         ours += f"&X-Amz-Security-Token={uri_encode(token)}"
-    url = rq.wire_url(parsed, user_wire, ours)
-    return _new(
-        SignedRequest, (parsed.method, url, parsed.headers, creq, sts, signature, signed, scope, payload_hash, amz_date)
-    )
+    # The path as given (as canonicalised, when encoded once), the caller's query, then ours.
+    wire_path = (path or "/") if settings.double_encode else uri
+    url = f"{scheme}://{netloc}{wire_path}?{user_wire}&{ours}" if user_wire else f"{scheme}://{netloc}{wire_path}?{ours}"
+    return _new(SignedRequest, (method, url, out, creq, sts, signature, signed, scope, payload_hash, amz_date))
 
 
 def _algorithm_and_credential(algorithm: str, access_key: str, scope: str) -> str:

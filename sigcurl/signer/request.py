@@ -1,10 +1,10 @@
 """Parsing a request into the parts that are signed.
 
 Splits the caller's URL (:func:`split_url`), checks the headers and picks
-those that are signed (:func:`request_headers`, which adds Host), and
-computes the wire path and canonical URI (:func:`parse` does all three, into
-a :class:`ParsedRequest`).  Shared by header signing (``header_core``, which
-calls the parts itself), presigning (``query_core``) and so SigV4a.
+those that are signed (:func:`request_headers`, which adds Host), formats
+the time (:func:`amz_date`) and hashes a body held in memory.  Shared by
+header signing (``header_core``), presigning (``query_core``) and so SigV4a;
+the cores call these parts directly (no intermediate object to build).
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
 from hashlib import sha256
-from typing import NamedTuple
 
 from sigcurl.signer.canonical import (
     UNSIGNED_HEADERS,
     add_header,
-    canonical_uri,
     check_header,
 )
-from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
+from sigcurl.signer.types import EMPTY_SHA256
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -39,22 +37,6 @@ _HTTP_URL = re.compile(r"(https?)://([^/?#]+)([^?#]*)(?:\?([^#]*))?").match
 _TWO_DIGITS = [f"{i:02d}" for i in range(60)]
 #: The ``YYYYMMDD`` of a day, by its proleptic ordinal (bounded).
 _DAYS: dict[int, str] = {}
-
-
-class ParsedRequest(NamedTuple):
-    """A request split into what the signer needs (a named tuple: cheap to create)."""
-
-    method: str
-    scheme: str
-    netloc: str
-    path: str  # the path as sent on the wire
-    canonical_uri: str
-    headers: list[tuple[str, str]]  # caller's headers, checked, Host first
-    signed: dict[str, str]  # lower-case name -> canonical value, of the signed ones among ``headers``
-    raw_query: str = ""  # the query as given
-
-
-_new = tuple.__new__
 
 
 def amz_date(time: datetime) -> str:
@@ -123,22 +105,6 @@ def iter_headers(headers: HeadersInput) -> Iterable[tuple[str, str]]:
     return headers
 
 
-def parse(
-    method: str,
-    url: str,
-    headers: HeadersInput,
-    settings: SigningSettings,
-    drop: frozenset[str],
-) -> ParsedRequest:
-    """Parse and check a request; headers named in ``drop`` (lower-case) are removed."""
-    scheme, netloc, path, query = split_url(url)
-    cleaned, signed = request_headers(headers, drop, scheme, netloc)
-    uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
-    wire_path = (path or "/") if settings.double_encode else uri
-    # tuple.__new__: a named tuple's own __new__ is a Python function, three times slower.
-    return _new(ParsedRequest, (method.upper(), scheme, netloc, wire_path, uri, cleaned, signed, query))
-
-
 def request_headers(
     headers: HeadersInput, drop: frozenset[str], scheme: str, netloc: str
 ) -> tuple[list[tuple[str, str]], dict[str, str]]:
@@ -178,12 +144,3 @@ def request_headers(
         cleaned.insert(0, ("Host", host))
         signed["host"] = host
     return cleaned, signed
-
-
-def wire_url(parsed: ParsedRequest, query: str, extra_query: str = "") -> str:
-    """The URL to send: the wire path, ``query`` (the caller's query in its
-    signed encoding) and ``extra_query`` (the signer's parameters) after it."""
-    if extra_query:
-        query = f"{query}&{extra_query}" if query else extra_query
-    base = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
-    return f"{base}?{query}" if query else base
