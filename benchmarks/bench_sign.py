@@ -15,14 +15,16 @@ Each signer does what a caller does per request: botocore builds an
 ``AWSRequest`` and calls ``add_auth`` (which reads the clock), sigcurl calls
 ``sign`` with the request's time.  Rounds are interleaved in one process and
 the speed-up is the median of the per-round ratios (see ``sigbench``).
-Results go to stdout (Markdown) and ``bench_sign.json`` beside this script.
+Results go to stdout (Markdown, with the machine's load average over the
+run) and, with ``--json``, to ``bench_sign.json`` beside this script.
 
-Run: ``python benchmarks/bench_sign.py [--rounds 9] [--seconds 0.25]``.
+Run: ``python benchmarks/bench_sign.py [--rounds 9] [--seconds 0.25] [--json [PATH]]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -33,6 +35,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
 sys.path.insert(0, str(Path(__file__).parent))
+from results import add_json_option  # noqa: E402
 from sigbench import Pair, Runner, interleaved, table, write_json  # noqa: E402
 
 import sigcurl  # noqa: E402
@@ -128,11 +131,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--seconds", type=float, default=0.25, help="per signer, per case, per round")
+    add_json_option(parser, "sign")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     results = interleaved(pairs(), args.rounds, args.seconds)
+    load_after = os.getloadavg()[0]
     print(f"Median of {args.rounds} interleaved rounds, signatures per CPU-second:\n")
     print(table(results, "botocore"))
-    write_json(Path(__file__).with_suffix(".json"), "sign", "botocore", results, args.rounds)
+    print(f"\nLoad average (1 min) at the start and the end: {load_before:.2f}, {load_after:.2f} "
+          f"on {os.cpu_count()} CPUs")
+    if args.json:
+        write_json(Path(args.json), "sign", "botocore", results, args.rounds)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,12 @@ module, and it imports neither (no import circle).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
+from hashlib import sha256
 
-from sigcurl.signer import request as rq
-from sigcurl.signer.canonical import add_header, canonical_headers, query_forms
+from sigcurl.signer.canonical import add_header, canonical_headers, canonical_uri, query_forms
+from sigcurl.signer.keys import BoundedCache, signature_function
+from sigcurl.signer.request import HeadersInput, payload_sha256, request_headers, split_url
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -19,12 +20,28 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 _DROP = frozenset({"authorization", "x-amz-date"})
 _DROP_TOKEN = _DROP | {"x-amz-security-token"}
 _CONTENT_SHA256 = "x-amz-content-sha256"
+#: (secret, date, region, service) -> (credential scope, signature function).
+_SCOPES: BoundedCache[tuple[str, str, str, str], tuple[str, Callable[[str], str]]] = BoundedCache(64)
+#: Builds a named tuple without its Python-level ``__new__`` (a third of the cost).
+_new = tuple.__new__
+
+
+def scope_and_signer(secret_key: str, date: str, region: str, service: str) -> tuple[str, Callable[[str], str]]:
+    """SigV4's ``(credential scope, string to sign -> signature)`` for a day (YYYYMMDD), region and
+    service, cached: both are the same for every request of the day."""
+    key = (secret_key, date, region, service)
+    found = _SCOPES.get(key)
+    if found is None:
+        found = _SCOPES.put(
+            key, (f"{date}/{region}/{service}/aws4_request", signature_function(secret_key, date, region, service))
+        )
+    return found
 
 
 def sign_with(
     method: str,
     url: str,
-    headers: rq.HeadersInput,
+    headers: HeadersInput,
     body: bytes | str | None,
     credentials: Credentials,
     settings: SigningSettings,
@@ -44,14 +61,18 @@ def sign_with(
     drop = _DROP_TOKEN if token else _DROP
     if extra_headers:
         drop = drop.union([name.lower() for name, _ in extra_headers])
-    parsed = rq.parse(method, url, headers, settings, drop)
-    out, signed_headers = parsed.headers, parsed.signed
-    given = _first_value(out, _CONTENT_SHA256) if _CONTENT_SHA256 in signed_headers else None
-    if payload_hash is None:
-        payload_hash = rq.payload_sha256(body) if given is None else given.strip()
-    if settings.content_sha256_header and given is None:
-        out.append(("X-Amz-Content-SHA256", payload_hash))
-        add_header(signed_headers, _CONTENT_SHA256, payload_hash)
+    scheme, netloc, path, query = split_url(url)
+    out, signed_headers = request_headers(headers, drop, scheme, netloc)
+    uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
+    if _CONTENT_SHA256 in signed_headers:  # given by the caller: signed as given, not added
+        if payload_hash is None:
+            payload_hash = _first_value(out, _CONTENT_SHA256).strip()
+    else:
+        if payload_hash is None:
+            payload_hash = payload_sha256(body)
+        if settings.content_sha256_header:
+            out.append(("X-Amz-Content-SHA256", payload_hash))
+            add_header(signed_headers, _CONTENT_SHA256, payload_hash)
     out.append(("X-Amz-Date", amz_date))
     signed_headers["x-amz-date"] = amz_date
     for name, value in extra_headers:
@@ -61,10 +82,11 @@ def sign_with(
         out.append(("X-Amz-Security-Token", token))
         add_header(signed_headers, "x-amz-security-token", token)
     block, signed = canonical_headers(signed_headers)
-    canonical_q, wire_q = query_forms(parsed.raw_query) if parsed.raw_query else ("", "")
-    creq = f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_q}\n{block}\n{signed}\n{payload_hash}"
+    canonical_q, wire_q = query_forms(query) if query else ("", "")
+    method = method.upper()
+    creq = f"{method}\n{uri}\n{canonical_q}\n{block}\n{signed}\n{payload_hash}"
     # Task 2: the string to sign, over the SHA-256 of the canonical request.
-    sts = f"{algorithm}\n{amz_date}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"
+    sts = f"{algorithm}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
     out.append(
         (
@@ -75,10 +97,10 @@ def sign_with(
     )
     if token and not settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
-    url = rq.wire_url(parsed, wire_q)
-    return SignedRequest(
-        parsed.method, url, out, creq, sts, signature, signed, scope, payload_hash, amz_date
-    )
+    # The path as given (as canonicalised, when encoded once), then the query.
+    wire_path = (path or "/") if settings.double_encode else uri
+    url = f"{scheme}://{netloc}{wire_path}?{wire_q}" if wire_q else f"{scheme}://{netloc}{wire_path}"
+    return _new(SignedRequest, (method, url, out, creq, sts, signature, signed, scope, payload_hash, amz_date))
 
 
 def _first_value(headers: list[tuple[str, str]], lname: str) -> str:

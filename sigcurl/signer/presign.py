@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sigcurl.signer import request as rq
-from sigcurl.signer.header_core import ALGORITHM
-from sigcurl.signer.keys import signature_function
+from sigcurl.signer.header_core import ALGORITHM, scope_and_signer
 from sigcurl.signer.query_core import MAX_EXPIRES, presign_with
 from sigcurl.signer.settings import resolve
 from sigcurl.signer.types import (
@@ -49,18 +48,17 @@ def presign(
     if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= MAX_EXPIRES:
         raise ValueError(f"expires must be a whole number of seconds from 1 to {MAX_EXPIRES} (7 days)")
     settings = resolve(service, normalize_path, double_encode, content_sha256_header, sign_session_token)
-    if algorithm == "sigv4a":
-        from sigcurl.signer import sigv4a
+    if algorithm != "sigv4":  # one comparison on the common path
+        if algorithm == "sigv4a":
+            from sigcurl.signer import sigv4a
 
-        return sigv4a.presign_query(
-            method, url, headers, body, credentials=credentials, region_set=region,
-            service=service, time=time, expires=expires, settings=settings, payload_hash=payload_hash,
-        )
-    if algorithm != "sigv4":
+            return sigv4a.presign_query(
+                method, url, headers, body, credentials=credentials, region_set=region,
+                service=service, time=time, expires=expires, settings=settings, payload_hash=payload_hash,
+            )
         raise ValueError(f"unknown algorithm {algorithm!r}: use 'sigv4' or 'sigv4a'")
     date_time = rq.amz_date(time)
-    scope = f"{date_time[:8]}/{region}/{service}/aws4_request"
-    signature_of = signature_function(credentials.secret_key, date_time[:8], region, service)
+    scope, signature_of = scope_and_signer(credentials.secret_key, date_time[:8], region, service)
     return presign_with(
         method, url, headers, body, credentials, settings, payload_hash, expires,
         ALGORITHM, date_time, scope, signature_of, (),

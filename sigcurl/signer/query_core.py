@@ -9,16 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from hashlib import sha256
 
-from sigcurl.signer import request as rq
 from sigcurl.signer.canonical import (
     PLAIN_QUERY,
     canonical_headers,
+    canonical_uri,
     encode_pairs,
     sort_plain_query,
     split_query_cached,
     uri_encode,
     wire_query_encoded,
 )
+from sigcurl.signer.keys import BoundedCache
+from sigcurl.signer.request import HeadersInput, payload_sha256, request_headers, split_url
 from sigcurl.signer.types import (
     UNSIGNED_PAYLOAD,
     Credentials,
@@ -29,6 +31,9 @@ from sigcurl.signer.types import (
 MAX_EXPIRES = 7 * 24 * 3600
 
 _DROP = frozenset({"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"})
+#: (algorithm, access key, scope) -> the first two parameters (see _algorithm_and_credential).
+_PREFIXES: BoundedCache[tuple[str, str, str], str] = BoundedCache(64)
+_new = tuple.__new__  # builds a named tuple without its slower Python-level __new__
 _OURS = frozenset(
     {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
      "X-Amz-Security-Token", "X-Amz-Signature"}
@@ -38,7 +43,7 @@ _OURS = frozenset(
 def presign_with(
     method: str,
     url: str,
-    headers: rq.HeadersInput,
+    headers: HeadersInput,
     body: bytes | str | None,
     credentials: Credentials,
     settings: SigningSettings,
@@ -55,39 +60,48 @@ def presign_with(
     Positional parameters: cheaper to call on the hot path than keywords.
     """
     drop = _DROP.union([k.lower() for k, _ in extra_params]) if extra_params else _DROP
-    parsed = rq.parse(method, url, headers, settings, drop)
+    scheme, netloc, path, query = split_url(url)
+    out, signed_headers = request_headers(headers, drop, scheme, netloc)
+    uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
     if payload_hash is None:
-        payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else rq.payload_sha256(body)
-    block, signed = canonical_headers(parsed.signed)
+        payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else payload_sha256(body)
+    block, signed = canonical_headers(signed_headers)
     token = credentials.session_token
-    # The X-Amz-* parameters, encoded (their names are unreserved characters).
-    params = [
-        f"X-Amz-Algorithm={uri_encode(algorithm)}",
-        f"X-Amz-Credential={uri_encode(f'{credentials.access_key}/{scope}')}",
-        f"X-Amz-Date={uri_encode(amz_date)}",
-        f"X-Amz-Expires={expires}",
-        f"X-Amz-SignedHeaders={uri_encode(signed)}",
-    ]
-    params.extend([f"{uri_encode(k)}={uri_encode(v)}" for k, v in extra_params])
-    if token and settings.sign_session_token:
-        params.append(f"X-Amz-Security-Token={uri_encode(token)}")
-    user_canonical, user_wire = _user_query(parsed.raw_query, extra_params)
-    query = "&".join(params)
-    canonical_q = sort_plain_query(f"{query}&{user_canonical}" if user_canonical else query)
-    creq = (
-        f"{parsed.method}\n{parsed.canonical_uri}\n{canonical_q}\n"
-        f"{block}\n{signed}\n{payload_hash}"
+    # The X-Amz-* parameters, encoded (their names are unreserved characters; amz_date,
+    # YYYYMMDDTHHMMSSZ, and expires, digits, are too).
+    ours = (
+        f"{_algorithm_and_credential(algorithm, credentials.access_key, scope)}&X-Amz-Date={amz_date}"
+        f"&X-Amz-Expires={expires}&X-Amz-SignedHeaders={uri_encode(signed)}"
     )
+    if extra_params:
+        ours += "".join([f"&{uri_encode(k)}={uri_encode(v)}" for k, v in extra_params])
+    if token and settings.sign_session_token:
+        ours += f"&X-Amz-Security-Token={uri_encode(token)}"
+    user_canonical, user_wire = _user_query(query, extra_params)
+    canonical_q = sort_plain_query(f"{ours}&{user_canonical}" if user_canonical else ours)
+    method = method.upper()
+    creq = f"{method}\n{uri}\n{canonical_q}\n{block}\n{signed}\n{payload_hash}"
     # Task 2: the string to sign, over the SHA-256 of the canonical request.
     sts = f"{algorithm}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
-    params.append(f"X-Amz-Signature={signature}")
+    ours += f"&X-Amz-Signature={signature}"
     if token and not settings.sign_session_token:
-        params.append(f"X-Amz-Security-Token={uri_encode(token)}")
-    url = rq.wire_url(parsed, user_wire, "&".join(params))
-    return SignedRequest(
-        parsed.method, url, parsed.headers, creq, sts, signature, signed, scope, payload_hash, amz_date
-    )
+        ours += f"&X-Amz-Security-Token={uri_encode(token)}"
+    # The path as given (as canonicalised, when encoded once), the caller's query, then ours.
+    wire_path = (path or "/") if settings.double_encode else uri
+    url = f"{scheme}://{netloc}{wire_path}?{user_wire}&{ours}" if user_wire else f"{scheme}://{netloc}{wire_path}?{ours}"
+    return _new(SignedRequest, (method, url, out, creq, sts, signature, signed, scope, payload_hash, amz_date))
+
+
+def _algorithm_and_credential(algorithm: str, access_key: str, scope: str) -> str:
+    """``X-Amz-Algorithm=...&X-Amz-Credential=...``, encoded (cached: the same all day)."""
+    key = (algorithm, access_key, scope)
+    found = _PREFIXES.get(key)
+    if found is None:
+        found = _PREFIXES.put(
+            key, f"X-Amz-Algorithm={uri_encode(algorithm)}&X-Amz-Credential={uri_encode(f'{access_key}/{scope}')}"
+        )
+    return found
 
 
 def _user_query(query: str, extra_params: tuple[tuple[str, str], ...]) -> tuple[str, str]:

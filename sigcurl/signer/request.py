@@ -1,28 +1,26 @@
 """Parsing a request into the parts that are signed.
 
-Turns the caller's method, URL, headers and body settings into a
-:class:`ParsedRequest`: the wire URL, the headers to send (checked), the
-host, the decoded query pairs and the canonical URI.  Shared by header
-signing (``sigv4``), presigning (``presign``) and SigV4a (``sigv4a``).
+Splits the caller's URL (:func:`split_url`), checks the headers and picks
+those that are signed (:func:`request_headers`, which adds Host), formats
+the time (:func:`amz_date`) and hashes a body held in memory.  Shared by
+header signing (``header_core``), presigning (``query_core``) and so SigV4a;
+the cores call these parts directly (no intermediate object to build).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import NamedTuple
+from hashlib import sha256
 
 from sigcurl.signer.canonical import (
     UNSIGNED_HEADERS,
     add_header,
-    canonical_uri,
     check_header,
-    needs_folding,
 )
-from sigcurl.signer.types import EMPTY_SHA256, SigningSettings
+from sigcurl.signer.types import EMPTY_SHA256
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -32,20 +30,13 @@ _NAMES: dict[str, str] = {}
 _NAMES_MAX = 512
 #: scheme (everything before the first "://"), authority, path, query; the fragment is dropped.
 _URL = re.compile(r"(.+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.DOTALL).match
-
-
-class ParsedRequest(NamedTuple):
-    """A request split into what the signer needs (a named tuple: cheap to create)."""
-
-    method: str
-    scheme: str
-    netloc: str
-    host: str  # the Host header value that is signed and sent
-    path: str  # the path as sent on the wire
-    canonical_uri: str
-    headers: list[tuple[str, str]]  # caller's headers, checked, Host first
-    signed: dict[str, str]  # lower-case name -> canonical value, of the signed ones among ``headers``
-    raw_query: str = ""  # the query as given
+#: The common case of ``_URL``, with the same groups: a lower-case http(s) scheme (no ``.lower()``
+#: needed) and a host that is not empty (no error to raise); anything else goes to ``_URL``.
+_HTTP_URL = re.compile(r"(https?)://([^/?#]+)([^?#]*)(?:\?([^#]*))?").match
+#: Two-digit text of 0 to 59, for :func:`amz_date`.
+_TWO_DIGITS = [f"{i:02d}" for i in range(60)]
+#: The ``YYYYMMDD`` of a day, by its proleptic ordinal (bounded).
+_DAYS: dict[int, str] = {}
 
 
 def amz_date(time: datetime) -> str:
@@ -56,9 +47,13 @@ def amz_date(time: datetime) -> str:
         raise ValueError("time must be a timezone-aware datetime (e.g. datetime.now(timezone.utc))")
     elif time.utcoffset():
         time = time.astimezone(timezone.utc)
-    return "%04d%02d%02dT%02d%02d%02dZ" % (  # noqa: UP031 - %-formatting: faster than an f-string here
-        time.year, time.month, time.day, time.hour, time.minute, time.second
-    )
+    day = _DAYS.get(time.toordinal())
+    if day is None:
+        if len(_DAYS) >= 64:
+            _DAYS.clear()
+        day = _DAYS[time.toordinal()] = "%04d%02d%02d" % (time.year, time.month, time.day)  # noqa: UP031
+    two = _TWO_DIGITS
+    return f"{day}T{two[time.hour]}{two[time.minute]}{two[time.second]}Z"
 
 
 def payload_sha256(body: bytes | str | None) -> str:
@@ -67,11 +62,19 @@ def payload_sha256(body: bytes | str | None) -> str:
         return EMPTY_SHA256
     if isinstance(body, str):
         body = body.encode()
-    return hashlib.sha256(body).hexdigest()
+    return sha256(body).hexdigest()
 
 
 def split_url(url: str) -> tuple[str, str, str, str]:
     """``(scheme, netloc, path, query)`` of an absolute http(s) URL; the fragment is dropped."""
+    m = _HTTP_URL(url)  # the common case: nothing to lower-case, no error to raise
+    if m is not None:
+        return m.groups("")  # type: ignore[return-value]  # four groups, "" for a missing query
+    return split_url_general(url)
+
+
+def split_url_general(url: str) -> tuple[str, str, str, str]:
+    """:func:`split_url` without its fast path (any scheme, in any case; the errors)."""
     m = _URL(url)
     if m is None:
         raise ValueError(f"not an absolute URL: {url!r}")
@@ -102,39 +105,19 @@ def iter_headers(headers: HeadersInput) -> Iterable[tuple[str, str]]:
     return headers
 
 
-def parse(
-    method: str,
-    url: str,
-    headers: HeadersInput,
-    settings: SigningSettings,
-    drop: frozenset[str],
-) -> ParsedRequest:
-    """Parse and check a request; headers named in ``drop`` (lower-case) are removed."""
-    m = _URL(url)  # split_url, inlined
-    if m is None or not m.group(2):
-        split_url(url)  # raises the right error
-    scheme, netloc, path, query = m.groups()  # type: ignore[union-attr]
-    scheme = scheme.lower()
-    items = headers.items() if isinstance(headers, (dict, Mapping)) else headers
-    cleaned, signed, host = _headers(items, drop)
-    if host is None:
-        host = host_header(scheme, netloc)
-        cleaned.insert(0, ("Host", host))
-        signed["host"] = host
-    uri = canonical_uri(path, settings.normalize_path, settings.double_encode)
-    wire_path = (path or "/") if settings.double_encode else uri
-    return ParsedRequest(method.upper(), scheme, netloc, host, wire_path, uri, cleaned, signed, query or "")
+def request_headers(
+    headers: HeadersInput, drop: frozenset[str], scheme: str, netloc: str
+) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """``(headers to send, signed canonical headers)`` of the caller's headers, checked, without
+    those named in ``drop`` (lower-case); a Host header for ``scheme://netloc`` first when none is given.
 
-
-def _headers(
-    items: Iterable[tuple[str, str]], drop: frozenset[str]
-) -> tuple[list[tuple[str, str]], dict[str, str], str | None]:
-    """``(headers to send, signed canonical headers, Host value or None)``, checked."""
+    The signed headers map lower-case names to canonical values (see :func:`canonical.add_header`).
+    """
     cleaned: list[tuple[str, str]] = []
     signed: dict[str, str] = {}
-    host: str | None = None
+    host_given = False
     names = _NAMES
-    for name, value in items:
+    for name, value in headers.items() if isinstance(headers, (dict, Mapping)) else headers:
         lname = names.get(name)
         if lname is None or "\r" in value or "\n" in value or "\x00" in value:
             check_header(name, value)
@@ -144,23 +127,20 @@ def _headers(
         if lname in drop:
             continue
         if lname == "host":
-            if host is not None:
+            if host_given:
                 raise ValueError("the Host header is given twice")
-            host = value.strip()
+            host_given = True
         cleaned.append((name, value))
         if lname in UNSIGNED_HEADERS:
             continue
-        if lname in signed or needs_folding(value):
+        # A cheaper superset of needs_folding(value) (strip() also sees other whitespace at either
+        # end, and returns the value itself when there is none): add_header decides exactly.
+        if lname in signed or "  " in value or "\t" in value or "\n" in value or value.strip() != value:
             add_header(signed, lname, value)
         else:  # add_header's common case, inlined
             signed[lname] = value
-    return cleaned, signed, host
-
-
-def wire_url(parsed: ParsedRequest, query: str, extra_query: str = "") -> str:
-    """The URL to send: the wire path, ``query`` (the caller's query in its
-    signed encoding) and ``extra_query`` (the signer's parameters) after it."""
-    if extra_query:
-        query = f"{query}&{extra_query}" if query else extra_query
-    base = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
-    return f"{base}?{query}" if query else base
+    if not host_given:
+        host = host_header(scheme, netloc)
+        cleaned.insert(0, ("Host", host))
+        signed["host"] = host
+    return cleaned, signed
