@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from botocore.eventstream import EventStreamBuffer
+from cli_helpers import base_env, start_process
 
 from sigcurl.eventstream import encode_message
 from sigcurl.output.stream import PIPE_SIZE
 from support.server import Response, VerifyingServer
-from tests.cli_helpers import base_env, start_process
 
 EVENTSTREAM = [("Content-Type", "application/vnd.amazon.eventstream")]
 BEDROCK = ["--service", "bedrock", "--region", "us-east-1", "--json", '{"messages":[]}']

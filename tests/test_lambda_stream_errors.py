@@ -17,10 +17,10 @@ import botocore.session
 import pytest
 from botocore.eventstream import EventStreamBuffer
 from botocore.parsers import EventStreamJSONParser
+from cli_helpers import base_env, run
 
 from sigcurl.eventstream import encode_message
 from support.server import Response, VerifyingServer
-from tests.cli_helpers import base_env, run
 
 EVENTSTREAM = [("Content-Type", "application/vnd.amazon.eventstream")]
 LAMBDA = ["--service", "lambda", "--region", "us-east-1", "-d", "{}"]

@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vectors_io import VECTORS, parse_request
 
 from sigcurl.signer import _sigv4a_fast as fast
 from sigcurl.signer import settings as presets
 from sigcurl.signer.header_core import sign_with
 from sigcurl.signer.query_core import presign_with
 from sigcurl.signer.types import Credentials, SignedRequest, SigningSettings
-from tests.vectors_io import VECTORS, parse_request
 
 ALGORITHM = "AWS4-ECDSA-P256-SHA256"
 DATE = "20150830T123600Z"

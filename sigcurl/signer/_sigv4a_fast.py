@@ -44,7 +44,7 @@ from sigcurl.signer.types import UNSIGNED_PAYLOAD, Credentials, SignedRequest, S
 
 ALGORITHM = "AWS4-ECDSA-P256-SHA256"
 
-#: scheme, authority, path, query (the fragment is dropped): request.parse's pattern.
+#: scheme, authority, path, query (the fragment is dropped): the general split_url's pattern (request.split_url_general).
 _URL = re.compile(r"(.+?)://([^/?#]*)([^?#]*)(?:\?([^#]*))?", re.DOTALL).match
 #: An S3 path, and ``key=value`` pairs (keys not empty, one ``=`` each), of unreserved characters and ``%``.
 _PATH_CHARS = re.compile(r"[A-Za-z0-9_.~/%-]*").fullmatch
@@ -85,7 +85,7 @@ def _query_is_canonical(query: str) -> bool:
 def _headers(
     headers: HeadersInput, drop: frozenset[str]
 ) -> tuple[list[tuple[str, str]], dict[str, str], str | None] | None:
-    """``(headers to send, signed canonical headers, Host or None)`` as ``request.parse`` makes
+    """``(headers to send, signed canonical headers, Host or None)`` as ``request.request_headers`` makes
     them; None for anything it would reject (the general path raises its error)."""
     items = headers if type(headers) is list or type(headers) is tuple else (
         headers.items() if isinstance(headers, dict) else None
