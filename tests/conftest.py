@@ -41,6 +41,7 @@ if _TESTS_DIR not in sys.path:
 
 from credentials_fixtures import AwsHome, StsProxy  # noqa: E402
 
+from support.hostile import HostileServer  # noqa: E402
 from support.server import VerifyingServer  # noqa: E402
 
 # --- verifying servers ------------------------------------------------------------------
@@ -50,6 +51,13 @@ from support.server import VerifyingServer  # noqa: E402
 def server() -> Iterator[VerifyingServer]:
     """A plain-HTTP verifying server."""
     with VerifyingServer(name="server") as srv:
+        yield srv
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileServer]:
+    """A loopback server playing a hostile or broken AWS (``tests/support/hostile.py``)."""
+    with HostileServer() as srv:
         yield srv
 
 

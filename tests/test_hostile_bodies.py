@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,12 +30,6 @@ from support.hostile import (
 )
 from support.hostile_checks import ANSI, TOKEN, one_line
 from support.terminal import run_in_pty
-
-
-@pytest.fixture
-def hostile() -> Iterator[HostileServer]:
-    with HostileServer() as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,6 @@ from support.hostile import (
     reply,
 )
 from support.hostile_checks import TOKEN, one_line
-
-
-@pytest.fixture
-def hostile() -> Iterator[HostileServer]:
-    with HostileServer() as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,12 +30,6 @@ from support.server import VerifyingServer
 
 TOKEN = "IQoJb3JpZ2luX2VjEHostileSessionToken/with+plus=and/slash"
 MiB = 1 << 20
-
-
-@pytest.fixture
-def hostile() -> Iterator[HostileServer]:
-    with HostileServer() as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -24,12 +24,6 @@ from support.hostile_checks import SECRETS, TOKEN, assert_no_secret, one_line
 
 
 @pytest.fixture
-def hostile() -> Iterator[HostileServer]:
-    with HostileServer() as srv:
-        yield srv
-
-
-@pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return base_env(tmp_path, AWS_SESSION_TOKEN=TOKEN)
 

@@ -36,12 +36,6 @@ def emu() -> Iterator[S3Emulator]:
         yield e
 
 
-@pytest.fixture
-def hostile() -> Iterator[HostileServer]:
-    with HostileServer() as srv:
-        yield srv
-
-
 def _env(tmp_path: Path) -> tuple[dict[str, str], Path]:
     """The child's environment, with a TMPDIR of its own (to see any temporary file left)."""
     tmp = tmp_path / "tmp"

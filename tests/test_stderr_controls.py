@@ -9,7 +9,6 @@ control but line feed, no DEL, no C1), and must still show them, escaped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,6 @@ from support.hostile import HostileServer, reply
 
 SIGN = ["--service", "execute-api", "--region", "us-east-1"]
 NASTY = "\x1b]0;owned\x07\x1b[31mred\x1b[2J\x9b1m"
-
-
-@pytest.fixture
-def hostile() -> Iterator[HostileServer]:
-    with HostileServer() as srv:
-        yield srv
 
 
 def assert_no_controls(text: str) -> None:
