@@ -49,3 +49,14 @@ def test_visible_keeps_text_and_escapes_every_control() -> None:
     shown = visible("".join(map(chr, range(0xA0))))
     assert_no_controls(shown)
     assert "\\x1b" in shown and "\\x9b" in shown and "\\x7f" in shown and "\\x0d" in shown
+
+
+def test_verbose_signature_diff_shows_the_services_controls_escaped(hostile: HostileServer, tmp_path: Path) -> None:
+    # the service's canonical request and string to sign (SignatureDoesNotMatch) are the server's text too
+    body = ("<Error><Code>SignatureDoesNotMatch</Code><Message>no</Message>"
+            f"<CanonicalRequest>GET\n/k{NASTY}\n</CanonicalRequest>"
+            f"<StringToSign>AWS4-HMAC-SHA256\n{NASTY}</StringToSign></Error>").encode()
+    hostile.queue(reply(403, body, content_type="application/xml"))
+    result = run(["-v", *SIGN, hostile.url_for("/k")], base_env(tmp_path))
+    assert "canonical request" in result.stderr and "\\x1b" in result.stderr, result.stderr
+    assert_no_controls(result.stderr)

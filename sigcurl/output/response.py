@@ -329,6 +329,7 @@ def _report_aws_error(x: Exchange, resp: Received, body: bytes, *, failing: bool
 def _show_mismatch(err: Stderr, signed: SignedRequest, aws: AwsError) -> None:
     """-v: diff the canonical request and string to sign against the service's, with hints."""
     from sigcurl.output.diagnose import MISMATCH_HINT, mismatch_hints, signature_diff
+    from sigcurl.output.stderr import visible
 
     for label, ours, theirs in (
         ("canonical request", signed.canonical_request, aws.canonical_request),
@@ -339,10 +340,10 @@ def _show_mismatch(err: Stderr, signed: SignedRequest, aws: AwsError) -> None:
         if ours == theirs:
             err.write(f"* the {label} matches what the service computed\n")
         else:
-            err.write(signature_diff(label, ours, theirs) + "\n")
+            err.write(visible(signature_diff(label, ours, theirs)) + "\n")  # the service's text: shown, never obeyed
     hints = mismatch_hints(signed.canonical_request, aws.canonical_request, signed.string_to_sign, aws.string_to_sign)
     for hint in hints or [MISMATCH_HINT]:
-        err.write(f"* hint: {hint}\n")
+        err.write(f"* hint: {visible(hint)}\n")
 
 
 def _write_out(x: Exchange, info: TransferInfo, pending: bytes) -> None:
