@@ -128,16 +128,20 @@ _GLACIER = "https://docs.aws.amazon.com/amazonglacier/latest/dev/api-common-requ
 # MemoryDB: a short-lived IAM token (SigV4) in AUTH/HELLO, memorydb:Connect. The cluster host form is
 # not written in the part of the page read.
 _MEMORYDB = "https://docs.aws.amazon.com/memorydb/latest/devguide/auth-iam.html"
+# Bedrock: the endpoints page lists the control plane (bedrock.REGION.amazonaws.com, the part read) and the
+# runtime endpoints; the Bedrock user guide's "Regional availability by endpoints" names bedrock-runtime.
+_BEDROCK = "https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
+# Account-based endpoints: the page writes https://ACCOUNT-ID.ddb.REGION.amazonaws.com (DynamoDB); the
+# streams-ddb form of the row using it is not written there.
+_ACCOUNT_EP = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-account-endpoints.html"
 # --- NOT YET CHECKED: the last review did not find these pages, so neither the link nor the host
 # --- form is confirmed; the rows keep them until someone reads the page -------------------------
 _APPSYNC_RT = "https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html"
 _IOT_JOBS = "https://docs.aws.amazon.com/iot/latest/developerguide/jobs-http-device-api.html"
 _PRIVATELINK = "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html"
 _APIGW = "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-call-api.html"
-_BEDROCK = "https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
 _SAGEMAKER = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html"
 _FEATURESTORE = "https://docs.aws.amazon.com/general/latest/gr/sagemaker.html"
-_ACCOUNT_EP = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-account-endpoints.html"
 _KINESIS_RULES = "https://github.com/boto/botocore/blob/develop/botocore/data/kinesis/2013-12-02/endpoint-rule-set-1.json"
 
 _TOKEN = "a database token host: `sigcurl --presign` makes the auth token"
