@@ -36,4 +36,6 @@ def test_a_part_dropped_on_every_attempt_is_named_and_the_upload_aborted(tmp_pat
         [line] = r.stderr.strip().splitlines()
         assert line.startswith("sigcurl: multipart upload failed: part 2: empty reply from 127.0.0.1")
         assert "AbortMultipartUpload sent" in line
-        assert len(attempts) == 4 and len(emu.aborted) == 1 and not emu.uploads and not emu.objects
+        # 1 + 3 retries; the first may go out on a kept-alive connection, and a reused connection closed
+        # without an answer is resent once on a fresh one (as curl and urllib3 do), which is not a retry
+        assert len(attempts) in (4, 5) and len(emu.aborted) == 1 and not emu.uploads and not emu.objects

@@ -229,6 +229,10 @@ class Response:
     def close(self) -> None:
         self._finished()
         with contextlib.suppress(Exception):
+            if not (self.raw.closed or self.raw.length_remaining == 0):
+                # a body not read to its end (the output was closed, an error): the connection must not go back
+                # to the pool with it, or the next request on it finds the old response still open
+                self.raw.close()
             self.raw.release_conn()
 
     def discard(self) -> None:
