@@ -28,3 +28,15 @@ def test_deeply_nested_exception_payload_still_names_the_exception() -> None:
     found = events.stream_error(message)
     assert found is not None and found[0] == "ValidationException"
 
+
+
+def test_content_length_of_non_ascii_digits_is_invalid() -> None:
+    # "²" (a latin-1 byte a header can hold) is a digit to str.isdigit but not to int(): http.client and
+    # urllib3 would then read the body to the connection's end; curl refuses it (exit 8).
+    from sigcurl.errors import ExitCode
+    from sigcurl.transport.head import invalid_length
+
+    for value in ("\u00b2", "1\u00b9", "\u0661\u0662"):
+        error = invalid_length([("Content-Length", value)], "http://127.0.0.1/x")
+        assert error is not None and error.exit_code == ExitCode.WEIRD_REPLY, value
+    assert invalid_length([("Content-Length", " 12 ")], "http://127.0.0.1/x") is None
