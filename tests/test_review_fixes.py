@@ -40,3 +40,44 @@ def test_content_length_of_non_ascii_digits_is_invalid() -> None:
         error = invalid_length([("Content-Length", value)], "http://127.0.0.1/x")
         assert error is not None and error.exit_code == ExitCode.WEIRD_REPLY, value
     assert invalid_length([("Content-Length", " 12 ")], "http://127.0.0.1/x") is None
+
+
+def test_releasing_shared_stdin_does_not_wait_for_a_reader_blocked_on_the_pipe() -> None:
+    # -Z with -T - from a pipe still open: a transfer's thread spools stdin; on Ctrl-C/SIGTERM the driver
+    # releases the spool on its way out, and must not wait for that read (the first signal hung until a second).
+    import os
+    import threading
+    import time
+
+    from sigcurl.replay import SharedInput
+
+    r, w = os.pipe()
+    source = os.fdopen(r, "rb")
+    shared = SharedInput(source)
+    from sigcurl.errors import ReadError
+
+    failures: list[Exception] = []
+
+    def read() -> None:
+        try:
+            shared.reader().read()
+        except ReadError as exc:  # released meanwhile: never the closed spool's descriptor
+            failures.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    for _ in range(500):  # bounded: until the reader is inside the capture
+        if shared._lock.locked():
+            break
+        time.sleep(0.01)
+    closer = threading.Thread(target=shared.close, daemon=True)
+    closer.start()
+    closer.join(10)
+    returned = not closer.is_alive()
+    os.write(w, b"data")  # the reader ends (and, released, closes its spool)
+    os.close(w)
+    reader.join(10)
+    closer.join(10)
+    source.close()
+    assert returned, "close() waited for the reader blocked on the pipe"
+    assert shared._spool is None and len(failures) == 1
