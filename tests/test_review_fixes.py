@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sigcurl.eventstream import Message
 from sigcurl.output import events
@@ -81,3 +82,47 @@ def test_releasing_shared_stdin_does_not_wait_for_a_reader_blocked_on_the_pipe()
     source.close()
     assert returned, "close() waited for the reader blocked on the pipe"
     assert shared._spool is None and len(failures) == 1
+
+
+def test_an_interrupt_as_the_removable_file_is_created_still_removes_it(tmp_path: Any) -> None:
+    # --remove-on-error: a Ctrl-C landing just as open() returns (before the path was registered) left the file.
+    import pytest
+
+    from sigcurl import interrupts
+
+    path = tmp_path / "out.bin"
+
+    def create() -> Any:
+        handle = open(path, "wb")  # noqa: SIM115 - closed below
+        handle.close()
+        raise KeyboardInterrupt  # the signal's handler runs as open() returns
+
+    restore = interrupts.install()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            interrupts.create_removable(str(path), create)
+        interrupts.undo_all(0)
+    finally:
+        restore()
+    assert not path.exists()
+
+
+def test_a_file_that_cannot_be_created_is_not_left_for_removal(tmp_path: Any) -> None:
+    from sigcurl import interrupts
+
+    path = tmp_path / "kept.bin"
+    path.write_bytes(b"someone else's")
+
+    def create() -> Any:
+        raise OSError("refused")
+
+    restore = interrupts.install()
+    try:
+        try:
+            interrupts.create_removable(str(path), create)
+        except OSError:
+            pass
+        interrupts.undo_all(0)
+    finally:
+        restore()
+    assert path.read_bytes() == b"someone else's"
