@@ -197,8 +197,12 @@ def create_removable(path: str, create: Callable[[], T]) -> tuple[T, Callable[[]
     """
     with _state.lock:
         check()
-        made = create()
-        _state.files.add(path)
+        _state.files.add(path)  # first: an interrupt landing as create() returns still finds the file
+        try:
+            made = create()
+        except Exception:  # not created (an OSError): nothing of ours to remove
+            _state.files.discard(path)
+            raise
 
     def forget() -> None:
         with _state.lock:

@@ -35,6 +35,7 @@ class SharedInput:
         self._end = 0
         self._ready = False
         self._error: ReadError | None = None
+        self._released = False  # close() came while a reader was capturing: that reader closes the spool
 
     def reader(self) -> BinaryIO:
         """A reader of its own (position 0) for one transfer."""
@@ -48,6 +49,9 @@ class SharedInput:
             if not self._ready:
                 self._capture()
                 self._ready = True
+            if self._released:  # the run ended (Ctrl-C) while this reader was blocked on stdin: no stale descriptor
+                self._close_spool()
+                raise ReadError("standard input is no longer available: the run has ended", "run the command again")
             return self._fd, self._start, self._end
 
     def _capture(self) -> None:
@@ -82,10 +86,20 @@ class SharedInput:
         self._fd, self._start, self._end = spool.fileno(), 0, spool.tell()
 
     def close(self) -> None:
-        with self._lock:
-            if self._spool is not None:
-                self._spool.close()
-                self._spool = None
+        """Release the spool; never waits for a transfer's thread still reading a pipe (an interrupted ``-Z`` run)."""
+        if not self._lock.acquire(blocking=False):  # a reader is capturing: it closes the spool when done
+            self._released = True
+            return
+        try:
+            self._released = True
+            self._close_spool()
+        finally:
+            self._lock.release()
+
+    def _close_spool(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
 
 
 class ReplayReader(io.RawIOBase):

@@ -91,7 +91,7 @@ def _json_payload(message: Message) -> tuple[bool, Any]:
         return False, None
     try:
         return True, json.loads(message.payload.decode("utf-8"))
-    except ValueError:  # includes UnicodeDecodeError
+    except (ValueError, RecursionError):  # includes UnicodeDecodeError; RecursionError: nested too deep
         return False, None
 
 
@@ -135,7 +135,7 @@ def _spliceable_json(payload: bytes, declared: bool | None) -> bytes | None:
         return None
     try:
         _STRICT_JSON.decode(payload.decode("utf-8"))  # no NaN, Infinity
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if b"\n" in payload or b"\r" in payload:
         payload = payload.replace(b"\n", b" ").replace(b"\r", b" ")
@@ -385,7 +385,7 @@ class TerminalView:
         if raw.lstrip()[:1] == b"{":
             try:
                 return _model_chunk(json.loads(raw))
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         return self._raw_text("chunk", raw)  # InvokeAgent: a part of the answer's text
 

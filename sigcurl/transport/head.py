@@ -123,7 +123,7 @@ def invalid_length(headers: list[tuple[str, str]], url: str) -> TransferError | 
     """curl's exit 8 for a ``Content-Length`` that is not a number, or two that differ (http.client would
     read such a body to the connection's end), else None."""
     lengths = {v.strip() for n, v in headers if n.lower() == "content-length"}
-    if lengths and (len(lengths) > 1 or not next(iter(lengths)).isdigit()):
+    if lengths and (len(lengths) > 1 or not (next(iter(lengths)).isascii() and next(iter(lengths)).isdigit())):
         shown = " / ".join(sorted(lengths))[:80]
         return TransferError(f"invalid Content-Length from {urlsplit(url).hostname or url}: {shown!r}",
                              "the server's reply is broken", exit_code=ExitCode.WEIRD_REPLY)
