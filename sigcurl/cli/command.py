@@ -161,7 +161,10 @@ def _redact_secret_words(message: str, argv: Sequence[str]) -> str:
     written in a ``-K`` file) and the values given to those options in ``argv``."""
     import re
 
-    message = re.sub(r"((?:--secret-key|--session-token|--user)[= ]|(?<![\w-])-u ?)[^\s'\"]+", r"\1<redacted>", message)
+    # --secret-key=V / --session-token=V as a -K line echoes them; -u/--user values are KEY:SECRET (sigcurl's own
+    # words after "-u", as in "-u/--user" or "drop -u to", are not values)
+    message = re.sub(r"((?:--secret-key|--session-token)=|(?:--user|(?<![\w-])-u)[= ]?(?=[^\s'\"]*:))[^\s'\"]+",
+                     r"\1<redacted>", message)
     for i, word in enumerate(argv):
         for option in SECRET_OPTIONS:
             if word == option and i + 1 < len(argv):

@@ -1,0 +1,21 @@
+"""Usage errors read as written: redacting secret option values never mangles sigcurl's own words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_helpers import base_env, run
+
+
+def test_user_without_aws_sigv4_is_one_clear_line_without_the_secret(tmp_path: Path) -> None:
+    result = run(["-u", "AKIDEXAMPLE:notreallysecret", "http://127.0.0.1:9/x"], base_env(tmp_path))
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("sigcurl: -u/--user without --aws-sigv4") and "or drop -u to use your AWS credentials" in line
+    assert "notreallysecret" not in result.stderr
+
+
+def test_user_values_in_a_message_are_still_redacted(tmp_path: Path) -> None:
+    result = run(["--aws-sigv4", "aws:amz", "--user=AKIDEXAMPLE:notreallysecret", "--profile", "p", "http://127.0.0.1:9/x"],
+                 base_env(tmp_path))
+    assert result.exit_code == 2 and "notreallysecret" not in result.stderr
