@@ -1,4 +1,4 @@
-"""Usage errors read as written: redacting secret option values never mangles sigcurl's own words."""
+"""Messages read as written: redacting secret option values never mangles sigcurl's own words; hints found for the names services use."""
 
 from __future__ import annotations
 
@@ -19,3 +19,10 @@ def test_user_values_in_a_message_are_still_redacted(tmp_path: Path) -> None:
     result = run(["--aws-sigv4", "aws:amz", "--user=AKIDEXAMPLE:notreallysecret", "--profile", "p", "http://127.0.0.1:9/x"],
                  base_env(tmp_path))
     assert result.exit_code == 2 and "notreallysecret" not in result.stderr
+
+
+def test_bedrocks_lower_camel_case_throttling_gets_the_throttling_hint() -> None:
+    from sigcurl.output.stream import in_stream_error
+
+    line = in_stream_error("throttlingException", "Too many tokens").line()
+    assert "throttlingException: Too many tokens" in line and "retry later" in line

@@ -203,8 +203,9 @@ def in_stream_error(name: str, message: str, fix: str | None = None) -> SigcurlE
     """The one-line error for an ``exception``/``error`` message (exit 94)."""
     from sigcurl.awserror import HINTS, THROTTLING_CODES
 
-    fix = fix or HINTS.get(name) or (
-        "the service is throttling: retry later" if name in THROTTLING_CODES
+    code = name[:1].upper() + name[1:]  # Bedrock's event streams name them in lower camel case (throttlingException)
+    fix = fix or HINTS.get(code) or (
+        "the service is throttling: retry later" if code in THROTTLING_CODES
         else "the service ended the stream with this error after HTTP 200; the events before it were written"
     )
     what = f"the event stream ended with {name}" + (f": {message}" if message else "")
