@@ -6,6 +6,8 @@ from pathlib import Path
 
 from cli_helpers import base_env, run
 
+from support.hostile import HostileServer, reply
+
 
 def test_user_without_aws_sigv4_is_one_clear_line_without_the_secret(tmp_path: Path) -> None:
     result = run(["-u", "AKIDEXAMPLE:notreallysecret", "http://127.0.0.1:9/x"], base_env(tmp_path))
@@ -26,3 +28,13 @@ def test_bedrocks_lower_camel_case_throttling_gets_the_throttling_hint() -> None
 
     line = in_stream_error("throttlingException", "Too many tokens").line()
     assert "throttlingException: Too many tokens" in line and "retry later" in line
+
+
+def test_an_aws_error_without_f_is_one_line_with_a_fix(hostile: HostileServer, tmp_path: Path) -> None:
+    for status, code in ((404, "NoSuchThing"), (503, "SomethingElse")):
+        hostile.queue(reply(status, f"<Error><Code>{code}</Code><Message>no</Message></Error>".encode(),
+                            content_type="application/xml"))
+        result = run(["--service", "execute-api", "--region", "us-east-1", hostile.url_for("/k")], base_env(tmp_path))
+        assert result.exit_code == 0
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"sigcurl: HTTP {status} from 127.0.0.1") and f"{code}: no — " in line, line

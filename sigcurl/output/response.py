@@ -320,7 +320,9 @@ def _report_aws_error(x: Exchange, resp: Received, body: bytes, *, failing: bool
         fix = ("the difference from what sigcurl signed is shown above" if failing else "the difference from what sigcurl signed follows") \
             if verbose else "rerun with -v to see how the service's canonical request differs from sigcurl's"
     if not failing:
-        x.err.info(f"sigcurl: {what}" + (f" — {fix}" if fix else ""))
+        fix = fix or ("a failure on the service's side: retry later, or add --retry N" if resp.status >= 500
+                      else "the service's whole answer is the response body")
+        x.err.info(f"sigcurl: {what} — {fix}")
     if explained and verbose and signed is not None:
         _show_mismatch(x.err, signed, err)
     return what, fix
