@@ -138,19 +138,25 @@ class CredentialCache:
                 os.chmod(self.directory, 0o700)
             except OSError:
                 pass
-            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(body, fh)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.chmod(tmp, 0o600)
-                os.replace(tmp, self.path(key))
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_private_json(self.path(key), body)
         except OSError:
             return
+
+
+def write_private_json(path: str, data: Mapping[str, Any]) -> None:
+    """Write ``data`` as JSON to ``path`` atomically, readable by its owner only (0600): a temporary
+    file in the same directory, synced, then renamed over ``path``; removed again on any failure."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -216,23 +215,11 @@ def _refused(status: int, body: bytes, what: str, name: str, login: str, secrets
 
 def _save(path: str, token: Mapping[str, Any], shown: str) -> None:
     """Rewrite the token file atomically (0600), as botocore's JSONFileCache does."""
-    directory = os.path.dirname(path)
+    from sigcurl.credentials.cache import write_private_json
+
     try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(token))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        write_private_json(path, token)
     except OSError as exc:
         raise CredentialSourceError(
             f"the refreshed aws login session cannot be saved to {shown} ({exc.strerror or type(exc).__name__})",
