@@ -77,8 +77,13 @@ def aws_retry(spec: TransferSpec, session: Session, service: str) -> TransferSpe
             mode, attempts = mode or keys.get("retry_mode"), attempts or keys.get("max_attempts")
     try:
         found = aws_retries(mode, attempts)
-    except ValueError as exc:
-        raise UsageError(str(exc), "set AWS_RETRY_MODE/retry_mode and AWS_MAX_ATTEMPTS/max_attempts as the AWS CLI reads them") from None
+    except ValueError as exc:  # name the setting where the user wrote it: the variable, or the profile's key
+        what = str(exc)
+        for env_name, key in (("AWS_RETRY_MODE", "retry_mode"), ("AWS_MAX_ATTEMPTS", "max_attempts")):
+            if environ.get(env_name) and what.startswith(key):
+                what = env_name + what[len(key):]
+        raise UsageError(what, "set AWS_RETRY_MODE/retry_mode to legacy, standard or adaptive, "
+                               "and AWS_MAX_ATTEMPTS/max_attempts to a whole number of attempts >= 1") from None
     if found is None:
         return spec
     retry = for_service(retry._replace(retries=found[1], aws_mode=found[0], aws_default_attempts=not attempts), service)

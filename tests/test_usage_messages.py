@@ -38,3 +38,21 @@ def test_an_aws_error_without_f_is_one_line_with_a_fix(hostile: HostileServer, t
         assert result.exit_code == 0
         [line] = result.stderr.strip().splitlines()
         assert line.startswith(f"sigcurl: HTTP {status} from 127.0.0.1") and f"{code}: no — " in line, line
+
+
+def test_whoami_without_a_region_says_what_signing_assumes(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        env.pop(name, None)
+    result = run(["--whoami"], env)
+    assert result.exit_code == 0, result.stderr
+    line = next(x for x in result.stdout.decode().splitlines() if x.startswith("region:"))
+    assert "us-east-1" in line and "--region" in line
+
+
+def test_a_bad_retry_setting_is_named_where_it_was_written(tmp_path: Path) -> None:
+    result = run(["--service", "s3", "--region", "us-east-1", "http://127.0.0.1:9/k"],
+                 {**base_env(tmp_path), "AWS_RETRY_MODE": "bogus", "AWS_MAX_ATTEMPTS": "3"})
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("sigcurl: AWS_RETRY_MODE 'bogus' is not legacy, standard or adaptive — "), line

@@ -34,5 +34,6 @@ def whoami_lines(resolved: ResolvedCredentials, region: str | None, *, now: date
         lines.append(f"expires:     {format_timestamp(resolved.expiry)} ({_remaining(resolved.expiry, now)})")
     else:
         lines.append("expires:     never (or not known)")
-    lines.append(f"region:      {region or '(none: pass --region or set AWS_REGION)'}")
+    none = "(none configured: a host that names no region is signed for us-east-1; pass --region or set AWS_REGION)"
+    lines.append(f"region:      {region or none}")
     return lines
