@@ -56,3 +56,13 @@ def test_a_bad_retry_setting_is_named_where_it_was_written(tmp_path: Path) -> No
     assert result.exit_code == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("sigcurl: AWS_RETRY_MODE 'bogus' is not legacy, standard or adaptive — "), line
+
+
+def test_a_section_header_without_its_bracket_is_named(tmp_path: Path) -> None:
+    for text, lineno in (("[profile p\nregion = eu-west-1\n", 1), ("[default]\nregion = eu-west-1\n[profile p\n", 3)):
+        (tmp_path / "config").write_text(text)
+        env = {**base_env(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_ACCESS_KEY_ID": "",
+               "AWS_SECRET_ACCESS_KEY": ""}
+        result = run(["--profile", "p", "--sign-only", "https://sts.us-east-1.amazonaws.com/"], env)
+        assert result.exit_code == 92, result.stderr
+        assert f"a [section] header without its closing ], line {lineno}" in result.stderr, result.stderr

@@ -198,6 +198,9 @@ def _describe_ini_error(exc: configparser.Error) -> str:
         "DuplicateOptionError": f"key {getattr(exc, 'option', '?')!r} appears twice in a section",
         "ParsingError": "a line that is not name = value",
     }.get(type(exc).__name__, type(exc).__name__)
+    line = str(getattr(exc, "line", "") or "")
     if lineno is None and isinstance(exc, configparser.ParsingError) and exc.errors:
-        lineno = exc.errors[0][0]
+        lineno, line = exc.errors[0][0], str(exc.errors[0][1]).strip("'\"")  # (configparser keeps its repr)
+    if line.strip().startswith("[") and "]" not in line:  # looked at, never shown
+        kind = "a [section] header without its closing ]"
     return f"{kind}, line {lineno}" if lineno else kind
