@@ -39,3 +39,21 @@ def test_a_part_dropped_on_every_attempt_is_named_and_the_upload_aborted(tmp_pat
         # 1 + 3 retries; the first may go out on a kept-alive connection, and a reused connection closed
         # without an answer is resent once on a fresh one (as curl and urllib3 do), which is not a retry
         assert len(attempts) in (4, 5) and len(emu.aborted) == 1 and not emu.uploads and not emu.objects
+
+
+def test_an_abort_answered_404_does_not_claim_nothing_is_stored(tmp_path: Path) -> None:
+    # the upload is gone before the abort (completed elsewhere, or aborted already): S3 answers 404 NoSuchUpload
+    with S3Emulator() as emu:
+        def fault(r: RecordedRequest, number: int) -> Response | None:
+            if number == 2:
+                with emu.lock:
+                    emu.uploads.clear()
+                return Response.aws_error("InternalError", "boom", status=500)
+            return None
+
+        emu.fault = fault
+        r = run_process(["--service", "s3", "--region", "us-east-1", "-sS", "--part-size", "5M", "-T", "-",
+                         emu.url_for("/bucket/k")], base_env(tmp_path), stdin=os.urandom(12 * MiB))
+        [line] = r.stderr.strip().splitlines()
+        assert r.exit_code != 0 and "AbortMultipartUpload answered 404" in line and "nothing is stored" not in line, line
+        assert "/bucket/k was stored" in line

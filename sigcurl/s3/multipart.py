@@ -271,8 +271,10 @@ def _abort(base: str, query: str, headers: list[tuple[str, str]], calls: Calls, 
     status = answer.status
     answer.close()
     calls.log(f"AbortMultipartUpload: HTTP {status}")
-    if status in (200, 204, 404):
+    if status in (200, 204):
         return "the upload was aborted (AbortMultipartUpload sent), so nothing is stored"
+    if status == 404:  # already aborted, or completed by a CompleteMultipartUpload whose answer was lost
+        return f"the upload no longer exists (AbortMultipartUpload answered 404): check whether {base} was stored"
     return f"AbortMultipartUpload answered HTTP {status}: delete the upload yourself (DELETE {base}?{query})"
 
 
