@@ -187,6 +187,10 @@ class SpooledBody(Body):
         stream, self._stream = self._stream, None
         import tempfile  # only when stdin is spooled: costs start-up otherwise
 
+        # tempfile's first use probes its directory with a file it creates and removes; done now, before the
+        # first byte is read, rather than when the spool rolls over to disk mid-read, where a Ctrl-C could
+        # end the process between the two and leave the probe's file behind
+        tempfile.gettempdir()
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="sigcurl-")  # noqa: SIM115
         self._spool = spool
         h = hashlib.sha256()
