@@ -147,6 +147,31 @@ def _one_value(name: str) -> Callable[[dict[str, str]], tuple[str]]:
     return lambda signed: (signed[name],)
 
 
+def _common_request(
+    url: str, headers: HeadersInput, settings: SigningSettings, drop: frozenset[str], *, presign: bool
+) -> tuple[str, str, str, tuple[str, str], list[tuple[str, str]], dict[str, str]] | None:
+    """``(scheme, netloc, query, (canonical path, wire path), headers to send, signed headers)`` of a
+    common request, Host added; None for anything the shared cores must sign (a presign's query may
+    not carry ``X-Amz-*`` parameters)."""
+    m = _URL(url)
+    if m is None:
+        return None
+    scheme, netloc, path, query = m.groups()
+    if not netloc or (query and ((presign and "X-Amz-" in query) or not _query_is_canonical(query))):
+        return None
+    paths = _canonical_path(path, settings)
+    parsed = _headers(headers, drop)
+    if paths is None or parsed is None:
+        return None
+    out, signed, host = parsed
+    scheme = scheme.lower()
+    if host is None:
+        host = host_header(scheme, netloc)
+        out.insert(0, ("Host", host))
+        signed["host"] = host
+    return scheme, netloc, query or "", paths, out, signed
+
+
 def sign_headers(
     method: str,
     url: str,
@@ -161,24 +186,13 @@ def sign_headers(
     signature_of: Callable[[str], str],
 ) -> SignedRequest | None:
     """``header_core.sign_with``'s result for SigV4a, or None when the request is not a common one."""
-    m = _URL(url)
-    if m is None:
-        return None
-    scheme, netloc, path, query = m.groups()
-    if not netloc or (query and not _query_is_canonical(query)):
-        return None
-    paths = _canonical_path(path, settings)
     token = credentials.session_token
-    parsed = _headers(headers, _DROP_TOKEN if token else _DROP)
-    if paths is None or parsed is None:
+    request = _common_request(url, headers, settings, _DROP_TOKEN if token else _DROP, presign=False)
+    if request is None:
         return None
-    out, signed, host = parsed
+    scheme, netloc, query, paths, out, signed = request
     if _CONTENT_SHA256 in signed:
         return None
-    if host is None:
-        host = host_header(scheme.lower(), netloc)
-        out.insert(0, ("Host", host))
-        signed["host"] = host
     if payload_hash is None:
         payload_hash = payload_sha256(body)
     if settings.content_sha256_header:
@@ -203,7 +217,7 @@ def sign_headers(
     ))
     if token and not settings.sign_session_token:
         out.append(("X-Amz-Security-Token", token))
-    wire = f"{scheme.lower()}://{netloc}{paths[1]}?{query}" if query else f"{scheme.lower()}://{netloc}{paths[1]}"
+    wire = f"{scheme}://{netloc}{paths[1]}?{query}" if query else f"{scheme}://{netloc}{paths[1]}"
     return SignedRequest(method, wire, out, creq, sts, signature, signed_names, scope, payload_hash, amz_date)
 
 
@@ -222,21 +236,10 @@ def presign_query(
     signature_of: Callable[[str], str],
 ) -> SignedRequest | None:
     """``query_core.presign_with``'s result for SigV4a, or None when the request is not a common one."""
-    m = _URL(url)
-    if m is None:
+    request = _common_request(url, headers, settings, _DROP_QUERY, presign=True)
+    if request is None:
         return None
-    scheme, netloc, path, query = m.groups()
-    if not netloc or (query and ("X-Amz-" in query or not _query_is_canonical(query))):
-        return None
-    paths = _canonical_path(path, settings)
-    parsed = _headers(headers, _DROP_QUERY)
-    if paths is None or parsed is None:
-        return None
-    out, signed, host = parsed
-    if host is None:
-        host = host_header(scheme.lower(), netloc)
-        out.insert(0, ("Host", host))
-        signed["host"] = host
+    scheme, netloc, query, paths, out, signed = request
     if payload_hash is None:
         payload_hash = UNSIGNED_PAYLOAD if settings.unsigned_presign_payload else payload_sha256(body)
     block, signed_names, encoded_names = _canonical_headers(signed)
@@ -257,7 +260,7 @@ def presign_query(
     sts = f"{ALGORITHM}\n{amz_date}\n{scope}\n{sha256(creq.encode()).hexdigest()}"
     signature = signature_of(sts)
     params = f"{params}&X-Amz-Signature={signature}{'' if settings.sign_session_token else token_param}"
-    base = f"{scheme.lower()}://{netloc}{paths[1]}"
+    base = f"{scheme}://{netloc}{paths[1]}"
     return SignedRequest(
         method, f"{base}?{query}&{params}" if query else f"{base}?{params}", out, creq, sts, signature,
         signed_names, scope, payload_hash, amz_date,
