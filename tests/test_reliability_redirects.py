@@ -11,33 +11,13 @@ and where credentials went.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
-from cli_helpers import base_env
-from cli_helpers import invoke as invoke_cli
-from click.testing import Result
-
-from support.clock import FakeClock, patch_env_clock
+from support import reliability_fixtures
 from support.server import Response, VerifyingServer
 
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    patch_env_clock(monkeypatch, fake)
-    return fake
-
-
-@pytest.fixture
-def run(tmp_path: Path, clock: FakeClock) -> Any:
-    """run(*argv, env=None, input=None) -> click Result (credentials of the example key)."""
-
-    def invoke(*argv: str, env: dict[str, str] | None = None, input: bytes | None = None) -> Result:
-        return invoke_cli(list(argv), {**base_env(tmp_path), **(env or {})}, input=input)
-
-    return invoke
+# the shared fixtures, by name (pytest finds fixtures in the module)
+clock, run = reliability_fixtures.clock, reliability_fixtures.run
 
 
 def scope_region(req: Any) -> str:
