@@ -92,6 +92,19 @@ def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AwsHome:
     return AwsHome(home, env)
 
 
+@pytest.fixture
+def moto_s3() -> Iterator[str]:
+    """A moto server of its own for one test, on 127.0.0.1 (its S3 starts empty)."""
+    moto_server = pytest.importorskip("moto.server")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """A real moto server on 127.0.0.1 (ephemeral port) for the whole session."""

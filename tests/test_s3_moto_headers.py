@@ -12,7 +12,6 @@ GetObjectAcl.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +31,6 @@ EXTRA_ARGS = {
 }
 KEPT = ("ContentType", "Metadata", "StorageClass", "ServerSideEncryption", "CacheControl", "ContentDisposition",
         "ContentLanguage", "ContentLength")
-
-
-@pytest.fixture
-def moto_s3() -> Iterator[str]:
-    moto_server = pytest.importorskip("moto.server")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 def _described(client: Any, key: str) -> tuple[dict[str, Any], list[dict[str, str]], list[tuple[str, str]]]:

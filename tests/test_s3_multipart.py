@@ -234,18 +234,6 @@ def test_presign_with_upload_is_unchanged(tmp_path: Path) -> None:
 # -- against moto's S3 (an independent implementation of the multipart protocol) --------------------
 
 
-@pytest.fixture
-def moto_s3() -> Iterator[str]:
-    moto_server = pytest.importorskip("moto.server")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.mark.slow
 def test_moto_reassembles_a_pipe_of_200_mib(moto_s3: str, tmp_path: Path) -> None:
     env = base_env(tmp_path)
