@@ -5,13 +5,12 @@ loopback verifying server that requires a client certificate, an encrypted key a
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from support.certdir import hashed_ca_dir
 from support.curl_compare import CURL, curl, sigcurl
 from support.server import VerifyingServer
 
@@ -62,13 +61,7 @@ def test_encrypted_key_needs_its_password(mtls_server: VerifyingServer, tmp_path
 
 
 def test_capath(tls_server: VerifyingServer, tmp_path: Path) -> None:
-    certs = tmp_path / "certs"
-    certs.mkdir()
-    shutil.copy(str(tls_server.ca_bundle), certs / "ca.pem")
-    try:
-        subprocess.run(["openssl", "rehash", str(certs)], check=True, capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        pytest.skip("openssl rehash is not available")
+    certs = hashed_ca_dir(tls_server.ca_bundle, tmp_path)
     result = sigcurl(["--capath", str(certs), tls_server.url_for("/")], tmp_path)
     assert result.exit_code == 0, result.stderr
     assert sigcurl([tls_server.url_for("/")], tmp_path).exit_code == 60

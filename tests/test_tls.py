@@ -60,16 +60,9 @@ def test_ca_bundle_from_the_environment(tls_server: VerifyingServer, run: Any, v
 
 
 def test_ssl_cert_dir_from_the_environment(tls_server: VerifyingServer, run: Any, tmp_path: Path) -> None:
-    import shutil
-    import subprocess
+    from support.certdir import hashed_ca_dir
 
-    certs = tmp_path / "certs"
-    certs.mkdir()
-    shutil.copy(str(tls_server.ca_bundle), certs / "ca.pem")
-    try:
-        subprocess.run(["openssl", "rehash", str(certs)], check=True, capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        pytest.skip("openssl rehash is not available")
+    certs = hashed_ca_dir(tls_server.ca_bundle, tmp_path)
     result = run(tls_server.url_for("/k"), env={"SSL_CERT_DIR": str(certs)})
     assert result.exit_code == 0, result.stderr
 
