@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
 
 ALGORITHMS = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256")
 
@@ -73,6 +73,16 @@ def _crt(name: str) -> Callable[[bytes, int], int] | None:
         return None
     fn: Callable[[bytes, int], int] | None = getattr(crt, name, None)
     return fn
+
+
+def given_checksum(headers: Iterable[tuple[str, str]], algorithms: Container[str] = VALUE_LENGTH) -> tuple[str, str] | None:
+    """The first ``x-amz-checksum-ALGO: VALUE`` header the user gave whose ALGO is one of ``algorithms``,
+    as (algorithm, value)."""
+    for name, value in headers:
+        lname = name.lower()
+        if lname.startswith("x-amz-checksum-") and lname[15:] in algorithms:
+            return lname[15:], value.strip()
+    return None
 
 
 def is_fast(algorithm: str) -> bool:

@@ -43,7 +43,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from sigcurl.body import CHUNK, Body, prefetch
-from sigcurl.checksums import VALUE_LENGTH, Checksum, is_fast
+from sigcurl.checksums import VALUE_LENGTH, Checksum, given_checksum, is_fast
 from sigcurl.errors import UsageError
 from sigcurl.signer.chunks import ChunkSigner, encode_signed, encode_unsigned, encoded_length
 from sigcurl.signer.types import (
@@ -278,7 +278,7 @@ def plan_upload(
     if body is None:  # (--checksum and --aws-chunked without a body are refused by sigcurl.options)
         return req, None
     scheme = req.url.split("://", 1)[0].lower()
-    given = any(n.lower()[15:] in VALUE_LENGTH for n, _ in req.headers if n[:15].lower() == "x-amz-checksum-")
+    given = given_checksum(req.headers) is not None
     plan = choose(body, service=service, scheme=scheme, algorithm=algorithm, unsigned=unsigned,
                   checksum=checksum, aws_chunked=aws_chunked, given=given)
     headers = list(req.headers)

@@ -127,11 +127,9 @@ def claimed_checksum(headers: Sequence[tuple[str, str]]) -> tuple[str, str] | No
     CompleteMultipartUpload carries the user's value (``FULL_OBJECT``), so
     S3 checks the object against it (``BadDigest``: the upload is aborted).
     """
-    for name, value in headers:
-        algorithm = name.lower().removeprefix("x-amz-checksum-")
-        if algorithm != name.lower() and algorithm in CRCS:
-            return algorithm, value.strip()
-    return None
+    from sigcurl.checksums import given_checksum
+
+    return given_checksum(headers, CRCS)
 
 
 def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Calls) -> tuple[Response, Summary | None]:
