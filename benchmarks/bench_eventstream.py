@@ -9,7 +9,13 @@ with a ~10 KB JSON payload) and measures, side by side in one run:
 * through the command: a loopback server (its own process) sends the
   stream as a chunked HTTP response in 64 KiB chunks; ``sigcurl`` writes
   NDJSON (the default on a pipe) or the frames (``--raw``, still decoded
-  and CRC-checked) to a pipe that the benchmark reads and counts.  Its
+  and CRC-checked) to a pipe that the benchmark reads and counts.  Beside
+  it, the same request made by the two anchors that do the same jobs:
+  boto3's ``converse_stream`` writing each event as a JSON line (what a
+  Python user of the AWS SDK gets, against NDJSON) and ``curl
+  --aws-sigv4`` writing the bytes undecoded (against ``--raw``).  The
+  stream is framed once before the first request, so the server's own
+  copying is not measured.  Each command's
   throughput is the stream's size over the time from the server's first
   byte sent to the reader's last byte received (start-up excluded; the
   wall time, start-up included, is reported too), interleaved with the
@@ -166,7 +172,9 @@ def serve(path: str) -> None:
     Prints its port, then per request a JSON line: the monotonic times of
     the first and the last byte sent.
     """
-    stream = Path(path).read_bytes()
+    data = Path(path).read_bytes()
+    # Framed once, before any request: the server's own copying is not part of what is measured.
+    body = b"".join(_chunk(data[i : i + CHUNK]) for i in range(0, len(data), CHUNK))
     listener = socket.create_server(("127.0.0.1", 0))
     print(listener.getsockname()[1], flush=True)
     headers = {":event-type": "contentBlockDelta", ":content-type": "application/json", ":message-type": "event"}
@@ -183,9 +191,7 @@ def serve(path: str) -> None:
                     payload = {"contentBlockIndex": 0, "delta": {"text": f"token {i} "}, "t": time.monotonic()}
                     conn.sendall(_chunk(encode_message(headers, json.dumps(payload).encode())))
             else:
-                view = memoryview(stream)
-                for i in range(0, len(stream), CHUNK):
-                    conn.sendall(_chunk(view[i : i + CHUNK].tobytes()))
+                conn.sendall(body)
             last = time.monotonic()
             conn.sendall(b"0\r\n\r\n")
         print(json.dumps({"first": first, "last": last}), flush=True)
@@ -204,17 +210,25 @@ class Command:
                         NO_PROXY="*", BENCH_RSS_OUT=self.rss_file, PYTHONPATH=str(ROOT))
 
     def start(self, target: str, extra: list[str]) -> subprocess.Popen[bytes]:
-        argv = [sys.executable, "-c", WRAPPER, "-s", "--service", "bedrock", "--region", "us-east-1",
-                "--json", '{"messages":[]}', *extra, f"http://127.0.0.1:{self.port}{target}"]
+        """``extra``: sigcurl's options, or an anchor's argv (``ANCHORS``) with ``{url}`` in it."""
+        url = f"http://127.0.0.1:{self.port}{target}"
+        if extra[:1] == ["anchor"]:
+            argv = [arg.replace("{url}", url).replace("{python}", sys.executable) for arg in extra[1:]]
+        else:
+            argv = [sys.executable, "-c", WRAPPER, "-s", "--service", "bedrock", "--region", "us-east-1",
+                    "--json", '{"messages":[]}', *extra, url]
         return subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=self.env)
 
     def finish(self, proc: subprocess.Popen[bytes]) -> tuple[dict[str, float], float]:
-        """The server's times for the request and the command's peak RSS in MiB."""
+        """The server's times for the request and the command's peak RSS in MiB (sigcurl's only, else NaN)."""
         if proc.wait(timeout=600) != 0:
-            raise SystemExit(f"sigcurl failed with exit code {proc.returncode}")
+            raise SystemExit(f"{proc.args[0]} failed with exit code {proc.returncode}")  # type: ignore[index]
         assert self.server.stdout is not None
         sent = json.loads(self.server.stdout.readline())
-        return sent, int(Path(self.rss_file).read_text()) / 1024
+        rss = Path(self.rss_file)
+        peak = int(rss.read_text()) / 1024 if rss.exists() else float("nan")
+        rss.unlink(missing_ok=True)
+        return sent, peak
 
     def throughput(self, extra: list[str], megabytes: float) -> tuple[float, float, float, int]:
         """(MB/s from the first byte sent to the last byte read, wall seconds, peak RSS MiB, bytes read)."""
@@ -246,7 +260,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--child", nargs=2, metavar=("TOOL", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--serve", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--boto3", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.boto3:
+        boto3_lines(args.boto3)
+        return
     if args.child:
         child(*args.child)
         return
@@ -280,7 +298,28 @@ def main() -> None:
     report(results, rss, delays, latency_rss, megabytes, args.rounds)
 
 
-COMMAND_TOOLS = {"sigcurl command (NDJSON to a pipe)": [], "sigcurl command --raw (frames to a pipe, CRC-checked)": ["--raw"]}
+COMMAND_TOOLS = {
+    "sigcurl command (NDJSON to a pipe)": [],
+    "boto3 converse_stream (each event a JSON line to a pipe)": ["anchor", "{python}", __file__, "--boto3", "{url}"],
+    "sigcurl command --raw (frames to a pipe, CRC-checked)": ["--raw"],
+    "curl --aws-sigv4 (the bytes to a pipe, not decoded)": [
+        "anchor", "curl", "-sS", "--fail", "--aws-sigv4", "aws:amz:us-east-1:bedrock", "--user", "AKIDEXAMPLE:x",
+        "-H", "content-type: application/json", "--data", '{"messages":[]}', "{url}"],
+}
+"""The command and its anchors: what a Python user of the AWS SDK and a user of curl get for the same stream."""
+PAIRS = {"NDJSON vs boto3": (0, 1), "--raw vs curl": (2, 3)}
+"""Each sigcurl form against the anchor doing the same job: ratios of the rates in each round."""
+
+
+def boto3_lines(url: str) -> None:
+    """The anchor for NDJSON: boto3's ``converse_stream`` against ``url``, each event written as a JSON line."""
+    import boto3
+
+    client = boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=url.rsplit("/", 1)[0])
+    out = sys.stdout.buffer
+    for event in client.converse_stream(modelId="model", messages=[])["stream"]:
+        out.write(json.dumps(event).encode() + b"\n")
+    out.flush()
 
 
 def measure(chunks: list[bytes], megabytes: float, command: Command, rounds: int, size: int) -> dict[str, object]:
@@ -288,7 +327,7 @@ def measure(chunks: list[bytes], megabytes: float, command: Command, rounds: int
     rates: dict[str, list[float]] = {name: [] for name in (*TOOLS, *COMMAND_TOOLS)}
     walls: dict[str, list[float]] = {name: [] for name in COMMAND_TOOLS}
     rss: dict[str, float] = {}
-    ratios: dict[str, list[float]] = {name: [] for name in ("sigcurl", *COMMAND_TOOLS)}
+    ratios: dict[str, list[float]] = {name: [] for name in ("sigcurl", *COMMAND_TOOLS, *PAIRS)}
     for round_ in range(rounds):
         names = [*TOOLS, *COMMAND_TOOLS]
         for name in names if round_ % 2 == 0 else reversed(names):
@@ -298,12 +337,16 @@ def measure(chunks: list[bytes], megabytes: float, command: Command, rounds: int
                 rates[name].append(megabytes / (time.perf_counter() - begin))
             else:
                 rate, wall, peak, total = command.throughput(COMMAND_TOOLS[name], megabytes)
-                assert total >= size if "--raw" in name else total > 0
+                assert total >= size if "--raw" in name or "curl" in name else total > 0
                 rates[name].append(rate)
                 walls[name].append(wall)
-                rss[name] = max(rss.get(name, 0.0), peak)
-        for name in ratios:
+                if peak == peak:  # NaN: an anchor, not measured
+                    rss[name] = max(rss.get(name, 0.0), peak)
+        for name in ("sigcurl", *COMMAND_TOOLS):
             ratios[name].append(rates[name][-1] / rates["botocore"][-1])
+        commands = list(COMMAND_TOOLS)
+        for pair, (ours, theirs) in PAIRS.items():
+            ratios[pair].append(rates[commands[ours]][-1] / rates[commands[theirs]][-1])
         print(f"round {round_ + 1}: " + ", ".join(f"{n} {v[-1]:.0f} MB/s" for n, v in rates.items()))
     return {"rates": rates, "walls": walls, "rss": rss, "ratios": ratios}
 
@@ -320,8 +363,11 @@ def report(results: dict[str, object], rss: dict[str, float], delays: list[float
     for name, value in medians.items():
         ratio = statistics.median(ratios[name]) if name in ratios else value / medians["botocore"]
         print(f"| {name} | {value:,.0f} | {ratio:.2f}x |")
+    for pair in PAIRS:
+        print(f"sigcurl command, {pair}: {statistics.median(ratios[pair]):.2f}x (median of the rounds' ratios)")
     for name, values in walls.items():
-        print(f"wall time, start-up included, {name}: {statistics.median(values):.2f} s; peak RSS {command_rss[name]:.1f} MiB")
+        rss_text = f"; peak RSS {command_rss[name]:.1f} MiB" if name in command_rss else ""
+        print(f"wall time, start-up included, {name}: {statistics.median(values):.2f} s{rss_text}")
     for name, value in rss.items():
         print(f"peak RSS decoding from a file, {name}: {value:.1f} MiB")
     delays.sort()
