@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from sigcurl.errors import SigcurlError
 from sigcurl.output.writes import binary_on_terminal, write_bytes
 from sigcurl.spec import OutputSpec
 
@@ -118,14 +119,20 @@ def write_body(
             write_bytes(sink, chunk)
         return b""
     buf = bytearray(first)
-    for chunk in chunks:
-        buf += chunk
-        if len(buf) > PRETTY_LIMIT:
-            _note(note, kind, f"it is over {PRETTY_LIMIT >> 20} MiB")
-            write_bytes(sink, bytes(buf))
-            for rest in chunks:
-                write_bytes(sink, rest)
-            return b""
+    try:
+        for chunk in chunks:
+            buf += chunk
+            if len(buf) > PRETTY_LIMIT:
+                break
+    except SigcurlError:  # cut short (-m, a broken connection): what arrived is written as sent, as curl does
+        write_bytes(sink, bytes(buf))
+        raise
+    if len(buf) > PRETTY_LIMIT:
+        _note(note, kind, f"it is over {PRETTY_LIMIT >> 20} MiB")
+        write_bytes(sink, bytes(buf))
+        for rest in chunks:
+            write_bytes(sink, rest)
+        return b""
     from sigcurl.output.pretty import TooBig, render
 
     data = bytes(buf)

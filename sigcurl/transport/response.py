@@ -195,11 +195,11 @@ class Response:
             return
         try:
             for chunk in self._chunks(size, live):
-                if self.deadline is not None and self.monotonic() > self.deadline:
-                    raise _timeout()
                 # curl counts the bytes received: with --compressed, before decoding
                 self.size_download = self.raw.tell() if self.compressed else self.size_download + len(chunk)
-                yield chunk
+                yield chunk  # what arrived before the deadline is written, as curl writes it
+                if self.deadline is not None and self.monotonic() > self.deadline:
+                    raise _timeout()
         except SigcurlError:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to curl's codes
