@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
+from sigcurl import interrupts
 from sigcurl.errors import ExitCode, HTTPStatusError, SigcurlError
 from sigcurl.output.body import DOCUMENT, ERROR_BODY_LIMIT, body_shape, write_body, write_bytes
 from sigcurl.output.redact import redact_token_in_url, scrubber
@@ -285,6 +286,7 @@ def _write_include(sink: BinaryIO, x: Exchange, resp: Received, doubled: bool) -
 def _write_heads(x: Exchange, resp: Received, *, dump: bool) -> None:
     """``-D`` (``dump``): every head block of the transfer; ``--etag-save``: the ETag (an empty file without one)."""
     out = x.spec.output
+    interrupts.check()  # interrupted: a -Z transfer's thread writes nothing more (as to -o files)
     if out.dump_header and dump:
         sink = x.env.stdout if out.dump_header == "-" or x.shared_file is None else x.shared_file(out.dump_header)
         write_bytes(sink, _include_bytes(x, resp, False))

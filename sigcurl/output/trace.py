@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import BinaryIO
 
+from sigcurl import interrupts
 from sigcurl.output.redact import redact_header, redact_url, scrub_bytes
 from sigcurl.output.verbose import ResponseHead, request_target
 
@@ -69,6 +70,8 @@ class Trace:
         self._write(text)
 
     def _write(self, text: str) -> None:
+        if interrupts.STOPPING.is_set():  # interrupted: a -Z transfer's thread writes nothing more
+            return
         try:
             self.stream.write(text.encode("utf-8", "replace"))
             self.stream.flush()
