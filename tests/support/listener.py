@@ -6,7 +6,7 @@ many requests a connection) and stops within bounded time.  What a request
 means is the subclass's business (:meth:`LoopbackListener._serve_one`;
 :class:`support.server.VerifyingServer` records and verifies).  With
 ``tls=True`` a ``trustme`` CA issues the server's certificate for 127.0.0.1
-and ``localhost``; clients trust ``ca_bundle``.
+and ``localhost`` (and ``tls_names``, hosts reached with ``--connect-to``); clients trust ``ca_bundle``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import socket
 import ssl
 import tempfile
 import threading
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from .recording import READ_PIECE
@@ -38,8 +39,10 @@ class LoopbackListener:
     Use as a context manager (or ``start()``/``stop()``).
     """
 
-    def __init__(self, *, tls: bool = False, io_timeout: float = 15.0, name: str = "server") -> None:
+    def __init__(self, *, tls: bool = False, io_timeout: float = 15.0, name: str = "server",
+                 tls_names: Sequence[str] = ()) -> None:
         self.name = name
+        self.tls_names = tuple(tls_names)  # more host names the certificate is for (reached with --connect-to)
         self.io_timeout = io_timeout
         self.errors: list[str] = []
         self._lock = threading.Lock()
@@ -66,7 +69,7 @@ class LoopbackListener:
 
             self.ca = trustme.CA()
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
+            self.ca.issue_cert("127.0.0.1", "localhost", *self.tls_names).configure_cert(ctx)
             self._ssl = ctx
             self._tmpdir = tempfile.mkdtemp(prefix="sigcurl-test-ca-")
             self.ca_bundle = os.path.join(self._tmpdir, "ca.pem")

@@ -28,7 +28,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .listener import Drop, LoopbackListener
@@ -77,8 +77,9 @@ class VerifyingServer(LoopbackListener):
         store_body_limit: int = DEFAULT_STORE_LIMIT,
         io_timeout: float = 15.0,
         name: str = "server",
+        tls_names: Sequence[str] = (),
     ) -> None:
-        super().__init__(tls=tls, io_timeout=io_timeout, name=name)
+        super().__init__(tls=tls, io_timeout=io_timeout, name=name, tls_names=tls_names)
         self.keys: dict[str, Key] = {k.access_key: k for k in keys}
         self.handler: Callable[[RecordedRequest], Response] | None = None
         self.reject_bad_signatures = False
