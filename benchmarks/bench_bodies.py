@@ -213,7 +213,7 @@ def s3_rows(sizes: list[int], tmp: str, sigcurl: str, env: dict[str, str], sweep
                                     [*s3, "--part-size", "5G", "-T", data, url], env=env))
             rows.append(measure(f"S3 {label}: cat FILE | sigcurl -T - (multipart)", [*s3, "-T", "-", url], pipe_from=data, env=env))
             if sweep:
-                for part in ("8M", "16M", "32M", "64M"):
+                for part in ("5M", "8M", "16M", "32M"):
                     for parallel in ("2", "4", "8"):
                         rows.append(measure(f"S3 {label}: pipe, --part-size {part} --parallel-max {parallel}",
                                             [*s3, "--part-size", part, "--parallel-max", parallel, "-T", "-", url],

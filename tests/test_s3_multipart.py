@@ -91,13 +91,13 @@ def test_stdin_of_several_hundred_mib_goes_multipart_without_disk(emu: S3Emulato
     assert proc.returncode == 0, err.decode()
     obj = emu.objects["/bucket/backups/db.sql"]
     assert (obj.size, obj.crc32, obj.checksum) == (size, _crc_b64(crc[0]), _crc_b64(crc[0]))
-    parts = -(-size // plan.DEFAULT_PART_SIZE)
+    parts = -(-size // plan.DEFAULT_STREAM_PART_SIZE)
     assert obj.parts == parts
     assert not emu.rejected and not emu.aborted and not emu.uploads
     assert all(r.ok or r.verification.code == "BadDigest" for r in emu.requests)
     upload_id = [r for r in emu.requests if "uploadId=" in r.target][0].query_pairs[-1][1]
     assert out.decode().startswith('<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult')  # Complete's answer
-    assert out.decode().endswith(f"200 {parts} {plan.DEFAULT_PART_SIZE} {upload_id} crc32:{_crc_b64(crc[0])}")
+    assert out.decode().endswith(f"200 {parts} {plan.DEFAULT_STREAM_PART_SIZE} {upload_id} crc32:{_crc_b64(crc[0])}")
     assert list(spool.iterdir()) == []  # nothing spooled
 
 
@@ -246,7 +246,7 @@ def test_moto_reassembles_a_pipe_of_200_mib(moto_s3: str, tmp_path: Path) -> Non
     out, err = proc.communicate(timeout=600)
     feeder.join(5)
     assert proc.returncode == 0, err.decode()
-    assert out.endswith(b"</CompleteMultipartUploadResult>" + str(-(-size // plan.DEFAULT_PART_SIZE)).encode())
+    assert out.endswith(b"</CompleteMultipartUploadResult>" + str(-(-size // plan.DEFAULT_STREAM_PART_SIZE)).encode())
     head = run_process([*S3, "-sSf", "-I", "-H", "x-amz-checksum-mode: ENABLED", f"{bucket}/dump.sql"], env)
     headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in head.stdout.decode().splitlines()[1:]) if v}
     assert headers["content-length"] == str(size)

@@ -70,14 +70,15 @@ def test_known_part_size_refuses_objects_above_5_tib() -> None:
         plan.known_part_size((5 << 40) + 1, None)
 
 
-@pytest.mark.parametrize(("number", "size"), [(1, 8 * MiB), (1000, 8 * MiB), (1001, 16 * MiB), (2001, 32 * MiB),
-                                               (9001, 4096 * MiB), (10_000, 4096 * MiB)])
-def test_stream_part_size_doubles_every_1000_parts(number: int, size: int) -> None:
+@pytest.mark.parametrize(("number", "size"), [(1, 8 * MiB), (900, 8 * MiB), (901, 16 * MiB), (1801, 32 * MiB),
+                                               (8101, 4096 * MiB), (9001, 5120 * MiB), (10_000, 5120 * MiB)])
+def test_stream_part_size_doubles_every_900_parts_up_to_5_gib(number: int, size: int) -> None:
     assert plan.stream_part_size(number, 8 * MiB) == size
 
 
-def test_stream_capacity_reaches_s3_object_limit_from_8_mib() -> None:
-    assert plan.stream_capacity(8 * MiB) >= plan.MAX_OBJECT_SIZE
+@pytest.mark.parametrize("start", [plan.MIN_PART_SIZE, plan.DEFAULT_STREAM_PART_SIZE, 8 * MiB])
+def test_stream_capacity_reaches_s3_object_limit(start: int) -> None:
+    assert plan.stream_capacity(start) >= plan.MAX_OBJECT_SIZE
     assert plan.stream_part_size(10_000, 5 << 30) == plan.MAX_PART_SIZE
 
 

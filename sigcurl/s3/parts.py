@@ -7,6 +7,10 @@
 * A stream (a pipe) is read once, part by part, in order: each part is
   held in memory until S3 has accepted it (a retry re-sends those bytes),
   so memory is bounded by the parts in flight; nothing is written to disk.
+  A part's buffer is its own anonymous memory map, sent in slices of it
+  (no copies): it goes back to the system as soon as S3 has accepted the
+  part, where buffers from the allocator (one arena per sending thread)
+  were kept and grew the process by as much again.
 
 :class:`PartBody` is the body of one UploadPart request: it stops with
 :class:`Cancelled` at its next chunk once the upload is being aborted.
@@ -15,6 +19,7 @@
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import threading
 from collections.abc import Iterator
@@ -24,7 +29,7 @@ from sigcurl.body import CHUNK, Body, BytesBody, FileBody, SpooledBody
 from sigcurl.curlopts import HttpRequest
 from sigcurl.errors import ReadError, SigcurlError
 from sigcurl.s3.plan import (
-    DEFAULT_PART_SIZE,
+    DEFAULT_STREAM_PART_SIZE,
     MAX_PARTS,
     Part,
     is_object_put,
@@ -58,14 +63,14 @@ class PartBody(Body):
 class MemoryPart(Body):
     """A part of a stream, held in one buffer until S3 accepts it (and re-read from it on a retry)."""
 
-    def __init__(self, data: bytearray | bytes) -> None:
+    def __init__(self, data: memoryview) -> None:
         self.data = data
         self.length = len(data)
 
     def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
-        view = memoryview(self.data)
+        view = self.data
         for i in range(0, self.length, size):
-            yield bytes(view[i : i + size])
+            yield view[i : i + size]  # type: ignore[misc]  # a slice, not a copy: sent and hashed as it is
 
 
 class PartSource:
@@ -122,11 +127,11 @@ class StreamSource(PartSource):
 
     length = None
 
-    def __init__(self, stream: BinaryIO, name: str, part_size: int, first: bytearray, second: bytearray) -> None:
+    def __init__(self, stream: BinaryIO, name: str, part_size: int, first: memoryview, second: memoryview) -> None:
         self.stream = stream
         self.name = name
         self.part_size = part_size
-        self._head: list[bytearray] | None = [first, second]
+        self._head: list[memoryview] | None = [first, second]
 
     def parts(self) -> Iterator[tuple[Part, Body]]:
         assert self._head is not None, "a stream is read once"
@@ -150,26 +155,29 @@ class StreamSource(PartSource):
             del part
             offset += full
             number += 1
-            second = _read(self.stream, 1, self.name) if full == want else bytearray()
+            second = _read(self.stream, 1, self.name) if full == want else memoryview(b"")
 
 
 def open_stream(stream: BinaryIO, name: str, part_size: int) -> tuple[bytes, StreamSource | None]:
     """Read the start of a stream: (its bytes, None) when it fits in one part, else (b"", a source of parts)."""
     first = _read(stream, part_size, name)
-    second = _read(stream, 1, name) if len(first) == part_size else bytearray()
+    second = _read(stream, 1, name) if len(first) == part_size else memoryview(b"")
     if not second:
         return bytes(first), None
     return b"", StreamSource(stream, name, part_size, first, second)
 
 
-def _read(stream: BinaryIO, n: int, name: str, start: bytes | bytearray = b"") -> bytearray:
+#: Reads of at least this many bytes go into a buffer of their own memory map (see the module's docstring).
+MAPPED = 1 << 20
+
+
+def _read(stream: BinaryIO, n: int, name: str, start: bytes | bytearray | memoryview = b"") -> memoryview:
     """``start`` and up to ``n - len(start)`` more bytes of ``stream`` (fewer only at its end).
 
     Read in place into one buffer (``readinto``), so a part costs its size
     in memory once, not a list of pieces and their join.
     """
-    buf = bytearray(n)
-    view = memoryview(buf)
+    view = memoryview(mmap.mmap(-1, n) if n >= MAPPED else bytearray(n))
     got = len(start)
     view[:got] = start
     readinto = getattr(stream, "readinto", None)
@@ -186,11 +194,7 @@ def _read(stream: BinaryIO, n: int, name: str, start: bytes | bytearray = b"") -
             got += count
     except OSError as exc:
         raise ReadError(f"cannot read {name}: {exc.strerror or exc}", "check the input") from None
-    finally:
-        view.release()
-    if got < n:
-        del buf[got:]
-    return buf
+    return view if got == n else view[:got]
 
 
 class _BodyReader:
@@ -232,7 +236,7 @@ def choose_source(req: HttpRequest, service: str, part_size: int | None) -> tupl
         stream = body.take_stream()
         if stream is None:
             return req, None
-        head, source = open_stream(stream, body.name, part_size or DEFAULT_PART_SIZE)
+        head, source = open_stream(stream, body.name, part_size or DEFAULT_STREAM_PART_SIZE)
         if source is None:
             return req._replace(body=SpooledBody(io.BytesIO(head), body.name)), None
         return req, source

@@ -13,9 +13,11 @@ sigcurl's choices (measured in ``benchmarks/bench_bodies.py``):
 * parts are :data:`DEFAULT_PART_SIZE` (or ``--part-size``); a body of known
   length that would need more than 10,000 parts gets larger parts, so that
   10,000 are enough (rounded up to a whole MiB);
-* a stream of unknown length starts at the part size and doubles it every
-  :data:`GROWTH_EVERY` parts (5 GiB at most), so 10,000 parts of a stream
-  starting at 8 MiB reach beyond S3's 5 TiB object limit.
+* a stream of unknown length (a pipe) is held in memory part by part, so
+  its parts start smaller, at :data:`DEFAULT_STREAM_PART_SIZE` (or
+  ``--part-size``), and double every :data:`GROWTH_EVERY` parts (5 GiB at
+  most): 10,000 parts of a stream starting at 5 MiB reach beyond S3's 5 TiB
+  object limit.
 """
 
 from __future__ import annotations
@@ -33,15 +35,18 @@ MAX_PARTS = 10_000
 MAX_OBJECT_SIZE = 5 << 40  # 5 TiB
 MAX_SINGLE_PUT = 5 * GiB  # S3 refuses a larger PUT (EntityTooLarge)
 
-#: The part size unless ``--part-size`` says otherwise: a pipe's memory is about 4 + 1 parts and
-#: the interpreter (105 MiB at 8 MiB, 140 MiB at 16 MiB; no faster over loopback, see the README).
+#: The part size of a body of known length unless ``--part-size`` says otherwise (a file's parts are read
+#: from the file as they are sent: memory does not grow with the part size).
 DEFAULT_PART_SIZE = 8 * MiB
+#: The first part size of a stream (a pipe) unless ``--part-size`` says otherwise: its memory is the parts
+#: in flight, 4 + 1, and the interpreter (58 MiB at 5 MiB, 74 MiB at 8 MiB; see the README).
+DEFAULT_STREAM_PART_SIZE = 5 * MiB
 #: Bodies of known length above this go multipart (at most S3's single-PUT limit).
 DEFAULT_THRESHOLD = 64 * MiB
 #: Parts sent at once unless ``--parallel-max`` says otherwise.
 DEFAULT_CONCURRENCY = 4
 #: A stream's part size doubles after every this many parts.
-GROWTH_EVERY = 1000
+GROWTH_EVERY = 900
 
 _UNITS = {"": 1, "k": 1 << 10, "m": MiB, "g": GiB}
 
@@ -113,7 +118,7 @@ def stream_part_size(number: int, part_size: int) -> int:
 
 def stream_capacity(part_size: int) -> int:
     """How many bytes 10,000 parts of a stream starting at ``part_size`` can carry."""
-    return sum(stream_part_size(n, part_size) for n in range(1, MAX_PARTS + 1, GROWTH_EVERY)) * GROWTH_EVERY
+    return sum(stream_part_size(n, part_size) for n in range(1, MAX_PARTS + 1))
 
 
 def describe_size(n: int) -> str:
