@@ -36,6 +36,7 @@ from sigcurl import interrupts
 from sigcurl.body import Body, BytesBody
 from sigcurl.curlopts import HttpRequest
 from sigcurl.errors import ExitCode, Interrupted, SigcurlError, TransferError
+from sigcurl.s3.digest import DigestMismatch, WholeObjectDigest, claimed_digest
 from sigcurl.s3.parts import PartBody, PartSource
 from sigcurl.s3.plan import Part, describe_size
 from sigcurl.s3.xml import DonePart, complete_body, first_text
@@ -166,7 +167,10 @@ def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Call
     undo = interrupts.on_interrupt(abort_now, f"AbortMultipartUpload not confirmed: delete the upload yourself (DELETE {base}?{query})",
                                    "multipart upload")
     try:
-        done = _send_parts(source, base, query, part_headers, settings, calls, cancel)
+        digest = claimed_digest(req.headers)
+        done = _send_parts(source, base, query, part_headers, settings, calls, cancel, digest)
+        if digest is not None:
+            digest.check()
         object_checksum = _object_checksum(algorithm, done)
         if algorithm in CRCS and object_checksum:
             value = claimed[1] if claimed is not None else object_checksum
@@ -196,8 +200,8 @@ class _Failed(SigcurlError):
 
 
 def _send_parts(source: PartSource, base: str, query: str, headers: list[tuple[str, str]], settings: Settings,
-                calls: Calls, cancel: threading.Event) -> list[DonePart]:
-    """Every part sent, at most ``settings.concurrency`` at once; the accepted parts in order."""
+                calls: Calls, cancel: threading.Event, digest: WholeObjectDigest | None) -> list[DonePart]:
+    """Every part sent, at most ``settings.concurrency`` at once (``digest`` fed each in order); the accepted parts in order."""
 
     def send(job: tuple[Part, Body]) -> DonePart:
         part, body = job
@@ -222,6 +226,8 @@ def _send_parts(source: PartSource, base: str, query: str, headers: list[tuple[s
     done: list[DonePart] = []
     try:
         for job in source.parts():
+            if digest is not None:
+                digest.update(job[1].chunks())
             while pool.busy >= settings.concurrency:
                 done.append(pool.next_result())
             pool.submit(job)
@@ -283,7 +289,8 @@ def _failure(exc: BaseException, aborted: str) -> BaseException:
     if isinstance(exc, KeyboardInterrupt):
         return Interrupted(ExitCode.INTERRUPTED, aborted)
     if isinstance(exc, SigcurlError):
-        return SigcurlError(f"multipart upload failed: {' '.join(exc.what.split())}", f"{aborted}; run the command again",
+        then = exc.fix if isinstance(exc, DigestMismatch) else "run the command again"
+        return SigcurlError(f"multipart upload failed: {' '.join(exc.what.split())}", f"{aborted}; {then}",
                             exit_code=exc.exit_code)
     return exc
 
