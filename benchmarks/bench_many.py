@@ -8,7 +8,11 @@
 * a shell loop of 1000 ``sigcurl`` processes;
 * a shell loop of ``curl --aws-sigv4`` processes;
 * a shell loop of ``awscurl`` processes (installed from PyPI into
-  ``benchmarks/.cache/awscurl-venv`` on first use).
+  ``benchmarks/.cache/awscurl-venv`` on first use);
+* the floor the specification names: one Python process with a plain
+  ``requests.Session`` loop that signs each request, with sigcurl's pure
+  signer (the stack's floor) and with botocore's ``SigV4Auth`` (what a Python
+  programmer would write), start-up included as for sigcurl.
 
 The server is a minimal asyncio keep-alive responder in its own process
 (one fixed 2-byte answer, HTTP/1.1 pipelining-safe), far faster than the
@@ -179,7 +183,37 @@ def cases(url: str, workdir: Path, count: int, sample: int) -> list[Case]:
         out.append(Case("shell loop of curl --aws-sigv4", _loop(curl, url, count), count, 1.0))
     awscurl = _awscurl()
     out.append(Case("shell loop of awscurl", _loop(f"{awscurl} {sign}", url, sample), sample, count / sample))
+    for signer in ("sigcurl", "botocore"):
+        out.append(Case(f"requests.Session loop signing with {signer} (one process)",
+                        [sys.executable, __file__, "--requests-loop", signer, url, str(count)], count, 1.0))
     return out
+
+
+def requests_loop(signer: str, url: str, count: int) -> None:
+    """The floor: one ``requests.Session``, each GET signed afresh (its own time), the answer read."""
+    from datetime import datetime, timezone
+
+    import requests
+
+    session = requests.Session()
+    if signer == "botocore":
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials as BotoCredentials
+
+        auth = SigV4Auth(BotoCredentials(ACCESS, SECRET), SERVICE, REGION)
+        for i in range(count):
+            request = AWSRequest("GET", f"{url}/item/{i}")
+            auth.add_auth(request)
+            session.get(request.url, headers=dict(request.headers)).content  # noqa: B018 - read the answer
+        return
+    import sigcurl
+
+    credentials = sigcurl.Credentials(ACCESS, SECRET)
+    for i in range(count):
+        signed = sigcurl.sign("GET", f"{url}/item/{i}", credentials=credentials, region=REGION, service=SERVICE,
+                              time=datetime.now(timezone.utc))
+        session.get(signed.url, headers=dict(signed.headers)).content  # noqa: B018 - read the answer
 
 
 def measure(case: Case, server: Server, env: dict[str, str]) -> float:
@@ -204,10 +238,14 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="run every loop in full (slow)")
     parser.add_argument("--latency", type=float, default=20.0, help="ms of simulated round trip for the --parallel rows (0: skip them)")
     parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--requests-loop", nargs=3, metavar=("SIGNER", "URL", "COUNT"), help=argparse.SUPPRESS)
     results.add_json_option(parser, "many")
     args = parser.parse_args()
     if args.serve is not None:
         asyncio.run(_serve(args.serve))
+        return
+    if args.requests_loop:
+        requests_loop(args.requests_loop[0], args.requests_loop[1], int(args.requests_loop[2]))
         return
     sample = args.count if args.full else min(args.loop_sample, args.count)
     # a user's shell: bytecode caches are written and read (not so in some sandboxes)
@@ -251,8 +289,9 @@ def main() -> None:
     if args.json:
         tools = {"sigcurl": "sigcurl", "curl": "curl --aws-sigv4", "awscurl": "awscurl"}
         rows = [
-            {"group": "one invocation" if "invocation" in case.name else "shell loop",
-             "tool": case.name if "invocation" in case.name else tools[case.name.split()[3]],
+            {"group": "one invocation" if "invocation" in case.name else "one process" if "Session" in case.name
+             else "shell loop",
+             "tool": case.name if "invocation" in case.name or "Session" in case.name else tools[case.name.split()[3]],
              "value": round(total, 3), "runs": case.requests, "scaled": case.scale}
             for case, total, _ in rows
         ]
