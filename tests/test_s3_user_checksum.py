@@ -19,6 +19,7 @@ import pytest
 from cli_helpers import base_env, run_process
 
 from support.s3emu import S3Emulator
+from support.s3emu import upload as upload_data
 
 MiB = 1 << 20
 S3 = ["--service", "s3", "--region", "us-east-1", "-sS", "--part-size", "5M"]
@@ -36,11 +37,7 @@ def _crc32(data: bytes) -> str:
 
 
 def _upload(emu: S3Emulator, tmp_path: Path, source: str, header: str) -> tuple[int, str]:
-    path = tmp_path / "body"
-    path.write_bytes(DATA)
-    r = run_process([*S3, "-H", header, "-T", str(path) if source == "file" else "-", emu.url_for("/bucket/k")],
-                    base_env(tmp_path), stdin=DATA if source == "pipe" else None)
-    return r.exit_code, r.stderr
+    return upload_data(emu, tmp_path, S3, DATA, source, header)
 
 
 @pytest.mark.parametrize("source", ["file", "pipe"])

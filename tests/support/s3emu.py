@@ -36,6 +36,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .responses import rejection
 from .server import RecordedRequest, Response, VerifyingServer
@@ -299,11 +300,24 @@ def _error(status: int, code: str, message: str) -> Response:
     return Response.aws_error(code, message, status=status)
 
 
+def upload(emu: S3Emulator, tmp_path: Path, options: list[str], data: bytes, source: str, header: str) -> tuple[int, str]:
+    """``data`` uploaded to ``/bucket/k`` with ``-H header``, from a file or a pipe (``source``), by the real command.
+
+    Returns (exit code, stderr).
+    """
+    from cli_helpers import base_env, run_process
+
+    path = tmp_path / "body"
+    path.write_bytes(data)
+    r = run_process([*options, "-H", header, "-T", str(path) if source == "file" else "-", emu.url_for("/bucket/k")],
+                    base_env(tmp_path), stdin=data if source == "pipe" else None)
+    return r.exit_code, r.stderr
+
+
 def main() -> None:
     """Serve until killed; the port is written to ``--port-file``."""
     import argparse
     import time
-    from pathlib import Path
 
     parser = argparse.ArgumentParser(description="loopback S3 emulator")
     parser.add_argument("--port-file", required=True)
