@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,8 @@ MAX_TOKEN_FILE_BYTES = 256 * 1024
 _REQUIRED = ("accessToken", "refreshToken", "dpopKey", "clientId")
 _CREDENTIAL_KEYS = ("accessKeyId", "secretAccessKey", "sessionToken")
 #: Region prefix -> the partition's sign-in domain (botocore's signin endpoint rules); the rest: aws.amazon.com.
+#: A region name as it may stand in a host name (``us-east-1``, ``us-gov-west-1``, ``eusc-de-east-1``).
+_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]+)+-\d+")
 _PARTITION_DOMAINS = (
     ("cn-", "amazonaws.cn"), ("us-gov-", "amazonaws-us-gov.com"), ("us-isob-", "sc2shome.sgov.gov"),
     ("us-isof-", "csphome.hci.ic.gov"), ("us-iso-", "c2shome.ic.gov"), ("eu-isoe-", "csphome.adc-e.uk"),
@@ -144,6 +147,9 @@ def _endpoint(r: Resolver, token: Mapping[str, Any], name: str) -> str:
     if not region:
         raise CredentialSourceError(f"no region to refresh the aws login session of profile {name}",
                                     f"set region in profile {name} or AWS_REGION")
+    if not _REGION.fullmatch(region):  # it becomes a host name: nothing else may reach the URL
+        raise CredentialSourceError(f"the aws login session of profile {name} names the sign-in region {region!r}, "
+                                    "which is not a region", f"run aws login --profile {name} again")
     return signin_url(region)
 
 
