@@ -25,8 +25,8 @@ Each row is one host form documented in a service's guide, read by
 ``note``
     What a user should know: for database token hosts, how the token is made.
 ``doc``
-    The AWS documentation page the row comes from (a botocore rule set when
-    the form is only in an SDK's endpoint rules).  The comment above each
+    The AWS documentation page the row comes from (a botocore rule set or
+    service model when the form is only in an SDK's data).  The comment above each
     page's constant says what the page was read to say and what it does not
     write; the pages under "NOT YET CHECKED" were not found in the last review.
 
@@ -134,15 +134,40 @@ _BEDROCK = "https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
 # Account-based endpoints: the page writes https://ACCOUNT-ID.ddb.REGION.amazonaws.com (DynamoDB); the
 # streams-ddb form of the row using it is not written there.
 _ACCOUNT_EP = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-account-endpoints.html"
-# --- NOT YET CHECKED: the last review did not find these pages, so neither the link nor the host
-# --- form is confirmed; the rows keep them until someone reads the page -------------------------
+# AppSync real-time: GraphQL subscriptions go over wss:// to "the AWS AppSync real-time endpoint", queries and
+# mutations over https:// to the GraphQL endpoint; IAM is one of the authorization modes. The host form
+# ID.appsync-realtime-api.REGION.amazonaws.com is UNVERIFIED: not written in the part of the page read.
 _APPSYNC_RT = "https://docs.aws.amazon.com/appsync/latest/devguide/real-time-websocket-client.html"
-_IOT_JOBS = "https://docs.aws.amazon.com/iot/latest/developerguide/jobs-http-device-api.html"
-_PRIVATELINK = "https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html"
+# IoT jobs data: `aws iot describe-endpoint --endpoint-type iot:Jobs` returns
+# account-specific-prefix.jobs.iot.aws-region.amazonaws.com. The signing name is not on this page; the CLI
+# reference (docs.aws.amazon.com/cli/latest/reference/iot-jobs-data) writes "The service name used by ...
+# Signature Version 4 to sign requests is: iot-jobs-data".
+_IOT_JOBS = "https://docs.aws.amazon.com/general/latest/gr/iot_device_management.html"
+# Interface VPC endpoints: the endpoint-specific Regional DNS hostname holds the endpoint id, the service
+# identifier, the Region and vpce.amazonaws.com: vpce-0fe5b17a0707d6abc-29p5708s.ec2.us-east-1.vpce.amazonaws.com
+# (and a zonal form with -us-east-1a after the id). The page writes no signing name: that is the service's.
+_PRIVATELINK = "https://docs.aws.amazon.com/whitepapers/latest/aws-privatelink/creating-highly-available-endpoint-services.html"
+# API Gateway: clients call the execute-api component service at https://api-id.execute-api.region.amazonaws.com/stage/.
+# The page names the component execute-api but does not say in so many words that it is the signing name.
 _APIGW = "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-call-api.html"
-_SAGEMAKER = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html"
-_FEATURESTORE = "https://docs.aws.amazon.com/general/latest/gr/sagemaker.html"
+# SageMaker runtime: no AWS page found that writes runtime.sagemaker.REGION (the General Reference page's part
+# read lists api.sagemaker only). botocore's model: endpointPrefix runtime.sagemaker, signingName sagemaker
+# (AWS's Smithy model for the service agrees: aws.auth#sigv4 name sagemaker). Host form UNVERIFIED on an AWS page.
+_SAGEMAKER = (
+    "https://github.com/boto/botocore/blob/develop/botocore/data/sagemaker-runtime/2017-05-13/service-2.json"
+)
+# Feature Store runtime: botocore's model: endpointPrefix featurestore-runtime.sagemaker, signingName
+# sagemaker. Host form UNVERIFIED on an AWS page (none found that writes it).
+_FEATURESTORE = (
+    "https://github.com/boto/botocore/blob/develop/botocore/data/sagemaker-featurestore-runtime/2020-07-01/service-2.json"
+)
+# Kinesis account-based endpoints: no AWS page found (the General Reference page lists kinesis.REGION only).
+# The rules build https://{AccountId}.{OperationType}-kinesis(-fips).{Region}.{dnsSuffix} (also from a stream
+# ARN's account); the service model has no signingName, so it signs as kinesis. The rules' stream-id form
+# ({prefix}.{suffix}.{OperationType}-kinesis...) and the kinesis-queues forms are not matched here.
 _KINESIS_RULES = "https://github.com/boto/botocore/blob/develop/botocore/data/kinesis/2013-12-02/endpoint-rule-set-1.json"
+
+# --- NOT YET CHECKED: none left; a new row whose page is not yet read goes here ----------------
 
 _TOKEN = "a database token host: `sigcurl --presign` makes the auth token"
 _CONTENT = (("x-amz-content-sha256", PAYLOAD_SHA256),)
