@@ -140,7 +140,9 @@ def map_exception(exc: BaseException, url: str) -> SigcurlError:
             port: int | str = parts.port or {"http": 80, "https": 443}.get(parts.scheme) or ""
         except ValueError:
             port = ""
-        return TransferError(f"could not connect to {host} port {port}",
+        mapped = next((m for e in chain if (m := getattr(e, "mapped_to", None))), None)
+        where = f" (its address by --resolve/--connect-to: {mapped[0]} port {mapped[1]})" if mapped else ""
+        return TransferError(f"could not connect to {host} port {port}{where}",
                              "check the host, the port and that the server is up", exit_code=ExitCode.CONNECT)
     if _any(chain, (u3.InvalidHeader,)):  # urllib3 raises it for a response's conflicting Content-Length values
         return TransferError(f"invalid Content-Length from {host}", "the server's reply is broken",

@@ -105,7 +105,10 @@ def _connect(conn: HTTPConnection, mapping: Mapped, probe: Probe) -> socket.sock
             conn, f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})"
         ) from e
     except OSError as e:
-        raise u3.NewConnectionError(conn, f"Failed to establish a new connection: {e}") from e
+        failed = u3.NewConnectionError(conn, f"Failed to establish a new connection: {e}")
+        if target is not None:
+            failed.mapped_to = address  # type: ignore[attr-defined]  # named in the error (transport.errors)
+        raise failed from e
     if timings is not None:
         timings.connect = probe.monotonic()
         timings.connects += 1
