@@ -52,6 +52,8 @@ def read_config(source: str, stdin: BinaryIO, takes_value: TakesValue, *, depth:
                 data = f.read()
     except OSError as exc:
         raise ReadError(f"cannot read config file {name}: {exc.strerror or exc}", "check the -K/--config path") from None
+    if b"\x00" in data:  # curl's parser stops at one (a C string); a value holding it would reach file names
+        raise UsageError(f"config file {name} holds a NUL byte", "write such bytes in a file and send it with @FILE")
     text = data.decode("utf-8", "surrogateescape")
     return parse_config(text, takes_value, name=name, stdin=stdin, depth=depth)
 

@@ -266,14 +266,14 @@ def _plan_body(spec: TransferSpec, scope: Scope, req: HttpRequest, err: Stderr) 
     return req
 
 
-def _signer(spec: TransferSpec, signing: Signing, exchange: Exchange, err: Stderr, req: HttpRequest) -> SignFn:
+def _signer(spec: TransferSpec, signing: Signing, exchange: Exchange, err: Stderr) -> SignFn:
     """How each attempt and hop is signed (a hop to another host without credentials unless trusted)."""
     out, trace = spec.output, exchange.trace
 
-    def traced(method: str, url: str, headers: list[tuple[str, str]]) -> None:
-        if trace is not None:
-            body = req.body
-            trace.send(method, url, headers, None if body is None else body.length, None if body is None else body.in_memory())
+    def traced(hop: HttpRequest, url: str, headers: list[tuple[str, str]]) -> None:
+        if trace is not None:  # the hop's own body: a multipart upload's part, none after a 303
+            body = hop.body
+            trace.send(hop.method, url, headers, None if body is None else body.length, None if body is None else body.in_memory())
 
     def sign_hop(hop: HttpRequest, trusted: bool) -> tuple[str, list[tuple[str, str]]]:
         if not trusted:
@@ -281,7 +281,7 @@ def _signer(spec: TransferSpec, signing: Signing, exchange: Exchange, err: Stder
             if out.verbose:
                 err.write(f"* not signing the request to another host ({url_host(hop.url)}): use --location-trusted to sign it\n")
                 verbose_request(err, hop.method, hop.url, headers)
-            traced(hop.method, hop.url, headers)
+            traced(hop, hop.url, headers)
             return hop.url, headers
         signed = signing.sign(hop)
         exchange.signed = signed
@@ -293,7 +293,7 @@ def _signer(spec: TransferSpec, signing: Signing, exchange: Exchange, err: Stder
             alg = "AWS4-ECDSA-P256-SHA256" if scope.algorithm == SIGV4A else "AWS4-HMAC-SHA256"
             err.write(f"* signing {alg} for service {scope.service} in {scope.region} with {signing.credentials().source}\n")
             verbose_request(err, signed.method, signed.url, signed.headers)
-        traced(signed.method, signed.url, signed.headers)
+        traced(hop, signed.url, signed.headers)
         return signed.url, signed.headers
 
     return sign_hop
@@ -319,7 +319,7 @@ def _send(spec: TransferSpec, env: Env, session: Session, signing: Signing, req:
     req = exchange.meter_upload(req)
     preload_event_stream(req.method, req.url, signing.scope.service)
     try:
-        resp = transport.send(req, _signer(spec, signing, exchange, err, req), _hooks(spec, env, session, signing, exchange.redirected))
+        resp = transport.send(req, _signer(spec, signing, exchange, err), _hooks(spec, env, session, signing, exchange.redirected))
     except SigcurlError as exc:  # no response: -w still reports (000, the exit code, the message), as curl does
         write_failure(exchange, req, started, time.monotonic(), exc)
         raise
@@ -351,7 +351,7 @@ def _send_multipart(spec: TransferSpec, env: Env, session: Session, signing: Sig
 
     s = spec.signing
     exchange = _exchange(spec, env, session, err)
-    sign_hop = _signer(spec, signing, exchange, err, req)
+    sign_hop = _signer(spec, signing, exchange, err)
     hooks = _hooks(spec, env, session, signing, exchange.redirected)
     retry = spec.transport.retry
     options = spec.transport._replace(retry=retry._replace(retries=max(retry.retries, PART_RETRIES)))

@@ -1,5 +1,5 @@
 """Once a run is interrupted, a transfer's thread writes nothing more: not to -o (see test_interrupts),
-nor to the -D file, nor to the --trace file.
+nor to the -D file, nor to the --trace file (the main thread still traces what it undoes).
 
 The transfers of ``-Z`` run on threads that never see the signal; they check
 :data:`sigcurl.interrupts.STOPPING` before each write.  These tests set it as
@@ -9,6 +9,7 @@ the first Ctrl-C does and write as such a thread would.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -32,12 +33,25 @@ def interrupted() -> Iterator[None]:
         restore()
 
 
-def test_a_trace_writes_nothing_after_an_interrupt(interrupted: None) -> None:
+def test_a_trace_gets_nothing_more_from_a_transfers_thread_after_an_interrupt(interrupted: None) -> None:
     stream = io.BytesIO()
     trace = Trace(stream, ascii_only=True, timed=False, secrets=())
-    trace.info("after")
-    trace.send("GET", "http://127.0.0.1/k", [("Host", "127.0.0.1")], None, None)
+
+    def transfer() -> None:  # a -Z transfer's thread, which never sees the signal
+        trace.info("after")
+        trace.send("GET", "http://127.0.0.1/k", [("Host", "127.0.0.1")], None, None)
+
+    thread = threading.Thread(target=transfer)
+    thread.start()
+    thread.join(10)
     assert stream.getvalue() == b""
+
+
+def test_the_main_thread_still_traces_its_clean_up_after_an_interrupt(interrupted: None) -> None:
+    stream = io.BytesIO()
+    Trace(stream, ascii_only=True, timed=False, secrets=()).send(
+        "DELETE", "http://127.0.0.1/b/k?uploadId=1", [("Host", "127.0.0.1")], None, None)
+    assert b"DELETE /b/k?uploadId=1" in stream.getvalue()  # the AbortMultipartUpload the interrupt sends
 
 
 def test_the_dump_header_file_gets_nothing_after_an_interrupt(interrupted: None) -> None:

@@ -62,11 +62,24 @@ def test_a_wrong_digest_aborts_the_upload_with_exit_22(emu: S3Emulator, tmp_path
     code, err = upload(emu, tmp_path, source, f"{HEADERS[algorithm]}: {wrong}")
     assert code == 22
     [line] = err.strip().splitlines()
-    assert line.startswith(f"sigcurl: multipart upload failed: BadDigest: the {HEADERS[algorithm]} given ({wrong}) "
-                           f"is not the object's ({digest(algorithm, DATA)}) — ")
+    assert line.startswith(f"sigcurl: multipart upload failed: the object's digest is {digest(algorithm, DATA)}, not the "
+                           f"{HEADERS[algorithm]} given ({wrong}): S3 would refuse it (BadDigest) — ")
     assert "AbortMultipartUpload sent" in line and line.endswith(f"check the {HEADERS[algorithm]} value against the body you send")
     assert len(emu.aborted) == 1 and not emu.objects and not emu.uploads
     assert not any("uploadId=" in r.target and r.method == "POST" for r in emu.requests)  # never completed
+
+
+@pytest.mark.parametrize("source", ["file", "pipe"])
+def test_every_digest_given_is_checked(emu: S3Emulator, tmp_path: Path, source: str) -> None:
+    path = tmp_path / "body"
+    path.write_bytes(DATA)
+    wrong = digest("sha256", DATA[:-1])
+    r = run_process([*S3, "-H", f"Content-MD5: {digest('md5', DATA)}", "-H", f"x-amz-checksum-sha256: {wrong}",
+                     "-T", str(path) if source == "file" else "-", emu.url_for("/bucket/k")],
+                    base_env(tmp_path), stdin=DATA if source == "pipe" else None)
+    assert r.exit_code == 22
+    assert f"not the x-amz-checksum-sha256 given ({wrong})" in r.stderr
+    assert len(emu.aborted) == 1 and not emu.objects
 
 
 def test_a_single_put_still_sends_content_md5_for_s3_to_check(emu: S3Emulator, tmp_path: Path) -> None:
@@ -76,3 +89,4 @@ def test_a_single_put_still_sends_content_md5_for_s3_to_check(emu: S3Emulator, t
     assert r.exit_code == 0, r.stderr
     [put] = emu.requests
     assert put.header("Content-MD5") == digest("md5", small)
+

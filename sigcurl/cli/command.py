@@ -74,6 +74,10 @@ class SigcurlCommand(click.Command):
                 "send raw bytes with --data-binary @FILE or percent-encode them in the URL\n"
             )
             sys.exit(ExitCode.USAGE)
+        nul = next((i for i, word in enumerate(argv) if "\x00" in word), None)  # only a caller in Python can pass one
+        if nul is not None:
+            sys.stderr.write(f"sigcurl: argument {nul + 1} holds a NUL byte — send such bytes from a file with --data-binary @FILE\n")
+            sys.exit(ExitCode.USAGE)
         args = argv
         from sigcurl import interrupts
 
@@ -85,7 +89,7 @@ class SigcurlCommand(click.Command):
             click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
             sys.exit(ExitCode.USAGE)
         except click.UsageError as exc:
-            msg = _redact_secret_words(" ".join(exc.format_message().split()), argv)
+            msg = _redact_secret_words(_as_ours(exc.format_message()), argv)
             sys.stderr.write(f"sigcurl: {msg} — see 'sigcurl --help'\n")
             sys.exit(ExitCode.USAGE)
         except click.exceptions.Exit as exc:
@@ -101,7 +105,7 @@ class SigcurlCommand(click.Command):
             sys.stderr.write(_redact_secret_words(exc.line(), argv) + "\n")
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            sys.stderr.write(_redact_secret_words(f"sigcurl: {exc.format_message()}", argv) + "\n")
+            sys.stderr.write(_redact_secret_words(f"sigcurl: {_as_ours(exc.format_message())}", argv) + "\n")
             sys.exit(ExitCode.USAGE)
         finally:
             restore()
@@ -313,3 +317,12 @@ def _exit_interrupted(code: int) -> None:
                 pass
         os._exit(code)
     sys.exit(code)
+
+
+def _as_ours(message: str) -> str:
+    """click's message in the form of sigcurl's own lines: one line, lower case first, no closing full stop.
+
+    ``No such option '--usr'. (Did you mean '--user'?)`` -> ``no such option '--usr' (did you mean '--user'?)``.
+    """
+    text = " ".join(message.split()).replace(". (Did you mean", " (did you mean").rstrip(".")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text

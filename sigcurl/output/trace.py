@@ -12,6 +12,7 @@ its size.  Every secret the run knows is scrubbed from the dump.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import BinaryIO
@@ -70,8 +71,8 @@ class Trace:
         self._write(text)
 
     def _write(self, text: str) -> None:
-        if interrupts.STOPPING.is_set():  # interrupted: a -Z transfer's thread writes nothing more
-            return
+        if interrupts.STOPPING.is_set() and threading.current_thread() is not threading.main_thread():
+            return  # interrupted: a -Z transfer's thread writes nothing more (the main thread traces its clean-up)
         try:
             self.stream.write(text.encode("utf-8", "replace"))
             self.stream.flush()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sigcurl.errors import ExitCode, SigcurlError
@@ -40,23 +40,19 @@ class WholeObjectDigest:
         self.claimed = claimed
         self._hash: Any = hashlib.new(algorithm)
 
-    def update(self, chunks: Iterable[bytes]) -> None:
-        """Hash the next part's bytes (parts in order)."""
-        for chunk in chunks:
-            self._hash.update(chunk)
+    def update(self, chunk: bytes) -> None:
+        """Hash the object's next bytes (parts in order)."""
+        self._hash.update(chunk)
 
     def check(self) -> None:
         """Raise (exit 22, as for S3's ``BadDigest``) when the object is not what the header claims."""
         ours = base64.b64encode(self._hash.digest()).decode("ascii")
         if ours != self.claimed:
-            raise DigestMismatch(f"BadDigest: the {self.header} given ({self.claimed}) is not the object's ({ours})",
+            raise DigestMismatch(f"the object's digest is {ours}, not the {self.header} given ({self.claimed}): "
+                                 "S3 would refuse it (BadDigest)",
                                  f"check the {self.header} value against the body you send", exit_code=ExitCode.HTTP_ERROR)
 
 
-def claimed_digest(headers: Sequence[tuple[str, str]]) -> WholeObjectDigest | None:
-    """The first whole-object MD5 or SHA digest among ``headers`` (see the module's docstring), or None."""
-    for name, value in headers:
-        algorithm = CLAIMS.get(name.lower())
-        if algorithm is not None:
-            return WholeObjectDigest(name, algorithm, value.strip())
-    return None
+def claimed_digests(headers: Sequence[tuple[str, str]]) -> list[WholeObjectDigest]:
+    """Every whole-object MD5 or SHA digest among ``headers`` (see the module's docstring): each is checked."""
+    return [WholeObjectDigest(name, CLAIMS[name.lower()], value.strip()) for name, value in headers if name.lower() in CLAIMS]

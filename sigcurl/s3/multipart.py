@@ -36,7 +36,7 @@ from sigcurl import interrupts
 from sigcurl.body import Body, BytesBody
 from sigcurl.curlopts import HttpRequest
 from sigcurl.errors import ExitCode, Interrupted, SigcurlError, TransferError
-from sigcurl.s3.digest import DigestMismatch, WholeObjectDigest, claimed_digest
+from sigcurl.s3.digest import DigestMismatch, WholeObjectDigest, claimed_digests
 from sigcurl.s3.parts import PartBody, PartSource
 from sigcurl.s3.plan import Part, describe_size
 from sigcurl.s3.xml import DonePart, complete_body, first_text
@@ -167,9 +167,9 @@ def upload(req: HttpRequest, source: PartSource, settings: Settings, calls: Call
     undo = interrupts.on_interrupt(abort_now, f"AbortMultipartUpload not confirmed: delete the upload yourself (DELETE {base}?{query})",
                                    "multipart upload")
     try:
-        digest = claimed_digest(req.headers)
-        done = _send_parts(source, base, query, part_headers, settings, calls, cancel, digest)
-        if digest is not None:
+        digests = claimed_digests(req.headers)
+        done = _send_parts(source, base, query, part_headers, settings, calls, cancel, digests)
+        for digest in digests:
             digest.check()
         object_checksum = _object_checksum(algorithm, done)
         if algorithm in CRCS and object_checksum:
@@ -200,8 +200,8 @@ class _Failed(SigcurlError):
 
 
 def _send_parts(source: PartSource, base: str, query: str, headers: list[tuple[str, str]], settings: Settings,
-                calls: Calls, cancel: threading.Event, digest: WholeObjectDigest | None) -> list[DonePart]:
-    """Every part sent, at most ``settings.concurrency`` at once (``digest`` fed each in order); the accepted parts in order."""
+                calls: Calls, cancel: threading.Event, digests: list[WholeObjectDigest]) -> list[DonePart]:
+    """Every part sent, at most ``settings.concurrency`` at once (``digests`` fed each in order); the accepted parts in order."""
 
     def send(job: tuple[Part, Body]) -> DonePart:
         part, body = job
@@ -226,8 +226,10 @@ def _send_parts(source: PartSource, base: str, query: str, headers: list[tuple[s
     done: list[DonePart] = []
     try:
         for job in source.parts():
-            if digest is not None:
-                digest.update(job[1].chunks())
+            if digests:
+                for chunk in job[1].chunks():
+                    for digest in digests:
+                        digest.update(chunk)
             while pool.busy >= settings.concurrency:
                 done.append(pool.next_result())
             pool.submit(job)

@@ -39,7 +39,7 @@ MAX_SINGLE_PUT = 5 * GiB  # S3 refuses a larger PUT (EntityTooLarge)
 #: from the file as they are sent: memory does not grow with the part size).
 DEFAULT_PART_SIZE = 8 * MiB
 #: The first part size of a stream (a pipe) unless ``--part-size`` says otherwise: its memory is the parts
-#: in flight, 4 + 1, and the interpreter (58 MiB at 5 MiB, 74 MiB at 8 MiB; see the README).
+#: in flight, 4 + 1, and the interpreter (58 MiB at 5 MiB, 71 to 74 MiB at 8 MiB; see the README).
 DEFAULT_STREAM_PART_SIZE = 5 * MiB
 #: Bodies of known length above this go multipart (at most S3's single-PUT limit).
 DEFAULT_THRESHOLD = 64 * MiB

@@ -283,6 +283,7 @@ def _verify(
     if v4a:
         if not v4a_verify(key, signature, sts):
             raise VerifyError("SigV4a ECDSA signature does not verify with the derived public key")
+        result.expected_signature = signature  # ECDSA has no one expected value: the one given verified
         signing_key = b""
     else:
         signing_key = sigv4_signing_key(key.secret_key, scope_date, region or "", service)
