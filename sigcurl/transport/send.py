@@ -5,7 +5,10 @@ callback; a hop to a host the user did not name is signed as untrusted
 (no credentials) unless ``--location-trusted``.  What to do after each
 attempt is :func:`sigcurl.transport.policy.decide`'s call; this loop only
 carries it out (waits on the injected clock, asks the caller to correct its
-clock or region through :class:`~sigcurl.transport.options.Hooks`).
+clock or region through :class:`~sigcurl.transport.options.Hooks`) and
+pays for each retry of the AWS CLI's modes from the run's retry quota
+(:mod:`~sigcurl.transport.aws_retry_state`): a retry it cannot pay for is
+not made, the error is delivered.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from sigcurl.awserror import AwsError, parse_aws_error
 from sigcurl.curlopts import HttpRequest
 from sigcurl.environment import SYSTEM_CLOCK, Clock
 from sigcurl.errors import TransferError
-from sigcurl.transport import policy
+from sigcurl.transport import aws_retry_rules, policy
 from sigcurl.transport.options import Hooks, SignFn, TransportOptions
 from sigcurl.transport.response import Response, Timings
 from sigcurl.transport.wire import Wire
@@ -55,6 +58,7 @@ class Transport:
         current = request
         state = policy.Attempt(clock_corrected=hooks.correct_clock is None,
                                region_corrected=hooks.correct_region is None)
+        paid: int | None = None  # what the last retry cost the AWS CLI's retry quota
         while True:
             trusted = policy.is_trusted(current.url, trusted_hosts, opts)
             url, headers = sign(current, trusted)
@@ -92,12 +96,18 @@ class Transport:
                     view = view._replace(region_corrected=True)
                     continue
                 break
+            if isinstance(decision, policy.Retry) and hooks.retry_quota is not None:
+                paid = hooks.retry_quota.acquire(isinstance(outcome, policy.Answer) and _throttled(outcome))
+                if paid is None:
+                    decision = policy.Deliver((*decision.notes, f"not retrying: the retry quota is spent ({decision.reason})"))
             for note in getattr(decision, "notes", ()):
                 hooks.say(note)
             if isinstance(decision, policy.Deliver):
                 if error is not None:
                     raise error
                 assert resp is not None
+                if hooks.retry_quota is not None and 200 <= resp.status < 300:
+                    hooks.retry_quota.release(paid)
                 resp.redirects = state.redirects
                 resp.started = started
                 resp.deadline = deadline
@@ -149,3 +159,8 @@ class Transport:
         if err is None and resp.status in (301, 307) and resp.header("x-amz-bucket-region"):
             err = AwsError("PermanentRedirect" if resp.status == 301 else "TemporaryRedirect", "")
         return err
+
+
+def _throttled(answer: policy.Answer) -> bool:
+    """botocore's throttling error (a retry of it costs the quota less)."""
+    return aws_retry_rules.is_throttling(answer.status, answer.error.code if answer.error is not None else "")
