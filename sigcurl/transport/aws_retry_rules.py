@@ -13,9 +13,11 @@ or ``AWS_MAX_ATTEMPTS``/``max_attempts`` decide (no ``--retry``).
   50 ms otherwise (25 ms for DynamoDB); an ``x-amz-retry-after`` header
   (milliseconds) raises the wait towards its value by at most 5 s.  The
   HTTP ``Retry-After`` header is not read (botocore does not);
-* attempts: 3 (DynamoDB 4).  ``adaptive``'s client-side rate limiter paces
-  the many requests of one long-lived client; one sigcurl transfer retries as
-  ``standard`` does.
+* attempts: 3 (DynamoDB 4);
+* the retry quota (:mod:`sigcurl.transport.aws_retry_state`): one per run and
+  per (service, region), as one botocore client has; a retry it cannot pay
+  for is not made.  ``adaptive``'s client-side rate limiter is not applied:
+  ``adaptive`` retries as ``standard`` does.
 
 ``legacy`` (``botocore/data/_retry.json``, ``retryhandler.py``):
 
