@@ -119,13 +119,15 @@ def test_quota_runs_out_and_refills_as_botocore() -> None:
     assert ("quota spent", 10) in ours and ours[-1] == ("delivered", INITIAL_CAPACITY)
 
 
-def test_one_quota_per_service_and_region_and_none_for_legacy() -> None:
+def test_one_quota_per_mode_service_and_region_and_none_for_legacy() -> None:
     quotas = RetryQuotas()
-    first = quotas.get("standard", "s3", "us-east-1")
-    assert first is not None and quotas.get("adaptive", "s3", "us-east-1") is first
-    assert quotas.get("standard", "s3", "eu-west-1") is not first
-    assert quotas.get("standard", "sqs", "us-east-1") is not first
-    assert quotas.get("legacy", "s3", "us-east-1") is None and quotas.get(None, "s3", "us-east-1") is None
+    first = quotas.get("standard", "s3", "us-east-1", 0.0)
+    assert first is not None and quotas.get("standard", "s3", "us-east-1", 5.0) is first and first.limiter is None
+    assert quotas.get("standard", "s3", "eu-west-1", 0.0) is not first
+    assert quotas.get("standard", "sqs", "us-east-1", 0.0) is not first
+    adaptive = quotas.get("adaptive", "s3", "us-east-1", 0.0)
+    assert adaptive is not None and adaptive.limiter is not None and adaptive is not first
+    assert quotas.get("legacy", "s3", "us-east-1", 0.0) is None and quotas.get(None, "s3", "us-east-1", 0.0) is None
 
 
 # --- end to end ----------------------------------------------------------------------------------------

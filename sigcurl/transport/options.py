@@ -17,7 +17,7 @@ from sigcurl.spec import RetryPolicy as RetryPolicy  # defined once, with the ot
 from sigcurl.spec import TransportOptions as TransportOptions
 
 if TYPE_CHECKING:
-    from sigcurl.transport.aws_retry_state import RetryQuota
+    from sigcurl.transport.aws_retry_state import ClientState
     from sigcurl.transport.response import Response
 
 DEFAULT_CONNECT_TIMEOUT = 60.0  # no network step may hang forever: connect...
@@ -43,15 +43,16 @@ class Hooks(NamedTuple):
       SigV4a, already that region);
     * ``redirected(response)``: a redirect response that is being followed
       (its headers are shown with ``-i`` and ``-v``, as curl does);
-    * ``retry_quota``: the run's retry quota for the request's service and
-      region (the AWS CLI's standard and adaptive modes), or None.
+    * ``aws_client``: the run's retry quota and ``adaptive`` rate limiter for
+      the request's service and region (the AWS CLI's standard and adaptive
+      modes), or None.
     """
 
     log: Callable[[str], None] | None = None
     correct_clock: Callable[[datetime], bool] | None = None
     correct_region: Callable[[str], str | None] | None = None
     redirected: Callable[[Response], None] | None = None
-    retry_quota: RetryQuota | None = None
+    aws_client: ClientState | None = None
 
     def say(self, message: str) -> None:
         if self.log is not None:

@@ -8,10 +8,13 @@ carries it out (waits on the injected clock, asks the caller to correct its
 clock or region through :class:`~sigcurl.transport.options.Hooks`) and
 pays for each retry of the AWS CLI's modes from the run's retry quota
 (:mod:`~sigcurl.transport.aws_retry_state`): a retry it cannot pay for is
-not made, the error is delivered.
+not made, the error is delivered; in ``adaptive`` every attempt first waits
+for the run's rate limiter.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from sigcurl.awserror import AwsError, parse_aws_error
 from sigcurl.curlopts import HttpRequest
@@ -21,6 +24,11 @@ from sigcurl.transport import aws_retry_rules, policy
 from sigcurl.transport.options import Hooks, SignFn, TransportOptions
 from sigcurl.transport.response import Response, Timings
 from sigcurl.transport.wire import Wire
+
+if TYPE_CHECKING:
+    from sigcurl.transport.aws_retry_state import RateLimiter
+
+PACE_SLICE = 0.25  # the longest sleep while waiting for the rate limiter (Ctrl-C is checked between sleeps)
 
 
 class Transport:
@@ -59,7 +67,10 @@ class Transport:
         state = policy.Attempt(clock_corrected=hooks.correct_clock is None,
                                region_corrected=hooks.correct_region is None)
         paid: int | None = None  # what the last retry cost the AWS CLI's retry quota
+        client = hooks.aws_client
         while True:
+            if client is not None and client.limiter is not None:
+                self._pace(client.limiter, deadline, hooks)
             trusted = policy.is_trusted(current.url, trusted_hosts, opts)
             url, headers = sign(current, trusted)
             resp: Response | None = None
@@ -74,6 +85,9 @@ class Transport:
                 err = self._classify(resp, current.method)
                 outcome = policy.Answer(resp.status, resp.reason, resp.headers, err, url)
                 error = None
+            throttled = isinstance(outcome, policy.Answer) and _throttled(outcome)
+            if client is not None and client.limiter is not None:
+                client.limiter.record(clock.monotonic(), throttled)
             # A correction the caller declines is skipped for this answer only (asked again next time).
             view = state
             while True:
@@ -96,8 +110,8 @@ class Transport:
                     view = view._replace(region_corrected=True)
                     continue
                 break
-            if isinstance(decision, policy.Retry) and hooks.retry_quota is not None:
-                paid = hooks.retry_quota.acquire(isinstance(outcome, policy.Answer) and _throttled(outcome))
+            if isinstance(decision, policy.Retry) and client is not None:
+                paid = client.quota.acquire(throttled)
                 if paid is None:
                     decision = policy.Deliver((*decision.notes, f"not retrying: the retry quota is spent ({decision.reason})"))
             for note in getattr(decision, "notes", ()):
@@ -106,8 +120,8 @@ class Transport:
                 if error is not None:
                     raise error
                 assert resp is not None
-                if hooks.retry_quota is not None and 200 <= resp.status < 300:
-                    hooks.retry_quota.release(paid)
+                if client is not None and 200 <= resp.status < 300:
+                    client.quota.release(paid)
                 resp.redirects = state.redirects
                 resp.started = started
                 resp.deadline = deadline
@@ -132,6 +146,20 @@ class Transport:
                 state = state._replace(redirects=state.redirects + 1)
                 if isinstance(decision, policy.Follow):
                     current = decision.request
+
+    def _pace(self, limiter: RateLimiter, deadline: float | None, hooks: Hooks) -> None:
+        """``adaptive``: wait for the rate limiter's token (on the clock, in short sleeps: Ctrl-C stops it; -m caps it)."""
+        from sigcurl import interrupts
+
+        said = False
+        while (wait := limiter.acquire(self.clock.monotonic())) > 0:
+            if deadline is not None and (left := deadline - self.clock.monotonic()) <= 0:
+                return  # -m has run out: the attempt itself times out
+            if not said:
+                hooks.say(f"waiting {wait:.2f} s for the adaptive retry mode's send rate")
+                said = True
+            interrupts.check()
+            self.clock.sleep(min(wait, PACE_SLICE, left) if deadline is not None else min(wait, PACE_SLICE))
 
     @staticmethod
     def _move(decision: policy.FixRegion, previous: str, hooks: Hooks, trusted_hosts: set[str]) -> HttpRequest:
