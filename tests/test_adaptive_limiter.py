@@ -145,3 +145,53 @@ def test_throttled_glob_waits_for_the_limiter(server: VerifyingServer, tmp_path:
     standard = {**env, "AWS_RETRY_MODE": "standard"}
     again = invoke_cli(["-sv", "--service", "execute-api", "--region", "us-east-1", server.url + "/s[1-5]"], standard)
     assert "adaptive retry mode" not in again.stderr  # standard has no limiter
+
+
+def _throttled_limiter(now: float) -> RateLimiter:
+    """A limiter whose bucket is empty at a low rate (a throttling error was seen)."""
+    limiter = RateLimiter(now)
+    limiter.record(now, True)
+    while limiter.acquire(now) == 0.0:
+        pass
+    return limiter
+
+
+def _pacer(now: list[float], slept: list[float], on_sleep: Any = None) -> Any:
+    from types import SimpleNamespace
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+        if on_sleep is not None:
+            on_sleep()
+
+    return SimpleNamespace(clock=Clock(monotonic=lambda: now[0], now=None, sleep=sleep, jitter=None))  # type: ignore[arg-type]
+
+
+def test_the_wait_is_slept_in_short_slices_and_ctrl_c_stops_it() -> None:
+    from sigcurl import interrupts
+    from sigcurl.errors import Interrupted
+    from sigcurl.transport.options import Hooks
+    from sigcurl.transport.send import PACE_SLICE, Transport
+
+    now, slept = [50.0], []
+    limiter = _throttled_limiter(now[0])
+    Transport._pace(_pacer(now, slept), limiter, None, Hooks())  # type: ignore[arg-type]
+    assert slept and max(slept) <= PACE_SLICE and sum(slept) == pytest.approx(1 / limiter.fill_rate, rel=1e-6)
+    slept.clear()
+    try:
+        with pytest.raises(Interrupted):
+            Transport._pace(_pacer(now, slept, interrupts.STOPPING.set), limiter, None, Hooks())  # type: ignore[arg-type]
+    finally:
+        interrupts.STOPPING.clear()
+    assert len(slept) == 1  # stopped after one short sleep
+
+
+def test_the_wait_ends_at_the_max_time_deadline() -> None:
+    from sigcurl.transport.options import Hooks
+    from sigcurl.transport.send import Transport
+
+    now, slept = [50.0], []
+    limiter = _throttled_limiter(now[0])
+    Transport._pace(_pacer(now, slept), limiter, 50.1, Hooks())  # type: ignore[arg-type]
+    assert sum(slept) == pytest.approx(0.1)  # -m: the attempt then times out as any other
