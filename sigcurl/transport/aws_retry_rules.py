@@ -14,10 +14,11 @@ or ``AWS_MAX_ATTEMPTS``/``max_attempts`` decide (no ``--retry``).
   (milliseconds) raises the wait towards its value by at most 5 s.  The
   HTTP ``Retry-After`` header is not read (botocore does not);
 * attempts: 3 (DynamoDB 4);
-* the retry quota (:mod:`sigcurl.transport.aws_retry_state`): one per run and
-  per (service, region), as one botocore client has; a retry it cannot pay
-  for is not made.  ``adaptive``'s client-side rate limiter is not applied:
-  ``adaptive`` retries as ``standard`` does.
+* the retry quota and ``adaptive``'s client-side rate limiter
+  (:mod:`sigcurl.transport.aws_retry_state`): one of each per run and per
+  (service, region), as one botocore client has; a retry the quota cannot pay
+  for is not made, and in ``adaptive`` every attempt waits for the limiter's
+  token (:mod:`sigcurl.transport.send` carries that out).
 
 ``legacy`` (``botocore/data/_retry.json``, ``retryhandler.py``):
 
