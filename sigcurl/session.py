@@ -4,7 +4,7 @@ Thread-safe (``--parallel`` runs transfers on threads).  Credentials are
 resolved once per credential source and again only when they come within
 :data:`~sigcurl.credentials.REFRESH_WINDOW_SECONDS` of expiry; a clock-skew
 correction learnt by one transfer is used by every later one; the AWS
-CLI's retry quota is one per (service, region); transfers
+CLI's retry quota and adaptive rate limiter are one per (service, region); transfers
 with equal transport options share one connection pool per thread.
 Every secret seen is remembered so that output can scrub it.
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sigcurl.environment import Env, isatty
 from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.spec import CredentialSpec, TransportOptions
-from sigcurl.transport.aws_retry_state import RetryQuotas
+from sigcurl.transport.aws_retry_state import AwsClients
 
 if TYPE_CHECKING:
     from sigcurl.credentials import ResolvedCredentials
@@ -43,8 +43,8 @@ class Session:
         self.clock_offset = timedelta()
         self._files: dict[str, BinaryIO] = {}
         self.output_closed = False  # the reader of stdout went away: said once, not per transfer
-        #: the AWS CLI's retry quotas, one per (service, region), as one botocore client each
-        self.retry_quotas = RetryQuotas()
+        #: the AWS CLI's retry quotas and rate limiters, one per (mode, service, region), as one botocore client each
+        self.aws_clients = AwsClients()
 
     def remember(self, *values: str | None) -> None:
         """Add secret values to scrub from output."""

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sigcurl.transport.aws_retry_rules import is_throttling, status_retried
-from sigcurl.transport.aws_retry_state import INITIAL_CAPACITY, RetryQuota, RetryQuotas
+from sigcurl.transport.aws_retry_state import INITIAL_CAPACITY, AwsClients, RetryQuota
 from sigcurl.transport.options import RetryPolicy
 from support.clock import FakeClock
 from support.reliability_fixtures import clock, run  # noqa: F401 - fixtures
@@ -120,7 +120,7 @@ def test_quota_runs_out_and_refills_as_botocore() -> None:
 
 
 def test_one_quota_per_mode_service_and_region_and_none_for_legacy() -> None:
-    quotas = RetryQuotas()
+    quotas = AwsClients()
     first = quotas.get("standard", "s3", "us-east-1", 0.0)
     assert first is not None and quotas.get("standard", "s3", "us-east-1", 5.0) is first and first.limiter is None
     assert quotas.get("standard", "s3", "eu-west-1", 0.0) is not first

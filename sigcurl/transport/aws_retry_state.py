@@ -6,7 +6,7 @@ RetryQuotaChecker) and, in ``adaptive``, a client-side rate limiter
 (``adaptive.py``, ``bucket.py``, ``throttling.py``: :class:`RateLimiter`).
 sigcurl keeps one of each per run and per (mode, service, region), shared by
 every transfer of the run (URL lists, globs, ``-Z`` threads):
-:class:`RetryQuotas` hands them out as a :class:`ClientState`.
+:class:`AwsClients` hands them out as a :class:`ClientState`.
 
 The retry quota:
 
@@ -135,7 +135,7 @@ class ClientState(NamedTuple):
     limiter: RateLimiter | None
 
 
-class RetryQuotas:
+class AwsClients:
     """The run's clients' state, one per (mode, service, region) (thread-safe)."""
 
     __slots__ = ("_clients", "_lock")
