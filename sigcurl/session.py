@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sigcurl.environment import Env, isatty
 from sigcurl.errors import ExitCode, SigcurlError
 from sigcurl.spec import CredentialSpec, TransportOptions
-from sigcurl.transport.aws_retry_state import AwsClients
 
 if TYPE_CHECKING:
     from sigcurl.credentials import ResolvedCredentials
     from sigcurl.credentials.config_endpoints import ConfiguredEndpoint
+    from sigcurl.transport.aws_retry_state import ClientState
 
 
 class Session:
@@ -43,8 +43,7 @@ class Session:
         self.clock_offset = timedelta()
         self._files: dict[str, BinaryIO] = {}
         self.output_closed = False  # the reader of stdout went away: said once, not per transfer
-        #: the AWS CLI's retry quotas and rate limiters, one per (mode, service, region), as one botocore client each
-        self.aws_clients = AwsClients()
+        self._aws_clients: Any = None  # AwsClients, made on first use (the offline paths import no transport)
 
     def remember(self, *values: str | None) -> None:
         """Add secret values to scrub from output."""
@@ -170,6 +169,18 @@ class Session:
             return ",".join(part.strip() for part in value.split(",") if part.strip()) or None if value else None
 
         return region_set
+
+    def aws_client(self, mode: str | None, service: str, region: str, now: float) -> ClientState | None:
+        """The AWS CLI's retry quota and rate limiter for ``service`` in ``region`` (one per run, as one botocore
+        client's), or None when ``mode`` (``AWS_RETRY_MODE``) has none."""
+        if mode is None:
+            return None
+        with self.lock:
+            if self._aws_clients is None:
+                from sigcurl.transport.aws_retry_state import AwsClients
+
+                self._aws_clients = AwsClients()
+        return self._aws_clients.get(mode, service, region, now)  # type: ignore[no-any-return]
 
     def transport(self, options: TransportOptions) -> Any:
         """The transport (connection pool) for ``options`` on this thread."""

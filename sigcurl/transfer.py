@@ -409,7 +409,7 @@ def _hooks(spec: TransferSpec, env: Env, session: Session, signing: Signing, red
         log(f"S3 bucket is in {region}, not {scope.region}: re-signing for {region}")
         return scope.region
 
-    client = session.aws_clients.get(spec.transport.retry.aws_mode, signing.scope.service, signing.scope.region, env.clock.monotonic())
+    client = session.aws_client(spec.transport.retry.aws_mode, signing.scope.service, signing.scope.region, env.clock.monotonic())
     return Hooks(log=log, correct_clock=correct_clock, correct_region=correct_region, redirected=redirected, aws_client=client)
 
 
