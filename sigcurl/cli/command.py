@@ -67,16 +67,9 @@ class SigcurlCommand(click.Command):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
         argv = list(args) if args is not None else sys.argv[1:]
-        bad = _first_undecodable(argv)
-        if bad is not None:
-            sys.stderr.write(
-                f"sigcurl: argument {bad + 1} is not valid UTF-8 — pass text as UTF-8; "
-                "send raw bytes with --data-binary @FILE or percent-encode them in the URL\n"
-            )
-            sys.exit(ExitCode.USAGE)
-        nul = next((i for i, word in enumerate(argv) if "\x00" in word), None)  # only a caller in Python can pass one
-        if nul is not None:
-            sys.stderr.write(f"sigcurl: argument {nul + 1} holds a NUL byte — send such bytes from a file with --data-binary @FILE\n")
+        unusable = _unusable_argument(argv)
+        if unusable is not None:
+            sys.stderr.write(f"sigcurl: {unusable}\n")
             sys.exit(ExitCode.USAGE)
         args = argv
         from sigcurl import interrupts
@@ -240,13 +233,18 @@ def _in_order(order: Sequence[str], opts: dict[str, Any], kinds: dict[str, Any])
     return out
 
 
-def _first_undecodable(argv: Sequence[str]) -> int | None:
-    """The index of the first argument that is not valid UTF-8 (Python hands such bytes over as lone surrogates)."""
+def _unusable_argument(argv: Sequence[str]) -> str | None:
+    """The error (what — how to fix) for an argument no option can take, else None: bytes that are not
+    UTF-8 (Python hands them over as lone surrogates), then a NUL byte (only a caller in Python can pass one)."""
     for i, arg in enumerate(argv):
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
-            return i
+            return (f"argument {i + 1} is not valid UTF-8 — pass text as UTF-8; "
+                    "send raw bytes with --data-binary @FILE or percent-encode them in the URL")
+    nul = next((i for i, arg in enumerate(argv) if "\x00" in arg), None)
+    if nul is not None:
+        return f"argument {nul + 1} holds a NUL byte — send such bytes from a file with --data-binary @FILE"
     return None
 
 
